@@ -1,0 +1,40 @@
+/**
+ * The contract between the transport layer and the exam sessions. The transport validates
+ * and authenticates; the hub journals each inbound event, then hands it to the session's
+ * machine, and exposes the outbound streams.
+ */
+import type { Observable } from 'rxjs';
+
+import type { ConsoleInbound, ConsoleOutbound, ScannerInbound, ScannerOutbound } from '../transport/protocol.ts';
+
+/** Who sent an event: a connection id and, for consoles, the user name the token maps to. */
+export interface EventOrigin {
+  connectionId: string;
+  user: string;
+  /** Milliseconds since the epoch when the transport received the frame. */
+  receivedAtMs: number;
+}
+
+export interface SessionHub {
+  /**
+   * Journals and applies one scanner message. Resolves with the replies for this sender
+   * (an `ack` on success, an `error` when the message does not fit the session's state).
+   */
+  handleScannerMessage(message: ScannerInbound, origin: EventOrigin): Promise<ScannerOutbound[]>;
+  /** Journals and applies one image (DICOM Part 10 bytes) received on a scanner connection. */
+  handleScannerImage(bytes: Uint8Array, origin: EventOrigin): Promise<ScannerOutbound[]>;
+  /** Tells the hub that a scanner connection closed, so its session can wait for it. */
+  scannerDisconnected(origin: EventOrigin): void;
+  /** Journals and applies one technologist action. */
+  handleConsoleMessage(message: ConsoleInbound, origin: EventOrigin): Promise<ConsoleOutbound[]>;
+  /**
+   * Messages for one console watching a session: the current state first (resync), then
+   * updates. Slow subscribers get coalesced updates and never delay the session.
+   */
+  watchSession(sessionId: string): Observable<ConsoleOutbound>;
+  /** Messages for the scanner connection that drives an exam (plans to apply). */
+  scannerMessages(examId: string): Observable<ScannerOutbound>;
+  /** Open sessions, newest first, for the console's session list. */
+  listSessions(): { sessionId: string; examId: string; state: string; updatedAt: string }[];
+  close(): Promise<void>;
+}
