@@ -54,3 +54,17 @@ export interface ImagePlaneGeometry {
   rows: number;
   columns: number;
 }
+
+/**
+ * A 3D voxel volume placed in patient space. Voxel (i, j, k) sits at
+ * `originLpsMm + i * spacingMm[0] * directionLps[0] + j * spacingMm[1] * directionLps[1] + k * spacingMm[2] * directionLps[2]`.
+ * Data index = k * dims[1] * dims[0] + j * dims[0] + i.
+ */
+export interface VolumeLps<T extends Float32Array | Int16Array | Uint8Array | Uint16Array = Float32Array> {
+  dims: [number, number, number];
+  spacingMm: [number, number, number];
+  originLpsMm: PointLpsMm;
+  /** Unit direction of increasing i, j and k. */
+  directionLps: [DirectionLps, DirectionLps, DirectionLps];
+  data: T;
+}
