@@ -22,7 +22,10 @@ export function readNumber(dataset: Dataset, name: string): number | null {
 /** Reads a multi-valued numeric attribute; returns null unless all `count` values are finite numbers. */
 export function readNumbers(dataset: Dataset, name: string, count: number): number[] | null {
   const raw = dataset[name];
-  const values = Array.isArray(raw) ? raw : typeof raw === 'string' ? raw.split('\\') : raw === undefined || raw === null ? [] : [raw];
+  let values: unknown[] = [];
+  if (Array.isArray(raw)) values = raw;
+  else if (typeof raw === 'string') values = raw.split('\\');
+  else if (raw !== undefined && raw !== null) values = [raw];
   if (values.length !== count) return null;
   const numbers = values.map(toNumber);
   return numbers.every((value): value is number => value !== null) ? numbers : null;

@@ -1,4 +1,4 @@
-/** Maximum length of one DICOM Decimal String (DS) value, PS3.5 table 6.2-1. */
+/** Maximum length of one DICOM Decimal String (DS) value, in characters. */
 export const MAX_DECIMAL_STRING_LENGTH = 16;
 
 /**

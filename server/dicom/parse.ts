@@ -339,7 +339,7 @@ function readSpacing(source: Dataset, frameLabel: string, sopInstanceUid: string
   return [spacing[0], spacing[1]];
 }
 
-/** Checks that ImageOrientationPatient holds two orthogonal unit cosines and returns them normalized. */
+/** Checks that ImageOrientationPatient contains two orthogonal unit cosines and returns them normalized. */
 function checkOrientation(
   orientation: number[],
   frameLabel: string,

@@ -26,7 +26,7 @@ export function frameByteLength(format: PixelFormat): number {
 /**
  * Decodes frame `frameIndex` of little-endian native pixel data and applies the rescale.
  * Bits outside BitsStored are masked off, and signed values are sign-extended from their top
- * stored bit, as PS3.5 section 8.1.1 describes.
+ * stored bit.
  */
 export function decodeFrame(pixelData: Uint8Array, frameIndex: number, format: PixelFormat, rescale: Rescale): Float32Array {
   const pixelCount = format.rows * format.columns;

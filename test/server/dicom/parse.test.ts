@@ -19,7 +19,8 @@ function expectCode(action: () => unknown, code: string): DicomInputError {
     assert.is(dicomError.code, code, dicomError.message);
     return dicomError;
   }
-  throw new assert.Assertion({ message: `expected DicomInputError ${code}, nothing was thrown`, operator: 'throws' });
+  assert.unreachable(`expected DicomInputError ${code}, nothing was thrown`);
+  throw new Error('unreachable');
 }
 
 test('classic MR reads geometry and identity', () => {
