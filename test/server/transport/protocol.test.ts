@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 
-import { consoleInbound, scannerInbound } from '../../server/transport/protocol.ts';
+import { consoleInbound, scannerInbound } from '../../../server/transport/protocol.ts';
 
 test('scanner exam.started accepts valid message', () => {
   const parsed = scannerInbound.safeParse({
