@@ -1,5 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import type { ClientOptions } from 'ws';
 
 import { startServer, type RunningServer, type ServerOptions } from '../../../server/transport/server.ts';
 import { HubDouble } from './hubDouble.ts';
@@ -26,7 +27,7 @@ function fakeDicom(byteLength = 256): Buffer {
   return bytes;
 }
 
-async function expectUpgradeStatus(url: string, options: ConstructorParameters<typeof import('ws').WebSocket>[2], status: number): Promise<void> {
+async function expectUpgradeStatus(url: string, options: ClientOptions, status: number): Promise<void> {
   try {
     const client = await TestClient.connect(url, options);
     await client.close();

@@ -1,0 +1,141 @@
+/**
+ * `lumbar-copilot serve`: builds the segmenter, planner, QC checker and session hub, starts
+ * the server, prints the console URL with its token, and shuts down cleanly on SIGINT or SIGTERM.
+ */
+import { mkdirSync, statSync } from 'node:fs';
+
+import { logger as rootLogger, type Logger } from '../log.ts';
+import type { SessionHub } from '../session/hub.ts';
+import { resolveToken, TokenError } from './auth.ts';
+import { parseServeArguments, SERVE_HELP, ServeUsageError, type ServeArguments } from './serveArguments.ts';
+import { startServer, type RunningServer } from './server.ts';
+
+/** Exit code for invalid options and unusable inputs, as for other command-line usage errors. */
+const EXIT_USAGE = 2;
+
+export interface ServeHandle {
+  server: RunningServer;
+  hub: SessionHub;
+  /** Closes the server, then the hub (which flushes the journal). */
+  close(): Promise<void>;
+}
+
+export async function run(argv: string[]): Promise<number> {
+  let args: ServeArguments;
+  try {
+    args = parseServeArguments(argv);
+  } catch (error) {
+    if (!(error instanceof ServeUsageError)) throw error;
+    process.stderr.write(`${error.message}\n`);
+    return EXIT_USAGE;
+  }
+  if (args.help) {
+    process.stdout.write(SERVE_HELP);
+    return 0;
+  }
+
+  let handle: ServeHandle;
+  try {
+    handle = await startServing(args, process.env, rootLogger);
+  } catch (error) {
+    if (!(error instanceof ServeUsageError) && !(error instanceof TokenError)) throw error;
+    process.stderr.write(`${error.message}\n`);
+    return EXIT_USAGE;
+  }
+
+  const signal = await waitForShutdownSignal();
+  rootLogger.info({ signal }, 'shutting down');
+  await handle.close();
+  return 0;
+}
+
+/** Starts everything `serve` runs and prints the console URL; the caller decides when to close. */
+export async function startServing(args: ServeArguments, environment: NodeJS.ProcessEnv, logger: Logger): Promise<ServeHandle> {
+  prepareDataDir(args.dataDir);
+  const token = resolveToken({ token: args.token, environment, dataDir: args.dataDir });
+
+  // Imported here so that `serve --help` and option errors do not load onnxruntime.
+  const [{ createOnnxSegmenter }, { createPlanner }, { loadProtocol }, { createQcChecker }, { createSessionHub }] = await Promise.all([
+    import('../inference/onnxSegmenter.ts'),
+    import('../planning/planner.ts'),
+    import('../planning/protocols.ts'),
+    import('../qc/qcChecker.ts'),
+    import('../session/sessionHub.ts'),
+  ]);
+
+  // Load the default protocol now, so a wrong name fails at start and not at the first exam.
+  loadProtocol(args.protocol);
+
+  const segmenter = await createOnnxSegmenter({
+    modelPath: args.modelPath,
+    executionProvider: args.executionProvider,
+    logger: logger.child({ component: 'inference' }),
+  });
+  const hub = createSessionHub({
+    dataDir: args.dataDir,
+    segmenter,
+    planner: createPlanner(),
+    qc: createQcChecker(),
+    logger: logger.child({ component: 'session' }),
+    defaultProtocol: args.protocol,
+  });
+
+  let server: RunningServer;
+  try {
+    server = await startServer({ hub, token: token.token, host: args.host, port: args.port, allowedOrigins: args.allowedOrigins, logger });
+  } catch (error) {
+    await hub.close();
+    throw listenError(error, args);
+  }
+
+  if (token.source === 'generated') {
+    process.stdout.write(`Generated an access token and stored it in ${token.tokenPath} (mode 0600). Later starts reuse it.\n`);
+  }
+  process.stdout.write(`Lumbar Co-pilot is listening on ${server.url}\nOpen the console: ${server.consoleUrl}\n`);
+
+  return {
+    server,
+    hub,
+    close: async () => {
+      await server.close();
+      await hub.close();
+    },
+  };
+}
+
+function prepareDataDir(dataDir: string): void {
+  try {
+    mkdirSync(dataDir, { recursive: true });
+  } catch (error) {
+    throw new ServeUsageError(`Invalid --data-dir "${dataDir}": ${error instanceof Error ? error.message : String(error)}. Pass a writable folder.`);
+  }
+  if (!statSync(dataDir).isDirectory()) {
+    throw new ServeUsageError(`Invalid --data-dir "${dataDir}": it is a file, not a folder. Pass a folder path.`);
+  }
+}
+
+function listenError(error: unknown, args: ServeArguments): unknown {
+  if (!(error instanceof Error) || !('code' in error)) return error;
+  if (error.code === 'EADDRINUSE') {
+    return new ServeUsageError(`Port ${args.port} on ${args.host} is already in use. Stop the other server or pass another --port.`);
+  }
+  if (error.code === 'EADDRNOTAVAIL') {
+    return new ServeUsageError(`Address ${args.host} is not available on this machine. Pass an address of one of its interfaces, such as 127.0.0.1.`);
+  }
+  return error;
+}
+
+/** Resolves with the first SIGINT or SIGTERM; a second one exits at once. */
+function waitForShutdownSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const onSignal = (signal: NodeJS.Signals): void => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      process.once('SIGINT', () => process.exit(130));
+      process.once('SIGTERM', () => process.exit(143));
+      resolve(signal);
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  });
+}
