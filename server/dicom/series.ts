@@ -4,6 +4,7 @@
 import type { MrImage, MrSeries } from './types.ts';
 import { cross, dot } from '../geometry/vec3.ts';
 import { DicomInputError } from './errors.ts';
+import { sliceStackFromPlanes, type SliceStackGeometry, type SliceStackOptions } from '../geometry/sliceStack.ts';
 
 export interface BuildSeriesOptions {
   /** Maximum angle between the orientation of any image and the first one, degrees. Default 0.5. */
@@ -89,4 +90,16 @@ export function buildSeries(images: MrImage[], options: BuildSeriesOptions = {})
     seriesDescription: first.seriesDescription,
     images: sorted.map((entry) => entry.image),
   };
+}
+
+/**
+ * Stack geometry of a sorted series, for voxel to patient transforms. A single-image series
+ * uses its SliceThickness as the slice spacing.
+ */
+export function seriesStackGeometry(series: MrSeries, options: SliceStackOptions = {}): SliceStackGeometry {
+  const singleSliceSpacingMm = options.singleSliceSpacingMm ?? series.images[0]?.sliceThicknessMm ?? undefined;
+  return sliceStackFromPlanes(
+    series.images.map((image) => image.geometry),
+    { ...options, singleSliceSpacingMm },
+  );
 }
