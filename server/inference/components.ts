@@ -24,6 +24,7 @@ export function connectedComponents(classMap: Uint8Array, dims: GridDims, classV
   const visited = new Uint8Array(classMap.length);
   const queue = new Int32Array(classMap.length);
   const components: Component[] = [];
+  const neighbours = new Int32Array(6);
 
   for (let seed = 0; seed < classMap.length; seed++) {
     if (classMap[seed] !== classValue || visited[seed] === 1) continue;
@@ -37,18 +38,19 @@ export function connectedComponents(classMap: Uint8Array, dims: GridDims, classV
       const inPlane = voxel - k * planeSize;
       const j = Math.floor(inPlane / columns);
       const i = inPlane - j * columns;
-      const visit = (neighbour: number): void => {
-        if (classMap[neighbour] === classValue && visited[neighbour] === 0) {
+      neighbours[0] = i > 0 ? voxel - 1 : -1;
+      neighbours[1] = i < columns - 1 ? voxel + 1 : -1;
+      neighbours[2] = j > 0 ? voxel - columns : -1;
+      neighbours[3] = j < rows - 1 ? voxel + columns : -1;
+      neighbours[4] = k > 0 ? voxel - planeSize : -1;
+      neighbours[5] = k < slices - 1 ? voxel + planeSize : -1;
+      for (let n = 0; n < 6; n++) {
+        const neighbour = neighbours[n];
+        if (neighbour >= 0 && classMap[neighbour] === classValue && visited[neighbour] === 0) {
           visited[neighbour] = 1;
           queue[tail++] = neighbour;
         }
-      };
-      if (i > 0) visit(voxel - 1);
-      if (i < columns - 1) visit(voxel + 1);
-      if (j > 0) visit(voxel - columns);
-      if (j < rows - 1) visit(voxel + columns);
-      if (k > 0) visit(voxel - planeSize);
-      if (k < slices - 1) visit(voxel + planeSize);
+      }
     }
     if (tail >= minVoxels) components.push({ voxels: queue.slice(0, tail) });
   }

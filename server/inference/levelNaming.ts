@@ -16,7 +16,7 @@ export interface LevelCandidate {
 }
 
 export interface LevelNamingOptions {
-  /** A vertebra counts as lumbar-type when its volume is at least this fraction of the median of the three above the sacrum. Default 0.75. */
+  /** A vertebra counts as lumbar-type when its volume is at least this fraction of the median of the three above the sacrum. Default 0.8. */
   minLumbarVolumeFraction?: number;
   /** Two components of one kind closer than this fraction of the level spacing are one split structure. Default 0.5. */
   maxSplitFractionOfLevel?: number;
@@ -94,7 +94,7 @@ export function nameLevels(
   sacrumTopMm: number | null,
   options: LevelNamingOptions = {},
 ): LevelNaming {
-  const minLumbarVolumeFraction = options.minLumbarVolumeFraction ?? 0.75;
+  const minLumbarVolumeFraction = options.minLumbarVolumeFraction ?? 0.8;
   const maxSplitFraction = options.maxSplitFractionOfLevel ?? 0.5;
   const flags: AnatomyFlag[] = [];
   const names = new Map<number, string>();
@@ -158,8 +158,9 @@ export function nameLevels(
 
 /**
  * Counts lumbar-type vertebral bodies from the sacrum upwards, stopping at the first one clearly
- * smaller than the lower lumbar bodies (thoracic-type). Four with a thoracic-type body above, or
- * six or more, is flagged. Names are never changed.
+ * smaller than the lower lumbar bodies (thoracic-type). Only a count that ends at a thoracic-type
+ * body is judged, because otherwise the junction may lie above the field of view: four or six (or
+ * more) is flagged. Names are never changed.
  */
 function transitionalFlag(
   candidates: readonly LevelCandidate[],
@@ -190,7 +191,7 @@ function transitionalFlag(
       reason: `Only 4 lumbar-type vertebral bodies lie between the sacrum and a smaller thoracic-type body, which suggests 4 lumbar levels (sacralized L5). ${caveat}`,
     };
   }
-  if (lumbarType >= 6) {
+  if (thoracicTypeSeen && lumbarType >= 6) {
     return {
       code: 'TRANSITIONAL_SIX_LUMBAR',
       reason: `${lumbarType} lumbar-type vertebral bodies lie above the sacrum, which suggests 6 lumbar levels (lumbarized S1). ${caveat}`,

@@ -1,0 +1,133 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import fc from 'fast-check';
+import type { Vec3 } from '../../../server/geometry/types.ts';
+import { connectedComponents } from '../../../server/inference/components.ts';
+import type { ClassMap } from '../../../server/inference/labelMapping.ts';
+import { EXPECTED_CLASSES } from '../../../server/inference/modelContract.ts';
+import { postprocess } from '../../../server/inference/postprocess.ts';
+import { canonicalFrame } from '../../../server/inference/preprocess.ts';
+import { symmetricEigen3 } from '../../../server/inference/structureStats.ts';
+import { SegmentationInputError } from '../../../server/inference/types.ts';
+import { discCentersZ, renderLocalizer, STANDARD_SAGITTAL, TISSUE } from './syntheticSpine.ts';
+
+const CLASS = { background: 0, vertebra: 1, sacrum: 2, disc: 3, canal: 4 };
+
+/** A class map that follows the analytic spine, with everything below the L5/S1 disc as sacrum when `withSacrum`. */
+function analyticClassMap(withSacrum: boolean): { series: ReturnType<typeof renderLocalizer>; classMap: ClassMap } {
+  const series = renderLocalizer({ ...STANDARD_SAGITTAL, sliceCount: 13, sliceSpacingMm: 4 });
+  const { rows, columns } = series.images[0].geometry;
+  const classIndex = new Uint8Array(rows * columns * series.images.length);
+  series.images.forEach((image, k) => {
+    const origin = image.geometry.imagePositionLpsMm;
+    for (let j = 0; j < rows; j++) {
+      for (let i = 0; i < columns; i++) {
+        const z = origin[2] - j * image.geometry.spacingBetweenRowsMm;
+        const value = image.pixels[j * columns + i];
+        let label = CLASS.background;
+        if (value === TISSUE.vertebra) label = withSacrum && z < -4 ? CLASS.sacrum : CLASS.vertebra;
+        if (value === TISSUE.disc) label = CLASS.disc;
+        if (value === TISSUE.canal) label = CLASS.canal;
+        classIndex[k * rows * columns + j * columns + i] = label;
+      }
+    }
+  });
+  const probability = new Float32Array(classIndex.length).fill(0.9);
+  return { series, classMap: { classIndex, probability, segmentedSlices: series.images.map(() => true) } };
+}
+
+test('postprocess: names and centroids from an analytic class map', () => {
+  const { series, classMap } = analyticClassMap(true);
+  const result = postprocess(series, classMap, EXPECTED_CLASSES, canonicalFrame(series).normalLps);
+  const names = result.structures.map((structure) => structure.name);
+  assert.equal(names, ['T12', 'T12/L1', 'L1', 'L1/L2', 'L2', 'L2/L3', 'L3', 'L3/L4', 'L4', 'L4/L5', 'L5', 'L5/S1', 'S1', 'canal']);
+  for (const disc of discCentersZ()) {
+    const structure = result.structures.find((entry) => entry.name === disc.name);
+    assert.ok(structure, disc.name);
+    assert.ok(Math.abs(structure.centroidLpsMm[2] - disc.zMm) < 1, `${disc.name} centroid z ${structure.centroidLpsMm[2]} vs ${disc.zMm}`);
+    // A disc is thinnest along the spine axis.
+    assert.ok(Math.abs(structure.principalAxesLps[2][2]) > 0.99, `${disc.name} thin axis ${structure.principalAxesLps[2].join(',')}`);
+    assert.ok(Math.abs(structure.confidence - 0.9) < 1e-6, `${disc.name} confidence ${structure.confidence}`);
+  }
+  assert.ok(Math.abs(result.confidence - 0.9) < 1e-6);
+  assert.equal(result.flags, []);
+});
+
+test('postprocess: label map values match structures', () => {
+  const { series, classMap } = analyticClassMap(true);
+  const result = postprocess(series, classMap, EXPECTED_CLASSES, canonicalFrame(series).normalLps);
+  const { rows, columns } = series.images[0].geometry;
+  const voxelMm3 = 1.25 * 1.25 * 4;
+  for (const structure of result.structures) {
+    assert.is(result.labelNames[structure.labelValue], structure.name);
+    const count = result.labelMap.reduce((sum, value) => sum + (value === structure.labelValue ? 1 : 0), 0);
+    assert.ok(Math.abs(count * voxelMm3 - structure.volumeMm3) < 1e-6, structure.name);
+  }
+  assert.is(result.labelMap.length, rows * columns * series.images.length);
+});
+
+test('postprocess: no sacrum halves the confidence', () => {
+  const { series, classMap } = analyticClassMap(false);
+  const result = postprocess(series, classMap, EXPECTED_CLASSES, canonicalFrame(series).normalLps);
+  assert.ok(result.flags.some((flag) => flag.code === 'LOW_CONFIDENCE'));
+  assert.ok(Math.abs(result.confidence - 0.45) < 1e-6, `confidence ${result.confidence}`);
+  assert.ok(result.structures.some((structure) => structure.name === 'L5/S1'));
+});
+
+test('postprocess: tiny fragments are dropped', () => {
+  const { series, classMap } = analyticClassMap(true);
+  const { columns } = series.images[0].geometry;
+  // A 2x2 disc-class speck in the soft tissue of the first slice.
+  for (const offset of [0, 1, columns, columns + 1]) classMap.classIndex[10 * columns + 10 + offset] = CLASS.disc;
+  const result = postprocess(series, classMap, EXPECTED_CLASSES, canonicalFrame(series).normalLps);
+  assert.is(result.structures.filter((structure) => structure.kind === 'disc').length, 6);
+});
+
+test('postprocess: empty class map is not a spine', () => {
+  const { series, classMap } = analyticClassMap(true);
+  classMap.classIndex.fill(0);
+  try {
+    postprocess(series, classMap, EXPECTED_CLASSES, canonicalFrame(series).normalLps);
+    assert.unreachable('expected ERR_NOT_A_SPINE');
+  } catch (error) {
+    assert.instance(error, SegmentationInputError);
+    assert.is((error as SegmentationInputError).code, 'ERR_NOT_A_SPINE');
+  }
+});
+
+test('components: face connectivity across slices', () => {
+  const dims = { columns: 4, rows: 3, slices: 2 };
+  const map = new Uint8Array(24);
+  map[0] = 1; // slice 0, (0,0)
+  map[12] = 1; // slice 1, (0,0): joined to the first through the slice face
+  map[5] = 1; // slice 0, (1,1): touches (0,0) only by a corner
+  const components = connectedComponents(map, dims, 1);
+  assert.equal(components.map((component) => component.voxels.length), [2, 1]);
+  assert.equal(connectedComponents(map, dims, 1, 2).length, 1);
+});
+
+test('eigen decomposition reconstructs the matrix', () => {
+  const entry = fc.double({ min: -50, max: 50, noNaN: true });
+  fc.assert(
+    fc.property(entry, entry, entry, entry, entry, entry, (a, b, c, d, e, f) => {
+      const matrix = [
+        [a, b, c],
+        [b, d, e],
+        [c, e, f],
+      ];
+      const { values, vectors } = symmetricEigen3(matrix);
+      assert.ok(values[0] >= values[1] - 1e-9 && values[1] >= values[2] - 1e-9);
+      const scaleOf = Math.max(1, ...matrix.flat().map(Math.abs));
+      for (let index = 0; index < 3; index++) {
+        const v: Vec3 = vectors[index];
+        assert.ok(Math.abs(Math.hypot(...v) - 1) < 1e-9);
+        for (let row = 0; row < 3; row++) {
+          const product = matrix[row][0] * v[0] + matrix[row][1] * v[1] + matrix[row][2] * v[2];
+          assert.ok(Math.abs(product - values[index] * v[row]) < 1e-7 * scaleOf, `A v != lambda v for axis ${index}`);
+        }
+      }
+    }),
+  );
+});
+
+test.run();
