@@ -1,0 +1,332 @@
+/**
+ * The whole console: status, the next-action prompt, anatomy alerts, the localizer viewer and
+ * the plan and QC panels. It renders only server state plus this console's unsettled changes,
+ * so several consoles on one session show the same plan.
+ */
+import { LitElement, css, html } from 'lit';
+import type { Subscription } from 'rxjs';
+
+import type { ConnectionStatus } from '../connection/consoleSocket.ts';
+import type { ConsoleController, SessionSummary } from '../controller/consoleController.ts';
+import { LocaleController, localizedText, translate } from '../i18n/locale.ts';
+import { EMPTY_CONSOLE_STATE, type ConsoleState } from '../state/consoleState.ts';
+import { previewSlab, type PendingAdjustments } from '../state/pendingAdjustments.ts';
+import type { SlabAdjustment, WireSlab } from '../wire.ts';
+import { DEFAULT_MIN_CONFIDENCE, anatomyAlerts } from './lc-flag-banner.ts';
+import './lc-flag-banner.ts';
+import './lc-language-switch.ts';
+import './lc-localizer-viewer.ts';
+import './lc-prompt.ts';
+import './lc-qc-panel.ts';
+import './lc-slab-panel.ts';
+import './lc-status-bar.ts';
+import { sharedStyles } from './sharedStyles.ts';
+
+/** How often the session list is refreshed, milliseconds. */
+const SESSION_POLL_INTERVAL_MS = 3000;
+
+export class LcConsoleApp extends LitElement {
+  static override properties = {
+    controller: { attribute: false },
+    requestedSessionId: { attribute: false },
+    missingToken: { attribute: false },
+    consoleState: { state: true },
+    pending: { state: true },
+    connection: { state: true },
+    sessions: { state: true },
+    sessionsError: { state: true },
+    selectedSlabId: { state: true },
+    paintMs: { state: true },
+  };
+
+  declare controller: ConsoleController | null;
+  /** Session named in the page address (`?session=`), watched instead of the newest one. */
+  declare requestedSessionId: string | null;
+  declare missingToken: boolean;
+  declare consoleState: ConsoleState;
+  declare pending: Record<string, PendingAdjustments>;
+  declare connection: ConnectionStatus;
+  declare sessions: SessionSummary[];
+  declare sessionsError: string | null;
+  declare selectedSlabId: string | null;
+  declare paintMs: number | null;
+
+  private readonly locale = new LocaleController(this);
+  private subscriptions: Subscription[] = [];
+  private pollTimer: ReturnType<typeof setInterval> | null = null;
+  private measuredReceiveMs: number | null = null;
+
+  constructor() {
+    super();
+    this.controller = null;
+    this.requestedSessionId = null;
+    this.missingToken = false;
+    this.consoleState = EMPTY_CONSOLE_STATE;
+    this.pending = {};
+    this.connection = { kind: 'connecting' };
+    this.sessions = [];
+    this.sessionsError = null;
+    this.selectedSlabId = null;
+    this.paintMs = null;
+  }
+
+  static override styles = [
+    sharedStyles,
+    css`
+      :host {
+        display: grid;
+        grid-template-rows: auto auto auto auto minmax(0, 1fr);
+        gap: 0.5rem;
+        height: 100vh;
+        padding: 0.6rem 0.8rem;
+        background: var(--lc-bg);
+      }
+      header {
+        display: grid;
+        grid-template-columns: auto auto minmax(0, 1fr) auto;
+        gap: 1.2rem;
+        align-items: center;
+      }
+      h1 {
+        font-size: 1.25rem;
+        margin: 0;
+        white-space: nowrap;
+      }
+      .session {
+        display: flex;
+        gap: 0.4rem;
+        align-items: center;
+        color: var(--lc-muted);
+        white-space: nowrap;
+      }
+      .session select {
+        max-width: 16rem;
+      }
+      .error-line {
+        min-height: 1.6rem;
+        color: var(--lc-fail);
+        font-weight: 600;
+        overflow: hidden;
+        white-space: nowrap;
+        text-overflow: ellipsis;
+      }
+      main {
+        display: grid;
+        grid-template-columns: minmax(0, 1fr) minmax(30rem, 38rem);
+        gap: 0.7rem;
+        min-height: 0;
+      }
+      lc-localizer-viewer {
+        min-height: 0;
+      }
+      aside {
+        overflow-y: auto;
+        min-height: 0;
+        display: grid;
+        align-content: start;
+        gap: 0.8rem;
+      }
+      aside > * {
+        background: var(--lc-panel);
+        border: 1px solid var(--lc-border);
+        border-radius: 8px;
+        padding: 0.7rem 0.8rem;
+      }
+      .skip {
+        position: absolute;
+        left: -999px;
+      }
+      .skip:focus {
+        left: 0.5rem;
+        top: 0.5rem;
+        z-index: 10;
+      }
+      @media (max-width: 1100px) {
+        :host {
+          height: auto;
+          min-height: 100vh;
+        }
+        header {
+          grid-template-columns: 1fr auto;
+        }
+        lc-status-bar {
+          grid-column: 1 / -1;
+          order: 5;
+        }
+        main {
+          grid-template-columns: minmax(0, 1fr);
+        }
+        lc-localizer-viewer {
+          height: 62vh;
+          min-height: 26rem;
+        }
+      }
+    `,
+  ];
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    const controller = this.controller;
+    if (controller === null) return;
+    this.subscriptions.push(
+      controller.state$.subscribe((state) => {
+        this.consoleState = state;
+        this.keepSelectionValid(state);
+      }),
+      controller.pending$.subscribe((pending) => (this.pending = pending)),
+      controller.socket.status$.subscribe((status) => (this.connection = status)),
+    );
+    controller.start();
+    void this.refreshSessions();
+    this.pollTimer = setInterval(() => void this.refreshSessions(), SESSION_POLL_INTERVAL_MS);
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    for (const subscription of this.subscriptions) subscription.unsubscribe();
+    this.subscriptions = [];
+    if (this.pollTimer !== null) clearInterval(this.pollTimer);
+    this.pollTimer = null;
+    this.controller?.stop();
+  }
+
+  override updated(): void {
+    // Receive-to-paint: the frame after this render is the first one showing the message.
+    const receivedAtMs = this.controller?.lastReceivedAtMs ?? null;
+    if (receivedAtMs === null || receivedAtMs === this.measuredReceiveMs) return;
+    this.measuredReceiveMs = receivedAtMs;
+    requestAnimationFrame(() => {
+      this.paintMs = performance.now() - receivedAtMs;
+    });
+  }
+
+  private async refreshSessions(): Promise<void> {
+    const controller = this.controller;
+    if (controller === null) return;
+    try {
+      this.sessions = await controller.listSessions();
+      this.sessionsError = null;
+    } catch (error) {
+      this.sessionsError = error instanceof Error ? error.message : String(error);
+      return;
+    }
+    const watched = controller.socket.watchedSession;
+    const requested = this.requestedSessionId;
+    if (requested !== null) {
+      if (watched !== requested) controller.watch(requested);
+      return;
+    }
+    if (watched === null && this.sessions.length > 0) controller.watch(this.sessions[0].sessionId);
+  }
+
+  private keepSelectionValid(state: ConsoleState): void {
+    const slabs = state.plan?.plan.slabs ?? [];
+    if (slabs.some((slab) => slab.slabId === this.selectedSlabId)) return;
+    const confirmed = state.plan?.confirmedSlabIds ?? [];
+    const firstOpen = slabs.find((slab) => !confirmed.includes(slab.slabId)) ?? slabs[0];
+    this.selectedSlabId = firstOpen?.slabId ?? null;
+  }
+
+  private displayedSlabs(): WireSlab[] {
+    const plan = this.consoleState.plan;
+    if (plan === null) return [];
+    return plan.plan.slabs.map((slab) => {
+      const pending = this.pending[slab.slabId];
+      return pending ? previewSlab(slab, pending, plan.plan.revision) : slab;
+    });
+  }
+
+  private promptText(): string {
+    if (this.missingToken) return translate('prompt.missingToken');
+    const session = this.consoleState.session;
+    if (session !== null) return localizedText(session.nextAction.text);
+    if (this.connection.kind !== 'open') return translate('prompt.connecting');
+    return translate('prompt.noSession');
+  }
+
+  private onSessionChange(event: Event): void {
+    const sessionId = (event.target as HTMLSelectElement).value;
+    this.requestedSessionId = sessionId;
+    this.controller?.watch(sessionId);
+  }
+
+  private renderSessionPicker() {
+    const watched = this.consoleState.session?.sessionId ?? this.controller?.socket.watchedSession ?? '';
+    const known = this.sessions.some((session) => session.sessionId === watched);
+    return html`
+      <label class="session">
+        ${translate('status.session')}
+        <select @change=${this.onSessionChange} .value=${watched}>
+          ${this.sessions.length === 0 && !watched ? html`<option value="">${translate('status.session.none')}</option>` : ''}
+          ${watched && !known ? html`<option value=${watched}>${this.consoleState.session?.examId ?? watched}</option>` : ''}
+          ${this.sessions.map(
+            (session) => html`<option value=${session.sessionId} ?selected=${session.sessionId === watched}>${session.examId} · ${session.state}</option>`,
+          )}
+        </select>
+      </label>
+    `;
+  }
+
+  private errorText(): string {
+    const error = this.consoleState.lastError;
+    if (error !== null) return translate('error.server', { code: error.code, message: error.message });
+    if (this.sessionsError !== null) return translate('error.sessions', { detail: this.sessionsError });
+    return '';
+  }
+
+  override render() {
+    const state = this.consoleState;
+    const slabs = this.displayedSlabs();
+    const qcResults = Object.values(state.qcResults);
+    const flaggedLevels = (state.segmentation?.flags ?? []).flatMap((flag) => (flag.level ? [flag.level] : []));
+    const hasAlerts = anatomyAlerts(state.segmentation, DEFAULT_MIN_CONFIDENCE).length > 0;
+    return html`
+      <a class="skip" href="#viewer" @click=${(event: Event) => {
+        event.preventDefault();
+        this.renderRoot.querySelector('lc-localizer-viewer')?.shadowRoot?.querySelector('canvas')?.focus();
+      }}>${translate('app.skipToViewer')}</a>
+      <header>
+        <h1>${translate('app.title')}</h1>
+        ${this.renderSessionPicker()}
+        <lc-status-bar .connection=${this.connection} .session=${state.session} .paintMs=${this.paintMs}></lc-status-bar>
+        <lc-language-switch></lc-language-switch>
+      </header>
+      <lc-prompt .label=${translate('prompt.label')} .text=${this.promptText()} .code=${state.session?.nextAction.code ?? ''}></lc-prompt>
+      <lc-flag-banner .segmentation=${state.segmentation} .minConfidence=${DEFAULT_MIN_CONFIDENCE} data-alerts=${hasAlerts ? 'true' : 'false'}></lc-flag-banner>
+      <div class="error-line" role="alert" data-testid="error-line">${this.errorText()}</div>
+      <main>
+        <lc-localizer-viewer
+          id="viewer"
+          .localizer=${state.localizer}
+          .segmentation=${state.segmentation}
+          .slabs=${slabs}
+          .confirmedSlabIds=${state.plan?.confirmedSlabIds ?? []}
+          .selectedSlabId=${this.selectedSlabId}
+          @slab-select=${(event: CustomEvent<{ slabId: string }>) => (this.selectedSlabId = event.detail.slabId)}
+          @slab-adjust=${(event: CustomEvent<{ adjustment: SlabAdjustment }>) => this.controller?.adjust(event.detail.adjustment)}
+        ></lc-localizer-viewer>
+        <aside>
+          <lc-slab-panel
+            .plan=${state.plan}
+            .slabs=${slabs}
+            .selectedSlabId=${this.selectedSlabId}
+            .pendingSlabIds=${Object.keys(this.pending)}
+            .flaggedLevels=${flaggedLevels}
+            @slab-select=${(event: CustomEvent<{ slabId: string }>) => (this.selectedSlabId = event.detail.slabId)}
+            @slab-adjust=${(event: CustomEvent<{ adjustment: SlabAdjustment }>) => this.controller?.adjust(event.detail.adjustment)}
+            @plan-confirm=${(event: CustomEvent<{ slabIds?: string[] }>) => this.controller?.confirm(event.detail.slabIds)}
+            @plan-reject=${(event: CustomEvent<{ reason: string }>) => this.controller?.reject(event.detail.reason)}
+            @replan-request=${() => this.controller?.requestReplan()}
+          ></lc-slab-panel>
+          <lc-qc-panel
+            .results=${qcResults}
+            @qc-acknowledge=${(event: CustomEvent<{ slabId: string; action: 'accept' | 'rescan' }>) =>
+              this.controller?.acknowledgeQc(event.detail.slabId, event.detail.action)}
+          ></lc-qc-panel>
+        </aside>
+      </main>
+    `;
+  }
+}
+
+customElements.define('lc-console-app', LcConsoleApp);

@@ -1,0 +1,194 @@
+/**
+ * Acquisition QC: the verdict per slab with its reasons and thumbnails, and one-click accept
+ * or rescan with the corrected slab.
+ */
+import { LitElement, css, html } from 'lit';
+
+import type { MessageKey } from '../i18n/en.ts';
+import { LocaleController, formatNumber, localizedText, translate } from '../i18n/locale.ts';
+import type { WireQcResult } from '../wire.ts';
+import { slabSummary } from './lc-slab-panel.ts';
+import { sharedStyles } from './sharedStyles.ts';
+
+const VERDICT_KEYS: Record<WireQcResult['verdict'], MessageKey> = {
+  pass: 'qc.verdict.pass',
+  warn: 'qc.verdict.warn',
+  fail: 'qc.verdict.fail',
+};
+
+const VERDICT_ICONS: Record<WireQcResult['verdict'], string> = { pass: '✓', warn: '!', fail: '✕' };
+
+/** Accepts a bare base64 PNG or a complete data URL. */
+function thumbnailSource(thumbnail: string): string {
+  return thumbnail.startsWith('data:') ? thumbnail : `data:image/png;base64,${thumbnail}`;
+}
+
+export class LcQcPanel extends LitElement {
+  static override properties = {
+    results: { attribute: false },
+  };
+
+  declare results: WireQcResult[];
+
+  private readonly locale = new LocaleController(this);
+
+  constructor() {
+    super();
+    this.results = [];
+  }
+
+  static override styles = [
+    sharedStyles,
+    css`
+      :host {
+        display: block;
+      }
+      ul.results {
+        list-style: none;
+        margin: 0;
+        padding: 0;
+        display: grid;
+        gap: 0.5rem;
+      }
+      li.result {
+        border: 1px solid var(--lc-border);
+        border-left-width: 6px;
+        border-radius: 6px;
+        padding: 0.5rem 0.7rem;
+        background: var(--lc-panel-raised);
+      }
+      li.pass {
+        border-left-color: var(--lc-pass);
+      }
+      li.warn {
+        border-left-color: var(--lc-warn);
+      }
+      li.fail {
+        border-left-color: var(--lc-fail);
+      }
+      .title {
+        display: flex;
+        align-items: center;
+        gap: 0.6rem;
+        font-size: 1.1rem;
+        font-weight: 700;
+      }
+      .verdict-icon {
+        width: 1.6rem;
+        height: 1.6rem;
+        border-radius: 50%;
+        display: grid;
+        place-items: center;
+        color: #000;
+        font-weight: 800;
+      }
+      .pass .verdict-icon {
+        background: var(--lc-pass);
+      }
+      .warn .verdict-icon {
+        background: var(--lc-warn);
+      }
+      .fail .verdict-icon {
+        background: var(--lc-fail);
+      }
+      .elapsed {
+        margin-left: auto;
+        font-size: 0.8rem;
+        color: var(--lc-muted);
+        font-weight: 400;
+      }
+      ul.checks {
+        margin: 0.3rem 0;
+        padding-left: 1.1rem;
+      }
+      .check-pass {
+        color: var(--lc-muted);
+      }
+      .check-warn {
+        color: #ffd08a;
+      }
+      .check-fail {
+        color: #ffb3b5;
+      }
+      .thumbnails {
+        display: flex;
+        gap: 0.3rem;
+        overflow-x: auto;
+        padding: 0.2rem 0;
+      }
+      .thumbnails img {
+        width: 64px;
+        height: 64px;
+        object-fit: contain;
+        background: #000;
+        border: 1px solid var(--lc-border);
+        image-rendering: auto;
+      }
+      .actions {
+        display: flex;
+        gap: 0.5rem;
+        flex-wrap: wrap;
+        margin-top: 0.3rem;
+      }
+      .corrected {
+        font-size: 0.85rem;
+        color: var(--lc-muted);
+      }
+    `,
+  ];
+
+  private emit(slabId: string, action: 'accept' | 'rescan'): void {
+    this.dispatchEvent(new CustomEvent('qc-acknowledge', { detail: { slabId, action }, bubbles: true, composed: true }));
+  }
+
+  private renderResult(result: WireQcResult) {
+    const verdict = translate(VERDICT_KEYS[result.verdict]);
+    return html`
+      <li class="result ${result.verdict}" data-slab-id=${result.slabId} data-verdict=${result.verdict}>
+        <div class="title">
+          <span class="verdict-icon" aria-hidden="true">${VERDICT_ICONS[result.verdict]}</span>
+          <span data-testid="qc-verdict">${translate('qc.verdictFor', { level: result.level, verdict })}</span>
+          <span class="elapsed">${translate('qc.elapsed', { ms: Math.round(result.elapsedMs) })}</span>
+        </div>
+        <ul class="checks">
+          ${result.checks.map(
+            (check) => html`<li class="check-${check.verdict}" data-code=${check.code}>
+              ${translate(VERDICT_KEYS[check.verdict])}: ${localizedText(check.message)}
+              ${check.value !== null && check.threshold !== null
+                ? html`<span>(${translate('qc.measured', { value: formatNumber(check.value, 2), threshold: formatNumber(check.threshold, 2), unit: check.unit })})</span>`
+                : ''}
+            </li>`,
+          )}
+        </ul>
+        ${result.thumbnails.length > 0
+          ? html`<div class="thumbnails" role="group" aria-label=${translate('qc.thumbnails', { level: result.level })}>
+              ${result.thumbnails.map(
+                (thumbnail, index) =>
+                  html`<img src=${thumbnailSource(thumbnail)} alt=${translate('qc.thumbnail', { index: index + 1, level: result.level })} />`,
+              )}
+            </div>`
+          : ''}
+        ${result.correctedSlab !== null ? html`<p class="corrected">${translate('qc.correctedSlab', { summary: slabSummary(result.correctedSlab) })}</p>` : ''}
+        <div class="actions">
+          ${result.verdict !== 'pass' && result.correctedSlab !== null
+            ? html`<button class="primary" @click=${() => this.emit(result.slabId, 'rescan')}>${translate('qc.rescan', { level: result.level })}</button>`
+            : ''}
+          <button @click=${() => this.emit(result.slabId, 'accept')}>${translate('qc.accept', { level: result.level })}</button>
+        </div>
+      </li>
+    `;
+  }
+
+  override render() {
+    return html`
+      <h2>${translate('qc.heading')}</h2>
+      ${this.results.length === 0
+        ? html`<p>${translate('qc.none')}</p>`
+        : html`<ul class="results" aria-label=${translate('qc.label')}>
+            ${this.results.map((result) => this.renderResult(result))}
+          </ul>`}
+    `;
+  }
+}
+
+customElements.define('lc-qc-panel', LcQcPanel);

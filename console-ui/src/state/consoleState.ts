@@ -1,0 +1,68 @@
+/**
+ * What the console shows, built only from server messages so that every console watching a
+ * session renders the same thing. `reduceServerMessage` is pure.
+ */
+import type {
+  ConsoleOutbound,
+  ErrorMessage,
+  LocalizerMessage,
+  PlanMessage,
+  SegmentationMessage,
+  SessionStateMessage,
+  WireQcResult,
+} from '../wire.ts';
+
+export interface ConsoleState {
+  session: SessionStateMessage | null;
+  localizer: LocalizerMessage | null;
+  segmentation: SegmentationMessage | null;
+  plan: PlanMessage | null;
+  /** Latest QC result per slab id, in arrival order. */
+  qcResults: Record<string, WireQcResult>;
+  /** The last error the server sent this console, cleared by the next plan or state change. */
+  lastError: ErrorMessage | null;
+}
+
+export const EMPTY_CONSOLE_STATE: ConsoleState = {
+  session: null,
+  localizer: null,
+  segmentation: null,
+  plan: null,
+  qcResults: {},
+  lastError: null,
+};
+
+function isStalePlan(current: PlanMessage | null, incoming: PlanMessage): boolean {
+  if (current === null) return false;
+  return current.plan.planId === incoming.plan.planId && incoming.plan.revision < current.plan.revision;
+}
+
+/** Applies one server message. Messages for another session than the one on screen reset the view first. */
+export function reduceServerMessage(state: ConsoleState, message: ConsoleOutbound): ConsoleState {
+  if (message.type === 'ack') return state;
+  if (message.type === 'error') return { ...state, lastError: message };
+
+  const base = state.session !== null && state.session.sessionId !== message.sessionId ? EMPTY_CONSOLE_STATE : state;
+
+  switch (message.type) {
+    case 'session.state':
+      return { ...base, session: message, lastError: null };
+    case 'localizer':
+      // A new localizer makes the old segmentation, plan and QC meaningless.
+      if (base.localizer?.seriesInstanceUid === message.seriesInstanceUid) return { ...base, localizer: message };
+      return { ...base, localizer: message, segmentation: null, plan: null, qcResults: {} };
+    case 'segmentation':
+      return { ...base, segmentation: message };
+    case 'plan':
+      if (isStalePlan(base.plan, message)) return base;
+      return { ...base, plan: message, lastError: null };
+    case 'qc.result':
+      return { ...base, qcResults: { ...base.qcResults, [message.result.slabId]: message.result } };
+  }
+}
+
+/** True when the segmentation needs the technologist's attention before confirming. */
+export function needsAttention(segmentation: SegmentationMessage | null, minConfidence: number): boolean {
+  if (segmentation === null) return false;
+  return segmentation.flags.length > 0 || segmentation.confidence < minConfidence;
+}

@@ -1,0 +1,65 @@
+/**
+ * Adjustments the console has sent or queued but the server has not yet turned into a plan
+ * revision. One adjustment per slab is in flight at a time, so each request names the newest
+ * revision this console has seen; further changes made meanwhile are summed and sent once the
+ * next revision arrives. All functions are pure.
+ */
+import { combineAdjustments, isEmptyAdjustment, previewAdjustment } from '../geometry/slabAdjust.ts';
+import type { SlabAdjustment, WireSlab } from '../wire.ts';
+
+export interface InFlightAdjustment {
+  messageId: string;
+  planRevision: number;
+  adjustment: SlabAdjustment;
+}
+
+export interface PendingAdjustments {
+  inFlight: InFlightAdjustment | null;
+  queued: SlabAdjustment | null;
+}
+
+export const NO_PENDING: PendingAdjustments = { inFlight: null, queued: null };
+
+/** What to do with a new local change: send it now, or add it to the queue. */
+export function addAdjustment(
+  pending: PendingAdjustments,
+  adjustment: SlabAdjustment,
+  planRevision: number,
+  nextMessageId: () => string,
+): { pending: PendingAdjustments; send: InFlightAdjustment | null } {
+  if (isEmptyAdjustment(adjustment)) return { pending, send: null };
+  if (pending.inFlight === null) {
+    const send = { messageId: nextMessageId(), planRevision, adjustment };
+    return { pending: { inFlight: send, queued: null }, send };
+  }
+  const queued = pending.queued === null ? adjustment : combineAdjustments(pending.queued, adjustment);
+  return { pending: { inFlight: pending.inFlight, queued: isEmptyAdjustment(queued) ? null : queued }, send: null };
+}
+
+/** A newer plan revision arrived: the in-flight change is settled and the queue, if any, goes out. */
+export function settleOnRevision(
+  pending: PendingAdjustments,
+  planRevision: number,
+  nextMessageId: () => string,
+): { pending: PendingAdjustments; send: InFlightAdjustment | null } {
+  if (pending.inFlight === null || planRevision <= pending.inFlight.planRevision) return { pending, send: null };
+  if (pending.queued === null) return { pending: NO_PENDING, send: null };
+  const send = { messageId: nextMessageId(), planRevision, adjustment: pending.queued };
+  return { pending: { inFlight: send, queued: null }, send };
+}
+
+/** The server rejected a message: when it was the in-flight change, drop it and the queue. */
+export function dropOnError(pending: PendingAdjustments, inReplyTo: string | undefined): PendingAdjustments {
+  if (pending.inFlight !== null && pending.inFlight.messageId === inReplyTo) return NO_PENDING;
+  return pending;
+}
+
+/** The slab as it should look now: the server's slab with this console's unsettled changes on top. */
+export function previewSlab(slab: WireSlab, pending: PendingAdjustments, shownRevision: number): WireSlab {
+  let preview = slab;
+  if (pending.inFlight !== null && pending.inFlight.planRevision === shownRevision) {
+    preview = previewAdjustment(preview, pending.inFlight.adjustment);
+  }
+  if (pending.queued !== null) preview = previewAdjustment(preview, pending.queued);
+  return preview;
+}
