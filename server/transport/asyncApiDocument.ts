@@ -38,7 +38,7 @@ interface MessageEntry {
   example: MessageExample<unknown>;
 }
 
-/** Every JSON message of one channel, inbound first, in schema order. */
+/** Lists every JSON message of one channel, inbound first, in schema order. */
 export function channelMessages(channel: 'scanner' | 'console'): MessageEntry[] {
   const inbound = channel === 'scanner' ? scannerInbound.options : consoleInbound.options;
   const inboundExamples: Record<string, MessageExample<unknown>> = channel === 'scanner' ? SCANNER_INBOUND_EXAMPLES : CONSOLE_INBOUND_EXAMPLES;
@@ -67,9 +67,9 @@ function requireExample(examples: Record<string, MessageExample<unknown>>, type:
 }
 
 /**
- * JSON Schema of one message. Inbound schemas describe what the server accepts (defaults
- * make fields optional); outbound schemas allow extra properties, because later protocol
- * versions may add fields and clients must ignore the ones they do not know.
+ * Generates the JSON Schema of one message. Inbound schemas describe what the server accepts,
+ * so fields with defaults are optional. Outbound schemas allow extra properties, because later
+ * protocol versions may add fields and clients must ignore the ones they do not know.
  */
 export function payloadSchema(entry: Pick<MessageEntry, 'schema' | 'direction'>): JsonValue {
   const generated = z.toJSONSchema(entry.schema, { target: 'draft-07', io: entry.direction === 'inbound' ? 'input' : 'output' }) as JsonValue;

@@ -1,6 +1,7 @@
 /**
- * What the scanner and console endpoints share for one WebSocket: rate limit, size limit,
- * in-order handling with read back-pressure, keepalive state, logging and error replies.
+ * Base class of one WebSocket connection, shared by the scanner and console endpoints. It
+ * applies the rate and size limits, handles frames in order with read back-pressure, and
+ * keeps the keepalive state, the connection logger and the error replies.
  */
 import { randomUUID } from 'node:crypto';
 
@@ -100,13 +101,13 @@ export abstract class Connection {
   }
 
   /** Replies `ERR_INTERNAL` and logs the error a hub call threw. */
-  protected failInternally(error: unknown, inReplyTo: string | undefined, what: string): void {
-    this.log.error({ err: error, inReplyTo }, `failed to handle ${what}`);
+  protected failInternally(error: unknown, inReplyTo: string | undefined, description: string): void {
+    this.log.error({ err: error, inReplyTo }, `failed to handle ${description}`);
     const reason = error instanceof Error ? error.message : String(error);
     this.sendJson(
       protocolError(
         TRANSPORT_ERROR_CODES.internal,
-        `The server failed to handle ${what}: ${reason}. The message may not have been applied; send it again or check the server log.`,
+        `The server failed to handle ${description}: ${reason}. The message may not have been applied; send it again or check the server log.`,
         inReplyTo === undefined ? {} : { inReplyTo },
       ),
     );

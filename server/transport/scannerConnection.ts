@@ -1,7 +1,7 @@
 /**
- * One scanner adapter on `/v1/scanner`: JSON text frames with exam events and binary frames
- * with DICOM Part 10 images go to the hub; the hub's replies and the plans to apply for the
- * exams this connection drives come back.
+ * One scanner adapter on `/v1/scanner`. JSON text frames with exam events and binary frames
+ * with DICOM Part 10 images go to the hub. The hub's replies go back to the adapter, and so do
+ * the plans to apply for the exams this connection drives.
  */
 import type { Subscription } from 'rxjs';
 
@@ -15,7 +15,7 @@ import { parseInboundText } from './validation.ts';
 const DICOM_PREFIX_OFFSET = 128;
 const DICOM_PREFIX = Buffer.from('DICM', 'ascii');
 
-/** Which scanner connection receives the plans of each exam: the latest one that sent an accepted message for it. */
+/** Routing table from exam id to the scanner connection that receives its plans: the latest one that sent an accepted message for the exam. */
 export class ExamRoutes {
   private readonly owners = new Map<string, ScannerConnection>();
 

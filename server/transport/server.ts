@@ -104,7 +104,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       for (const connection of connections) connection.socket.close(1001, 'server shutting down');
       const closed = new Promise<void>((resolveClose) => server.close(() => resolveClose()));
       server.closeIdleConnections();
-      // Give peers a moment to answer the close frame, then cut what is left.
+      // Wait briefly for peers to complete the close handshake, then terminate the rest.
       const forceTimer = setTimeout(() => {
         for (const connection of connections) connection.socket.terminate();
         server.closeAllConnections();

@@ -5,7 +5,7 @@ import { ConsoleOutbox, type OutboxSocket } from '../../../server/transport/cons
 import type { ConsoleOutbound } from '../../../server/transport/protocol.ts';
 import { sessionState } from './hubDouble.ts';
 
-/** A socket whose buffer fills with each send and drains only when the test says so. */
+/** Socket double whose buffer fills with each send and drains only when the test calls `drain()`. */
 class StallableSocket implements OutboxSocket {
   bufferedAmount = 0;
   readonly sent: ConsoleOutbound[] = [];

@@ -17,9 +17,9 @@ test('burst then refill', () => {
 
 test('refill capped at burst size', () => {
   const bucket = new TokenBucket({ messagesPerSecond: 10, burstMessages: 2 }, 0);
-  let taken = 0;
-  for (let index = 0; index < 10; index += 1) if (bucket.tryTake(60_000)) taken += 1;
-  assert.is(taken, 2);
+  let acceptedCount = 0;
+  for (let index = 0; index < 10; index += 1) if (bucket.tryTake(60_000)) acceptedCount += 1;
+  assert.is(acceptedCount, 2);
 });
 
 test('invalid limits rejected', () => {

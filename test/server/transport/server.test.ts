@@ -20,7 +20,7 @@ function bearer(token = TOKEN): { headers: Record<string, string> } {
   return { headers: { authorization: `Bearer ${token}` } };
 }
 
-/** A minimal Part 10 byte layout: 128-byte preamble, `DICM`, then filler the hub double ignores. */
+/** Builds a minimal Part 10 byte layout: 128-byte preamble, `DICM`, then filler the hub double ignores. */
 function fakeDicom(byteLength = 256): Buffer {
   const bytes = Buffer.alloc(byteLength);
   bytes.write('DICM', 128, 'ascii');
