@@ -35,6 +35,28 @@ export function mapProbabilitiesToSeries(
   const rowCenter = (grid.inputHeight - 1) / 2;
   const columnCenter = (grid.inputWidth - 1) / 2;
 
+  // Argmax on the model grid first. When the four grid points around a voxel share their top class,
+  // that class also tops every weighted mean of them, so only voxels on class boundaries need the
+  // per-class interpolation.
+  const gridClass = new Uint8Array(sliceIndices.length * gridPlane);
+  const gridProbability = new Float32Array(sliceIndices.length * gridPlane);
+  for (let batchIndex = 0; batchIndex < sliceIndices.length; batchIndex++) {
+    const batchOffset = batchIndex * classCount * gridPlane;
+    for (let pixel = 0; pixel < gridPlane; pixel++) {
+      let best = 0;
+      let bestValue = -1;
+      for (let k = 0; k < classCount; k++) {
+        const value = probabilities[batchOffset + k * gridPlane + pixel];
+        if (value > bestValue) {
+          bestValue = value;
+          best = k;
+        }
+      }
+      gridClass[batchIndex * gridPlane + pixel] = best;
+      gridProbability[batchIndex * gridPlane + pixel] = bestValue;
+    }
+  }
+
   sliceIndices.forEach((sliceIndex, batchIndex) => {
     const image = series.images[sliceIndex];
     segmentedSlices[sliceIndex] = true;
@@ -49,6 +71,7 @@ export function mapProbabilitiesToSeries(
     const rPerJ = (dot(columnCosineLps, frame.downLps) * spacingBetweenRowsMm) / grid.spacingMm;
     const cPerJ = (dot(columnCosineLps, frame.posteriorLps) * spacingBetweenRowsMm) / grid.spacingMm;
     const batchOffset = batchIndex * classCount * gridPlane;
+    const gridOffset = batchIndex * gridPlane;
 
     for (let j = 0; j < rows; j++) {
       for (let i = 0; i < columns; i++) {
@@ -69,15 +92,25 @@ export function mapProbabilitiesToSeries(
         const w01 = (1 - fr) * fc;
         const w10 = fr * (1 - fc);
         const w11 = fr * fc;
+        const p00 = r0 * grid.inputWidth + c0;
+        const p01 = r0 * grid.inputWidth + c1;
+        const p10 = r1 * grid.inputWidth + c0;
+        const p11 = r1 * grid.inputWidth + c1;
+        const corner = gridClass[gridOffset + p00];
+        if (corner === gridClass[gridOffset + p01] && corner === gridClass[gridOffset + p10] && corner === gridClass[gridOffset + p11]) {
+          classIndex[target] = corner;
+          probability[target] =
+            gridProbability[gridOffset + p00] * w00 +
+            gridProbability[gridOffset + p01] * w01 +
+            gridProbability[gridOffset + p10] * w10 +
+            gridProbability[gridOffset + p11] * w11;
+          continue;
+        }
         let best = 0;
         let bestValue = -1;
         for (let k = 0; k < classCount; k++) {
           const base = batchOffset + k * gridPlane;
-          const value =
-            probabilities[base + r0 * grid.inputWidth + c0] * w00 +
-            probabilities[base + r0 * grid.inputWidth + c1] * w01 +
-            probabilities[base + r1 * grid.inputWidth + c0] * w10 +
-            probabilities[base + r1 * grid.inputWidth + c1] * w11;
+          const value = probabilities[base + p00] * w00 + probabilities[base + p01] * w01 + probabilities[base + p10] * w10 + probabilities[base + p11] * w11;
           if (value > bestValue) {
             bestValue = value;
             best = k;

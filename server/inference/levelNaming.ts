@@ -33,6 +33,8 @@ export interface LevelNaming {
 /** Lumbar discs and vertebrae a per-disc plan needs. */
 export const PLANNING_DISCS = ['L1/L2', 'L2/L3', 'L3/L4', 'L4/L5', 'L5/S1'] as const;
 
+const PLANNING_LEVELS = new Set<string>([...PLANNING_DISCS, 'L1', 'L2', 'L3', 'L4', 'L5']);
+
 /** Typical distance between adjacent lumbar levels, used when too few structures exist to measure it, millimetres. */
 const TYPICAL_LEVEL_SPACING_MM = 35;
 
@@ -40,7 +42,8 @@ const TYPICAL_LEVEL_SPACING_MM = 35;
 export function vertebraNameAbove(levelsAboveSacrum: number): string {
   if (levelsAboveSacrum === 0) return 'S1';
   if (levelsAboveSacrum <= 5) return `L${6 - levelsAboveSacrum}`;
-  return `T${18 - levelsAboveSacrum}`;
+  if (levelsAboveSacrum <= 17) return `T${18 - levelsAboveSacrum}`;
+  return `C${25 - Math.min(24, levelsAboveSacrum)}`;
 }
 
 /**
@@ -140,7 +143,8 @@ export function nameLevels(
     });
   }
   const named = new Set(names.values());
-  for (const level of missing) {
+  // Gaps above L1 do not affect a lumbar plan, so only lumbar gaps are flagged.
+  for (const level of missing.filter((name) => PLANNING_LEVELS.has(name))) {
     flags.push({ code: 'LEVEL_MISSING', level, reason: `${level} was not found between its neighbours; it may be fused, degenerated or missed by the model.` });
   }
   for (const disc of PLANNING_DISCS) {

@@ -10,7 +10,7 @@ import { connectedComponents, type GridDims } from './components.ts';
 import type { ClassMap } from './labelMapping.ts';
 import { nameLevels, PLANNING_DISCS, spineAxisLps, type LevelCandidate } from './levelNaming.ts';
 import type { ModelClass } from './modelContract.ts';
-import { shapeStats, voxelCenterLpsMm, voxelPlacement, type VoxelPlacement } from './structureStats.ts';
+import { centroidLpsMm, shapeStats, voxelCenterLpsMm, voxelPlacement, type VoxelPlacement } from './structureStats.ts';
 import { SegmentationInputError, type AnatomyFlag, type Structure, type StructureKind } from './types.ts';
 
 export interface PostprocessOptions {
@@ -61,8 +61,12 @@ function findParts(classMap: ClassMap, classes: readonly ModelClass[], dims: Gri
     const minVolume = options.minComponentVolumeMm3?.[kind] ?? DEFAULT_MIN_VOLUME_MM3[kind];
     const minVoxels = Math.max(1, Math.ceil(minVolume / placement.voxelVolumeMm3));
     for (const component of connectedComponents(classMap.classIndex, dims, classValue, minVoxels)) {
-      const stats = shapeStats(placement, component.voxels);
-      parts.push({ kind, voxels: component.voxels, centroidLpsMm: stats.centroidLpsMm, volumeMm3: stats.volumeMm3 });
+      parts.push({
+        kind,
+        voxels: component.voxels,
+        centroidLpsMm: centroidLpsMm(placement, component.voxels),
+        volumeMm3: component.voxels.length * placement.voxelVolumeMm3,
+      });
     }
   }
   return parts;

@@ -136,6 +136,19 @@ export function symmetricEigen3(matrix: number[][]): { values: [number, number, 
   };
 }
 
+/** Centroid in LPS millimetres of a non-empty voxel set, without the covariance pass. */
+export function centroidLpsMm(placement: VoxelPlacement, voxels: Int32Array): Vec3 {
+  const point: Vec3 = [0, 0, 0];
+  const sum: Vec3 = [0, 0, 0];
+  for (const index of voxels) {
+    voxelCenterLpsMm(placement, index, point);
+    sum[0] += point[0];
+    sum[1] += point[1];
+    sum[2] += point[2];
+  }
+  return [sum[0] / voxels.length, sum[1] / voxels.length, sum[2] / voxels.length];
+}
+
 /** Computes the shape statistics of a voxel set; the set must not be empty. */
 export function shapeStats(placement: VoxelPlacement, voxels: Int32Array): ShapeStats {
   const point: Vec3 = [0, 0, 0];

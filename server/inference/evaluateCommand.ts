@@ -1,0 +1,266 @@
+/**
+ * `lumbar-copilot evaluate`: runs the shipped model (and the planner) on labelled data folders laid
+ * out like the public sets (a `dataset.json` naming files and label meanings) and writes a table
+ * and a JSON report.
+ */
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { basename, join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { logger } from '../log.ts';
+import { listDatasetCases, readDatasetDescriptor, readVolume } from '../../simulator/volumes/index.ts';
+import { ASSUMED_PNG_FOV_MM, evaluateDiscBoxCase, type DiscBoxCaseResult } from './evaluation/discBoxes.ts';
+import { mean, medianAndP95 } from './evaluation/metrics.ts';
+import { loadPlanner } from './evaluation/planComparison.ts';
+import { isValidationCase, readHeldOutSplit, splitMentionsDataset, type HeldOutSplit } from './evaluation/split.ts';
+import { evaluateVolumeCase, EVALUATION_LOCALIZER, type VolumeCaseResult } from './evaluation/volumeCase.ts';
+import { createOnnxSegmenter, DEFAULT_MODEL_PATH, type ExecutionProviderName } from './onnxSegmenter.ts';
+
+const USAGE = `Usage: lumbar-copilot evaluate --data <folder> [options]
+
+Runs the model on every case of a labelled data folder and reports Dice, level identification,
+disc-box recall and precision, latency and plan error.
+
+Options:
+  --data <folder>        a dataset folder with dataset.json, or a folder of such folders (required)
+  --report <file.json>   also write the full report as JSON to this file
+  --split <name>         validation (default): only the held-out cases in models/split.json;
+                         all: every case, training cases included
+  --model <path>         ONNX model (default ${DEFAULT_MODEL_PATH})
+  --threads <n>          onnxruntime intra-op threads (default 2)
+  --provider <name>      execution provider: cpu (default), cuda or webgpu
+  --max-cases <n>        evaluate at most this many cases per dataset
+  -h, --help             print this help
+`;
+
+const SPLIT_PATH = resolve(import.meta.dirname, '../../models/split.json');
+
+interface DatasetSummary {
+  name: string;
+  format: string;
+  cases: number;
+  note: string | null;
+}
+
+function datasetFolders(dataFolder: string): string[] {
+  if (existsSync(join(dataFolder, 'dataset.json'))) return [dataFolder];
+  const folders = readdirSync(dataFolder, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory() && existsSync(join(dataFolder, entry.name, 'dataset.json')))
+    .map((entry) => join(dataFolder, entry.name))
+    .sort();
+  if (folders.length === 0) {
+    throw new Error(`${dataFolder} has no dataset.json and no sub-folder with one. Pass a folder laid out like those in the public data sets.`);
+  }
+  return folders;
+}
+
+function pngCases(folder: string): Array<{ caseId: string; imagePath: string; boxesPath: string }> {
+  const imageFolder = join(folder, 'images');
+  const boxFolder = join(folder, 'boxes');
+  return readdirSync(imageFolder)
+    .filter((name) => name.toLowerCase().endsWith('.png'))
+    .sort()
+    .map((name) => {
+      const stem = name.replace(/\.png$/i, '');
+      return { caseId: stem, imagePath: join(imageFolder, name), boxesPath: join(boxFolder, `${stem}.txt`) };
+    })
+    .filter((entry) => existsSync(entry.boxesPath));
+}
+
+/** Which cases of a dataset to evaluate under the split, and a note on how they were chosen. */
+function chooseCases<T extends { caseId: string; imagePath: string }>(
+  cases: T[],
+  dataset: string,
+  split: HeldOutSplit | null,
+): { chosen: T[]; note: string | null } {
+  if (split === null) return { chosen: cases, note: 'all cases, training cases included (--split all)' };
+  if (!splitMentionsDataset(split, dataset)) {
+    return { chosen: cases, note: `${basename(split.path)} does not name this set, so it took no part in training and every case is held out` };
+  }
+  return { chosen: cases.filter((entry) => isValidationCase(split, dataset, entry.caseId, entry.imagePath)), note: null };
+}
+
+function round(value: number | null, digits = 3): number | null {
+  return value === null || Number.isNaN(value) ? null : Number(value.toFixed(digits));
+}
+
+function summarizeVolumes(results: VolumeCaseResult[]) {
+  const diceOf = (kind: 'disc' | 'vertebra') => {
+    const values = results.map((entry) => entry.dice[kind]).filter((value): value is number => value !== null);
+    return { mean: round(mean(values)), cases: values.length };
+  };
+  const byLevel: Record<string, { mean: number | null; cases: number }> = {};
+  const levelNames = [...new Set(results.flatMap((entry) => Object.keys(entry.diceByLevel)))].sort();
+  for (const name of levelNames) {
+    const values = results.map((entry) => entry.diceByLevel[name]).filter((value): value is number => value !== undefined);
+    byLevel[name] = { mean: round(mean(values)), cases: values.length };
+  }
+  const correct = results.reduce((sum, entry) => sum + entry.levelsCorrect, 0);
+  const labelled = results.reduce((sum, entry) => sum + entry.levelsLabelled, 0);
+  const planErrors = results.flatMap((entry) => entry.planErrors);
+  const roundStats = (stats: { median: number | null; p95: number | null; count: number }) => ({
+    median: round(stats.median, 2),
+    p95: round(stats.p95, 2),
+  });
+  return {
+    dice: { disc: diceOf('disc'), vertebra: diceOf('vertebra'), byLevel },
+    levelIdentification: { fraction: labelled === 0 ? null : round(correct / labelled), correct, labelled },
+    latencyMs: { ...roundStats(medianAndP95(results.map((entry) => entry.latencyMs))), cases: results.length },
+    plan: {
+      angleErrorDeg: roundStats(medianAndP95(planErrors.map((entry) => entry.angleErrorDeg))),
+      centerErrorMm: roundStats(medianAndP95(planErrors.map((entry) => entry.centerErrorMm))),
+      discsCompared: planErrors.length,
+      discsMissingFromModelPlan: results.reduce((sum, entry) => sum + entry.planMissing.length, 0),
+      methods: [...new Set(planErrors.map((entry) => entry.method))],
+    },
+    rejectedCases: results.filter((entry) => entry.error !== null).length,
+  };
+}
+
+function summarizeBoxes(results: DiscBoxCaseResult[]) {
+  const reference = results.reduce((sum, entry) => sum + entry.referenceBoxes, 0);
+  const predicted = results.reduce((sum, entry) => sum + entry.predictedBoxes, 0);
+  const matched = results.reduce((sum, entry) => sum + entry.matched, 0);
+  const latency = medianAndP95(results.map((entry) => entry.latencyMs));
+  return {
+    recall: reference === 0 ? null : round(matched / reference),
+    precision: predicted === 0 ? null : round(matched / predicted),
+    cases: results.length,
+    referenceBoxes: reference,
+    predictedBoxes: predicted,
+    matched,
+    rejectedCases: results.filter((entry) => entry.error !== null).length,
+    assumedFovMm: ASSUMED_PNG_FOV_MM,
+    latencyMs: { median: round(latency.median, 1), p95: round(latency.p95, 1) },
+  };
+}
+
+function formatNumber(value: number | null | undefined, digits = 3): string {
+  return value === null || value === undefined ? '-' : value.toFixed(digits);
+}
+
+function parseCount(text: string | undefined, name: string, fallback: number): number {
+  if (text === undefined) return fallback;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 1) throw new Error(`--${name} is "${text}"; pass a positive integer.`);
+  return value;
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      data: { type: 'string' },
+      report: { type: 'string' },
+      split: { type: 'string', default: 'validation' },
+      model: { type: 'string' },
+      threads: { type: 'string' },
+      provider: { type: 'string', default: 'cpu' },
+      'max-cases': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+  });
+  if (values.help === true) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  if (values.data === undefined) {
+    process.stderr.write(`--data is required.\n\n${USAGE}`);
+    return 2;
+  }
+  if (values.split !== 'validation' && values.split !== 'all') {
+    process.stderr.write(`--split is "${values.split}"; use validation or all.\n`);
+    return 2;
+  }
+  const provider = values.provider as ExecutionProviderName;
+  const threads = parseCount(values.threads, 'threads', 2);
+  const maxCases = parseCount(values['max-cases'], 'max-cases', Number.POSITIVE_INFINITY);
+  const log = logger.child({ component: 'evaluate' });
+
+  const split = values.split === 'all' ? null : readHeldOutSplit(SPLIT_PATH);
+  const segmenter = await createOnnxSegmenter({ modelPath: values.model, threads, executionProvider: provider, logger: log });
+  const plannerLoad = await loadPlanner();
+  if (plannerLoad.bundle === null) log.warn({ reason: plannerLoad.reason }, 'planner not available; plan error uses the disc-plane fit');
+
+  const volumeResults: VolumeCaseResult[] = [];
+  const boxResults: DiscBoxCaseResult[] = [];
+  const datasets: DatasetSummary[] = [];
+  for (const folder of datasetFolders(resolve(values.data))) {
+    const descriptor = readDatasetDescriptor(folder);
+    if (descriptor.format === 'png-boxes') {
+      const { chosen, note } = chooseCases(pngCases(folder), descriptor.name, split);
+      const cases = chosen.slice(0, maxCases);
+      for (const entry of cases) boxResults.push(await evaluateDiscBoxCase(segmenter, entry.imagePath, entry.boxesPath, entry.caseId));
+      datasets.push({ name: descriptor.name, format: descriptor.format, cases: cases.length, note });
+      process.stderr.write(`${descriptor.name}: ${cases.length} slices evaluated\n`);
+      continue;
+    }
+    const { chosen, note } = chooseCases(listDatasetCases(folder), descriptor.name, split);
+    const cases = chosen.filter((entry) => entry.labelsPath !== null).slice(0, maxCases);
+    for (const entry of cases) {
+      const volume = await readVolume(entry.imagePath);
+      if (volume.labels === null) continue;
+      const result = await evaluateVolumeCase(
+        segmenter,
+        { image: volume.image, labels: volume.labels, labelNames: volume.labelNames },
+        descriptor.name,
+        entry.caseId,
+        plannerLoad.bundle,
+      );
+      if (result.error !== null) log.warn({ dataset: descriptor.name, caseId: entry.caseId, reason: result.error }, 'case rejected by the segmenter');
+      volumeResults.push(result);
+      process.stderr.write(`${descriptor.name} case ${entry.caseId}: disc Dice ${formatNumber(result.dice.disc)}, vertebra Dice ${formatNumber(result.dice.vertebra)}, levels ${result.levelsCorrect}/${result.levelsLabelled}\n`);
+    }
+    datasets.push({ name: descriptor.name, format: descriptor.format, cases: cases.length, note });
+  }
+
+  const overall = summarizeVolumes(volumeResults);
+  const report = {
+    command: `lumbar-copilot evaluate ${argv.join(' ')}`,
+    machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', node: process.version },
+    model: segmenter.describe(),
+    split: split === null ? 'all' : `validation cases of ${split.path}`,
+    localizer: EVALUATION_LOCALIZER,
+    cases: volumeResults.length + boxResults.length,
+    dice: overall.dice,
+    levelIdentification: overall.levelIdentification,
+    discBoxes: summarizeBoxes(boxResults),
+    latencyMs: overall.latencyMs,
+    plan: { ...overall.plan, planner: plannerLoad.bundle === null ? `disc-plane fit (${plannerLoad.reason})` : 'createPlanner' },
+    rejectedCases: overall.rejectedCases,
+    datasets: datasets.map((dataset) => {
+      const own = volumeResults.filter((entry) => entry.dataset === dataset.name);
+      return dataset.format === 'png-boxes' ? { ...dataset, discBoxes: summarizeBoxes(boxResults) } : { ...dataset, ...summarizeVolumes(own) };
+    }),
+    perCase: volumeResults.map((entry) => ({ ...entry, latencyMs: round(entry.latencyMs, 1) })),
+  };
+
+  const lines = [
+    `model ${report.model.version} on ${report.model.executionProvider}, ${threads} threads; ${report.split}`,
+    'dataset                    cases  disc Dice  vert Dice  level id  box recall  box prec  latency median/p95 ms',
+  ];
+  for (const dataset of report.datasets) {
+    if ('discBoxes' in dataset) {
+      lines.push(
+        `${dataset.name.padEnd(26)} ${String(dataset.cases).padStart(5)}  ${'-'.padStart(9)}  ${'-'.padStart(9)}  ${'-'.padStart(8)}  ${formatNumber(dataset.discBoxes.recall).padStart(10)}  ${formatNumber(dataset.discBoxes.precision).padStart(8)}  ${formatNumber(dataset.discBoxes.latencyMs.median, 0)}/${formatNumber(dataset.discBoxes.latencyMs.p95, 0)}`,
+      );
+    } else {
+      lines.push(
+        `${dataset.name.padEnd(26)} ${String(dataset.cases).padStart(5)}  ${formatNumber(dataset.dice.disc.mean).padStart(9)}  ${formatNumber(dataset.dice.vertebra.mean).padStart(9)}  ${formatNumber(dataset.levelIdentification.fraction).padStart(8)}  ${'-'.padStart(10)}  ${'-'.padStart(8)}  ${formatNumber(dataset.latencyMs.median, 0)}/${formatNumber(dataset.latencyMs.p95, 0)}`,
+      );
+    }
+  }
+  lines.push(
+    `plan error (${report.plan.planner}): angle median ${formatNumber(report.plan.angleErrorDeg.median, 2)} deg, p95 ${formatNumber(report.plan.angleErrorDeg.p95, 2)} deg; ` +
+      `centre median ${formatNumber(report.plan.centerErrorMm.median, 2)} mm, p95 ${formatNumber(report.plan.centerErrorMm.p95, 2)} mm over ${report.plan.discsCompared} discs`,
+  );
+  for (const dataset of report.datasets) if (dataset.note !== null) lines.push(`note, ${dataset.name}: ${dataset.note}`);
+  process.stdout.write(lines.join('\n') + '\n');
+
+  if (values.report !== undefined) {
+    writeFileSync(values.report, JSON.stringify(report, null, 2) + '\n');
+    process.stdout.write(`report written to ${values.report}\n`);
+  }
+  return 0;
+}

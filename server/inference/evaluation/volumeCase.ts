@@ -1,0 +1,217 @@
+/**
+ * Evaluation of one labelled volume: reslice it into a sagittal localizer the way a scanner
+ * would acquire one, segment it, and score the result against the resliced reference labels.
+ */
+import { performance } from 'node:perf_hooks';
+import type { MrSeries } from '../../dicom/types.ts';
+import { directionLps, pointLpsMm, type VolumeLps } from '../../geometry/types.ts';
+import { canonicalFrame } from '../preprocess.ts';
+import { shapeStats, voxelPlacement } from '../structureStats.ts';
+import type { SegmentationResult, Segmenter, Structure } from '../types.ts';
+import { bestOverlap, dice, isLevelName, overlapCounts, referenceClassOf } from './metrics.ts';
+import { comparePlans, type PlanError, type PlannerBundle } from './planComparison.ts';
+import { resliceLabels, resliceToMrImages, sagittalLocalizerGeometry, volumeBoundsLpsMm } from '../../../simulator/reslice.ts';
+
+/** Localizer acquisition used for evaluation: slice thickness, gap and pixel size, millimetres. */
+export const EVALUATION_LOCALIZER = { sliceThicknessMm: 4, gapMm: 0.4, pixelSpacingMm: 1, maxSlices: 20 };
+
+export interface VolumeCaseResult {
+  dataset: string;
+  caseId: string;
+  /** Dice per class over the structures the reference labels; null when the reference has none of that class. */
+  dice: { disc: number | null; vertebra: number | null };
+  /** Dice per reference level name (0 when no predicted structure has that name). */
+  diceByLevel: Record<string, number>;
+  levelsCorrect: number;
+  levelsLabelled: number;
+  latencyMs: number;
+  planErrors: PlanError[];
+  /** Labelled discs that the model's plan lacks. */
+  planMissing: string[];
+  flags: string[];
+  /** Set when the segmenter rejected the case; the case then scores 0 Dice. */
+  error: string | null;
+}
+
+interface LabelledVolume {
+  image: VolumeLps;
+  labels: VolumeLps<Uint8Array | Uint16Array>;
+  labelNames: Record<number, string>;
+}
+
+/** Reslices the volume into a sagittal localizer through its centre and the matching reference label planes. */
+export function volumeToLocalizer(volume: LabelledVolume, caseId: string): { series: MrSeries; reference: Uint8Array } {
+  const bounds = volumeBoundsLpsMm(volume.image);
+  const spacingMm = EVALUATION_LOCALIZER.sliceThicknessMm + EVALUATION_LOCALIZER.gapMm;
+  const sliceCount = Math.max(1, Math.min(EVALUATION_LOCALIZER.maxSlices, Math.floor((bounds.max[0] - bounds.min[0]) / spacingMm)));
+  const stack = sagittalLocalizerGeometry(volume.image, {
+    sliceCount,
+    sliceThicknessMm: EVALUATION_LOCALIZER.sliceThicknessMm,
+    gapMm: EVALUATION_LOCALIZER.gapMm,
+    pixelSpacingMm: EVALUATION_LOCALIZER.pixelSpacingMm,
+  });
+  const uid = `2.25.${Date.now()}${Math.floor(Math.random() * 1e6)}`;
+  const images = resliceToMrImages(volume.image, stack, {
+    studyInstanceUid: `${uid}.1`,
+    seriesInstanceUid: `${uid}.2`,
+    frameOfReferenceUid: `${uid}.3`,
+    seriesNumber: 1,
+    seriesDescription: `evaluation localizer ${caseId}`,
+    patientPosition: 'HFS',
+    sopInstanceUid: (index) => `${uid}.4.${index + 1}`,
+    phaseEncodingDirection: 'COL',
+    acquisitionTime: null,
+    patient: { name: '', id: '', birthDate: '' },
+  });
+  const planes = resliceLabels(volume.labels, stack);
+  const planeSize = stack.rows * stack.columns;
+  const reference = new Uint8Array(planeSize * planes.length);
+  planes.forEach((plane, index) => {
+    for (let voxel = 0; voxel < planeSize; voxel++) reference[index * planeSize + voxel] = Math.min(255, plane[voxel]);
+  });
+  const series: MrSeries = {
+    studyInstanceUid: `${uid}.1`,
+    seriesInstanceUid: `${uid}.2`,
+    frameOfReferenceUid: `${uid}.3`,
+    seriesDescription: `evaluation localizer ${caseId}`,
+    images,
+  };
+  return { series, reference };
+}
+
+/** Builds a segmentation result from reference labels, so the planner can plan from them. */
+export function referenceSegmentation(series: MrSeries, reference: Uint8Array, labelNames: Record<number, string>): SegmentationResult {
+  const placement = voxelPlacement(series, canonicalFrame(series).normalLps);
+  const voxelsByValue = new Map<number, number[]>();
+  reference.forEach((value, index) => {
+    if (value === 0) return;
+    const list = voxelsByValue.get(value) ?? [];
+    list.push(index);
+    voxelsByValue.set(value, list);
+  });
+  const structures: Structure[] = [];
+  for (const [value, voxels] of voxelsByValue) {
+    const name = labelNames[value] ?? String(value);
+    const kind = referenceClassOf(name);
+    if (kind === null) continue;
+    const stats = shapeStats(placement, Int32Array.from(voxels));
+    const [c0, c1, c2] = stats.centroidLpsMm;
+    const [a0, a1, a2] = stats.principalAxesLps;
+    structures.push({
+      name,
+      kind,
+      labelValue: value,
+      centroidLpsMm: pointLpsMm(c0, c1, c2),
+      principalAxesLps: [directionLps(a0[0], a0[1], a0[2]), directionLps(a1[0], a1[1], a1[2]), directionLps(a2[0], a2[1], a2[2])],
+      extentsMm: stats.extentsMm,
+      volumeMm3: stats.volumeMm3,
+      confidence: 1,
+    });
+  }
+  const first = series.images[0].geometry;
+  return {
+    seriesInstanceUid: series.seriesInstanceUid,
+    frameOfReferenceUid: series.frameOfReferenceUid,
+    structures,
+    labelMap: reference,
+    labelNames: Object.fromEntries(structures.map((structure) => [structure.labelValue, structure.name])),
+    dims: { columns: first.columns, rows: first.rows, slices: series.images.length },
+    confidence: 1,
+    flags: [],
+    model: { name: 'reference labels', version: '', executionProvider: '' },
+    timingMs: { preprocess: 0, inference: 0, postprocess: 0, total: 0 },
+  };
+}
+
+/** Scores a prediction against the reference label planes. */
+export function scoreSegmentation(
+  predicted: SegmentationResult,
+  reference: Uint8Array,
+  labelNames: Record<number, string>,
+): Pick<VolumeCaseResult, 'dice' | 'diceByLevel' | 'levelsCorrect' | 'levelsLabelled'> {
+  const predictedKind = new Map<number, string>(predicted.structures.map((structure) => [structure.labelValue, structure.kind]));
+  const predictedName = new Map<number, string>(predicted.structures.map((structure) => [structure.labelValue, structure.name]));
+  const referenceValues = [...new Set(reference)].filter((value) => value !== 0);
+  const referenceClass = new Map<number, string | null>(referenceValues.map((value) => [value, referenceClassOf(labelNames[value] ?? '')]));
+  const counts = overlapCounts(reference, predicted.labelMap);
+
+  const classDice = (kind: 'disc' | 'vertebra'): number | null => {
+    if (![...referenceClass.values()].includes(kind)) return null;
+    // Each set labels only some levels, so predicted structures that touch no labelled structure of this class are left out.
+    const relevant = new Set<number>();
+    for (const key of counts.keys()) {
+      const [r, p] = key.split(':').map(Number);
+      if (referenceClass.get(r) === kind && predictedKind.get(p) === kind) relevant.add(p);
+    }
+    return dice(
+      reference.length,
+      (index) => relevant.has(predicted.labelMap[index]),
+      (index) => referenceClass.get(reference[index]) === kind,
+    );
+  };
+
+  const diceByLevel: Record<string, number> = {};
+  let levelsCorrect = 0;
+  let levelsLabelled = 0;
+  for (const value of referenceValues) {
+    const name = labelNames[value] ?? '';
+    if (!isLevelName(name)) continue;
+    const sameName = predicted.structures.find((structure) => structure.name === name);
+    diceByLevel[name] =
+      sameName === undefined ? 0 : dice(reference.length, (index) => predicted.labelMap[index] === sameName.labelValue, (index) => reference[index] === value);
+    levelsLabelled += 1;
+    const overlapping = bestOverlap(counts, value);
+    if (overlapping !== null && predictedName.get(overlapping) === name) levelsCorrect += 1;
+  }
+  return { dice: { disc: classDice('disc'), vertebra: classDice('vertebra') }, diceByLevel, levelsCorrect, levelsLabelled };
+}
+
+/** Segments one labelled volume and scores it. A rejected case is reported, not thrown. */
+export async function evaluateVolumeCase(
+  segmenter: Segmenter,
+  volume: LabelledVolume,
+  dataset: string,
+  caseId: string,
+  planner: PlannerBundle | null,
+): Promise<VolumeCaseResult> {
+  const { series, reference } = volumeToLocalizer(volume, caseId);
+  const labelledDiscs = Object.values(volume.labelNames).filter((name) => isLevelName(name) && referenceClassOf(name) === 'disc');
+  const started = performance.now();
+  let predicted: SegmentationResult;
+  try {
+    predicted = await segmenter.segment(series);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    const levels = Object.values(volume.labelNames).filter(isLevelName);
+    return {
+      dataset,
+      caseId,
+      dice: {
+        disc: Object.values(volume.labelNames).some((name) => referenceClassOf(name) === 'disc') ? 0 : null,
+        vertebra: Object.values(volume.labelNames).some((name) => referenceClassOf(name) === 'vertebra') ? 0 : null,
+      },
+      diceByLevel: Object.fromEntries(levels.map((name) => [name, 0])),
+      levelsCorrect: 0,
+      levelsLabelled: levels.length,
+      latencyMs: performance.now() - started,
+      planErrors: [],
+      planMissing: labelledDiscs,
+      flags: [],
+      error: message,
+    };
+  }
+  const latencyMs = performance.now() - started;
+  const scores = scoreSegmentation(predicted, reference, volume.labelNames);
+  const planErrors =
+    labelledDiscs.length === 0 ? [] : comparePlans(predicted, referenceSegmentation(series, reference, volume.labelNames), series, labelledDiscs, planner);
+  return {
+    dataset,
+    caseId,
+    ...scores,
+    latencyMs,
+    planErrors,
+    planMissing: labelledDiscs.filter((level) => !planErrors.some((entry) => entry.level === level)),
+    flags: predicted.flags.map((flag) => ('level' in flag ? `${flag.code}:${flag.level}` : flag.code)),
+    error: null,
+  };
+}
