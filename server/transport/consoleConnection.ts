@@ -55,8 +55,15 @@ export class ConsoleConnection extends Connection {
     }
 
     const message = parsed.message;
-    if (message.type === 'session.watch') {
-      this.watch(message.sessionId, message.messageId);
+    if (message.type === 'session.watch' && !this.watched.has(message.sessionId) && this.watched.size >= this.consoleLimits.maxWatchedSessions) {
+      this.reject(
+        protocolError(
+          TRANSPORT_ERROR_CODES.tooManyWatchedSessions,
+          `Cannot watch session ${message.sessionId}: this connection already watches ${this.watched.size} sessions, the limit. ` +
+            'Open another connection to watch more.',
+          { field: 'sessionId', expected: `at most ${this.consoleLimits.maxWatchedSessions} watched sessions`, inReplyTo: message.messageId },
+        ),
+      );
       return;
     }
 
@@ -71,6 +78,10 @@ export class ConsoleConnection extends Connection {
       if (reply.type === 'error') this.reject(reply);
       else this.sendJson(reply);
     }
+
+    // The hub journals the watch and acknowledges it only for a session it knows.
+    const accepted = !replies.some((reply) => reply.type === 'error');
+    if (message.type === 'session.watch' && accepted) this.watch(message.sessionId, message.messageId);
   }
 
   /**
@@ -81,19 +92,6 @@ export class ConsoleConnection extends Connection {
     this.watched.get(sessionId)?.unsubscribe();
     this.watched.delete(sessionId);
 
-    if (this.watched.size >= this.consoleLimits.maxWatchedSessions) {
-      this.reject(
-        protocolError(
-          TRANSPORT_ERROR_CODES.tooManyWatchedSessions,
-          `Cannot watch session ${sessionId}: this connection already watches ${this.watched.size} sessions, the limit. ` +
-            'Close another connection or open a new one.',
-          { field: 'sessionId', expected: `at most ${this.consoleLimits.maxWatchedSessions} watched sessions`, inReplyTo: messageId },
-        ),
-      );
-      return;
-    }
-
-    this.sendJson({ type: 'ack', inReplyTo: messageId, sessionId });
     const subscription = this.hub.watchSession(sessionId).subscribe({
       next: (message) => this.sendJson(message),
       error: (error: unknown) => {

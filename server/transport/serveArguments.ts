@@ -46,7 +46,8 @@ Options:
                               else a new one generated and stored there)
   --model PATH                ONNX segmentation model (default models/lumbar-seg.onnx)
   --execution-provider NAME   onnxruntime execution provider: cpu, cuda or webgpu (default cpu)
-  --protocol NAME             default planning protocol, a name or a JSON file (default lumbar-routine)
+  --protocol NAME             planning protocol, a name or a JSON file, for exams whose
+                              exam.started names "default" (default lumbar-routine)
   --allow-origin URL          another origin whose pages may open the console endpoint,
                               such as http://localhost:5173; repeat for several
   --help                      print this help

@@ -65,6 +65,9 @@ export class HubDouble implements SessionHub {
     this.calls.push({ kind: 'console', message, origin });
     await this.delay();
     if (this.throwFor.has(message.messageId)) throw new Error(`journal write failed for ${message.messageId}`);
+    if (message.type === 'session.watch' && !this.sessionStreams.has(message.sessionId)) {
+      return [{ type: 'error', code: 'ERR_UNKNOWN_SESSION', message: `session ${message.sessionId} does not exist`, inReplyTo: message.messageId }];
+    }
     return [{ type: 'ack', inReplyTo: message.messageId, sessionId: message.sessionId }];
   }
 

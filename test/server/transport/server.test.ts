@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import type { ClientOptions } from 'ws';
 
 import { startServer, type RunningServer, type ServerOptions } from '../../../server/transport/server.ts';
-import { HubDouble } from './hubDouble.ts';
+import { HubDouble, sessionState } from './hubDouble.ts';
 import { TestClient } from './testClient.ts';
 
 const TOKEN = 'test-token-0123456789abcdef';
@@ -294,8 +294,8 @@ test('malformed console messages rejected, session survives', async () => {
     const binary = await console.next((message) => message.type === 'error');
     assert.is(binary.code, 'ERR_BINARY_NOT_ALLOWED');
 
-    assert.is(hub.callsOf('console').length, 0);
-    hub.sessionStreams.get('s1')?.next({ ...(hub.sessionStreams.get('s1')?.value as object), state: 'segmenting' } as never);
+    assert.equal(hub.callsOf('console').map((call) => call.message?.type), ['session.watch']);
+    hub.sessionStreams.get('s1')?.next(sessionState('s1', 'exam-1', 'segmenting'));
     const update = await console.next((message) => message.type === 'session.state');
     assert.is(update.state, 'segmenting');
 
@@ -308,16 +308,56 @@ test('malformed console messages rejected, session survives', async () => {
   }
 });
 
-test('watch of unknown session reports error', async () => {
-  const server = await startWith(new HubDouble());
+test('watch of unknown session rejected', async () => {
+  const hub = new HubDouble();
+  const server = await startWith(hub);
   try {
     const console = await TestClient.connect(wsUrl(server, '/v1/console'), bearer());
     console.sendJson({ type: 'session.watch', messageId: 'w1', sessionId: 'missing' });
+    const reply = await console.replyTo('w1');
+    assert.is(reply.code, 'ERR_UNKNOWN_SESSION');
+    assert.is(hub.callsOf('console').length, 1);
+    assert.ok(console.isOpen);
+    await console.close();
+  } finally {
+    await server.close();
+  }
+});
+
+test('failed session stream reported', async () => {
+  const hub = new HubDouble();
+  const stream = hub.openSession('s1', 'exam-1');
+  const server = await startWith(hub);
+  try {
+    const console = await TestClient.connect(wsUrl(server, '/v1/console'), bearer());
+    console.sendJson({ type: 'session.watch', messageId: 'w1', sessionId: 's1' });
+    await console.next((message) => message.type === 'session.state');
+    stream.error(Object.assign(new Error('session s1 was dropped from memory'), { code: 'ERR_SESSION_DROPPED' }));
     const reply = await console.next((message) => message.type === 'error');
     assert.is(reply.code, 'ERR_WATCH_FAILED');
     assert.is(reply.inReplyTo, 'w1');
-    assert.match(String(reply.message), /ERR_SESSION_NOT_FOUND/);
+    assert.match(String(reply.message), /ERR_SESSION_DROPPED/);
     assert.ok(console.isOpen);
+    await console.close();
+  } finally {
+    await server.close();
+  }
+});
+
+test('watched sessions per connection limited', async () => {
+  const hub = new HubDouble();
+  for (const sessionId of ['s1', 's2', 's3']) hub.openSession(sessionId, `exam-${sessionId}`);
+  const server = await startWith(hub, { maxWatchedSessionsPerConnection: 2 });
+  try {
+    const console = await TestClient.connect(wsUrl(server, '/v1/console'), bearer());
+    for (const [index, sessionId] of ['s1', 's2', 's1', 's3'].entries()) {
+      console.sendJson({ type: 'session.watch', messageId: `w${index}`, sessionId });
+    }
+    assert.is((await console.replyTo('w0')).type, 'ack');
+    assert.is((await console.replyTo('w1')).type, 'ack');
+    assert.is((await console.replyTo('w2')).type, 'ack', 'watching the same session again is a resync');
+    const tooMany = await console.replyTo('w3');
+    assert.is(tooMany.code, 'ERR_TOO_MANY_WATCHED_SESSIONS');
     await console.close();
   } finally {
     await server.close();
@@ -333,7 +373,7 @@ test('several consoles watch one session', async () => {
     for (const [index, client] of consoles.entries()) client.sendJson({ type: 'session.watch', messageId: `w${index}`, sessionId: 's1' });
     for (const client of consoles) await client.next((message) => message.type === 'session.state' && message.state === 'waitingForLocalizer');
 
-    stream.next({ ...(stream.value as object), state: 'planning.awaitingTechnologist' } as never);
+    stream.next(sessionState('s1', 'exam-1', 'planning.awaitingTechnologist'));
     for (const client of consoles) {
       const update = await client.next((message) => message.type === 'session.state');
       assert.is(update.state, 'planning.awaitingTechnologist');
