@@ -1,0 +1,76 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { directionLps, pointLpsMm } from '../../../../server/geometry/types.ts';
+import { scoreSegmentation } from '../../../../server/inference/evaluation/volumeCase.ts';
+import type { SegmentationResult, Structure } from '../../../../server/inference/types.ts';
+
+function structure(name: string, kind: Structure['kind'], labelValue: number): Structure {
+  return {
+    name,
+    kind,
+    labelValue,
+    centroidLpsMm: pointLpsMm(0, 0, 0),
+    principalAxesLps: [directionLps(0, 0, 1), directionLps(0, 1, 0), directionLps(1, 0, 0)],
+    extentsMm: [1, 1, 1],
+    volumeMm3: 1,
+    confidence: 1,
+  };
+}
+
+function prediction(labelMap: number[], structures: Structure[]): SegmentationResult {
+  return {
+    seriesInstanceUid: '2.25.1',
+    frameOfReferenceUid: '2.25.2',
+    structures,
+    labelMap: Uint8Array.from(labelMap),
+    labelNames: Object.fromEntries(structures.map((entry) => [entry.labelValue, entry.name])),
+    dims: { columns: labelMap.length, rows: 1, slices: 1 },
+    confidence: 1,
+    flags: [],
+    model: { name: 'test', version: '1', executionProvider: 'cpu' },
+    timingMs: { preprocess: 0, inference: 0, postprocess: 0, total: 0 },
+  };
+}
+
+const REFERENCE = Uint8Array.from([0, 1, 1, 1, 2, 2, 2, 2, 0, 0]);
+const NAMES = { 1: 'L4/L5', 2: 'L4' };
+
+test('score: right names and partial overlap', () => {
+  const predicted = prediction([0, 0, 7, 7, 8, 8, 8, 8, 8, 0], [structure('L4/L5', 'disc', 7), structure('L4', 'vertebra', 8)]);
+  const score = scoreSegmentation(predicted, REFERENCE, NAMES);
+  assert.is(score.dice.disc, (2 * 2) / (2 + 3));
+  assert.is(score.dice.vertebra, (2 * 4) / (5 + 4));
+  assert.equal(score.diceByLevel, { 'L4/L5': 0.8, L4: (2 * 4) / 9 });
+  assert.is(score.levelsCorrect, 2);
+  assert.is(score.levelsLabelled, 2);
+});
+
+test('score: wrong level names', () => {
+  const predicted = prediction([0, 7, 7, 7, 8, 8, 8, 8, 0, 0], [structure('L3/L4', 'disc', 7), structure('L3', 'vertebra', 8)]);
+  const score = scoreSegmentation(predicted, REFERENCE, NAMES);
+  assert.is(score.dice.disc, 1);
+  assert.is(score.levelsCorrect, 0);
+  assert.equal(score.diceByLevel, { 'L4/L5': 0, L4: 0 });
+});
+
+test('score: structures outside the labelled levels are left out', () => {
+  const predicted = prediction([9, 7, 7, 7, 8, 8, 8, 8, 0, 6], [
+    structure('L4/L5', 'disc', 7),
+    structure('L4', 'vertebra', 8),
+    structure('L5/S1', 'disc', 9),
+    structure('L3', 'vertebra', 6),
+  ]);
+  const score = scoreSegmentation(predicted, REFERENCE, NAMES);
+  assert.is(score.dice.disc, 1);
+  assert.is(score.dice.vertebra, 1);
+});
+
+test('score: class-only labels skip level identification', () => {
+  const predicted = prediction([0, 0, 0, 0, 8, 8, 8, 8, 0, 0], [structure('L4', 'vertebra', 8)]);
+  const score = scoreSegmentation(predicted, Uint8Array.from([0, 0, 0, 0, 1, 1, 1, 1, 0, 0]), { 1: 'vertebra' });
+  assert.is(score.dice.vertebra, 1);
+  assert.is(score.dice.disc, null);
+  assert.is(score.levelsLabelled, 0);
+});
+
+test.run();
