@@ -14,6 +14,112 @@ export interface ClassMap {
   segmentedSlices: boolean[];
 }
 
+/** Affine map from a slice's (column i, row j) to continuous model-grid (row r, column c). */
+interface SliceToGrid {
+  rAtOrigin: number;
+  cAtOrigin: number;
+  rPerI: number;
+  cPerI: number;
+  rPerJ: number;
+  cPerJ: number;
+}
+
+/** Top class and its probability at each model-grid pixel of the whole batch. */
+function argmaxOnGrid(probabilities: Float32Array, batch: number, classCount: number, gridPlane: number): { gridClass: Uint8Array; gridProbability: Float32Array } {
+  const gridClass = new Uint8Array(batch * gridPlane);
+  const gridProbability = new Float32Array(batch * gridPlane);
+  for (let n = 0; n < batch; n++) {
+    const batchOffset = n * classCount * gridPlane;
+    for (let pixel = 0; pixel < gridPlane; pixel++) {
+      let best = 0;
+      let bestValue = -1;
+      for (let k = 0; k < classCount; k++) {
+        const value = probabilities[batchOffset + k * gridPlane + pixel];
+        if (value > bestValue) {
+          bestValue = value;
+          best = k;
+        }
+      }
+      gridClass[n * gridPlane + pixel] = best;
+      gridProbability[n * gridPlane + pixel] = bestValue;
+    }
+  }
+  return { gridClass, gridProbability };
+}
+
+/**
+ * Fills one slice of the class map. When the four grid points around a voxel share their top
+ * class, that class also tops every weighted mean of them, so only voxels on class boundaries
+ * need the per-class interpolation.
+ */
+function mapSlice(
+  map: SliceToGrid,
+  rows: number,
+  columns: number,
+  height: number,
+  width: number,
+  probabilities: Float32Array,
+  batchOffset: number,
+  classCount: number,
+  gridClass: Uint8Array,
+  gridProbability: Float32Array,
+  gridOffset: number,
+  classIndex: Uint8Array,
+  probability: Float32Array,
+  sliceOffset: number,
+): void {
+  const gridPlane = height * width;
+  for (let j = 0; j < rows; j++) {
+    let r = map.rAtOrigin + j * map.rPerJ;
+    let c = map.cAtOrigin + j * map.cPerJ;
+    for (let i = 0; i < columns; i++, r += map.rPerI, c += map.cPerI) {
+      const target = sliceOffset + j * columns + i;
+      if (r < -0.5 || c < -0.5 || r > height - 0.5 || c > width - 0.5) {
+        probability[target] = 1;
+        continue;
+      }
+      const rClamped = r < 0 ? 0 : r > height - 1 ? height - 1 : r;
+      const cClamped = c < 0 ? 0 : c > width - 1 ? width - 1 : c;
+      const r0 = Math.floor(rClamped);
+      const c0 = Math.floor(cClamped);
+      const r1 = r0 + 1 < height ? r0 + 1 : r0;
+      const c1 = c0 + 1 < width ? c0 + 1 : c0;
+      const fr = rClamped - r0;
+      const fc = cClamped - c0;
+      const p00 = r0 * width + c0;
+      const p01 = r0 * width + c1;
+      const p10 = r1 * width + c0;
+      const p11 = r1 * width + c1;
+      const w00 = (1 - fr) * (1 - fc);
+      const w01 = (1 - fr) * fc;
+      const w10 = fr * (1 - fc);
+      const w11 = fr * fc;
+      const corner = gridClass[gridOffset + p00];
+      if (corner === gridClass[gridOffset + p01] && corner === gridClass[gridOffset + p10] && corner === gridClass[gridOffset + p11]) {
+        classIndex[target] = corner;
+        probability[target] =
+          gridProbability[gridOffset + p00] * w00 +
+          gridProbability[gridOffset + p01] * w01 +
+          gridProbability[gridOffset + p10] * w10 +
+          gridProbability[gridOffset + p11] * w11;
+        continue;
+      }
+      let best = 0;
+      let bestValue = -1;
+      for (let k = 0; k < classCount; k++) {
+        const base = batchOffset + k * gridPlane;
+        const value = probabilities[base + p00] * w00 + probabilities[base + p01] * w01 + probabilities[base + p10] * w10 + probabilities[base + p11] * w11;
+        if (value > bestValue) {
+          bestValue = value;
+          best = k;
+        }
+      }
+      classIndex[target] = best;
+      probability[target] = bestValue;
+    }
+  }
+}
+
 /**
  * Builds the class map of a series from the model output `probabilities` (float32 [N,C,H,W]),
  * where batch entry n belongs to `series.images[sliceIndices[n]]`.
@@ -32,94 +138,38 @@ export function mapProbabilitiesToSeries(
   const probability = new Float32Array(planeSize * series.images.length);
   const segmentedSlices = series.images.map(() => false);
   const gridPlane = grid.inputHeight * grid.inputWidth;
-  const rowCenter = (grid.inputHeight - 1) / 2;
-  const columnCenter = (grid.inputWidth - 1) / 2;
+  const { gridClass, gridProbability } = argmaxOnGrid(probabilities, sliceIndices.length, classCount, gridPlane);
 
-  // Argmax on the model grid first. When the four grid points around a voxel share their top class,
-  // that class also tops every weighted mean of them, so only voxels on class boundaries need the
-  // per-class interpolation.
-  const gridClass = new Uint8Array(sliceIndices.length * gridPlane);
-  const gridProbability = new Float32Array(sliceIndices.length * gridPlane);
   for (let batchIndex = 0; batchIndex < sliceIndices.length; batchIndex++) {
-    const batchOffset = batchIndex * classCount * gridPlane;
-    for (let pixel = 0; pixel < gridPlane; pixel++) {
-      let best = 0;
-      let bestValue = -1;
-      for (let k = 0; k < classCount; k++) {
-        const value = probabilities[batchOffset + k * gridPlane + pixel];
-        if (value > bestValue) {
-          bestValue = value;
-          best = k;
-        }
-      }
-      gridClass[batchIndex * gridPlane + pixel] = best;
-      gridProbability[batchIndex * gridPlane + pixel] = bestValue;
-    }
-  }
-
-  sliceIndices.forEach((sliceIndex, batchIndex) => {
+    const sliceIndex = sliceIndices[batchIndex];
     const image = series.images[sliceIndex];
     segmentedSlices[sliceIndex] = true;
     const { imagePositionLpsMm, rowCosineLps, columnCosineLps, spacingBetweenColumnsMm, spacingBetweenRowsMm } = image.geometry;
-    const center = imageCenterLpsMm(image);
-    const originOffset = subtract(imagePositionLpsMm, center);
-    // Model row r and column c are affine in the source column index i and row index j.
-    const rAtOrigin = dot(originOffset, frame.downLps) / grid.spacingMm + rowCenter;
-    const cAtOrigin = dot(originOffset, frame.posteriorLps) / grid.spacingMm + columnCenter;
-    const rPerI = (dot(rowCosineLps, frame.downLps) * spacingBetweenColumnsMm) / grid.spacingMm;
-    const cPerI = (dot(rowCosineLps, frame.posteriorLps) * spacingBetweenColumnsMm) / grid.spacingMm;
-    const rPerJ = (dot(columnCosineLps, frame.downLps) * spacingBetweenRowsMm) / grid.spacingMm;
-    const cPerJ = (dot(columnCosineLps, frame.posteriorLps) * spacingBetweenRowsMm) / grid.spacingMm;
-    const batchOffset = batchIndex * classCount * gridPlane;
-    const gridOffset = batchIndex * gridPlane;
-
-    for (let j = 0; j < rows; j++) {
-      for (let i = 0; i < columns; i++) {
-        const target = sliceIndex * planeSize + j * columns + i;
-        const r = rAtOrigin + i * rPerI + j * rPerJ;
-        const c = cAtOrigin + i * cPerI + j * cPerJ;
-        if (r < -0.5 || c < -0.5 || r > grid.inputHeight - 0.5 || c > grid.inputWidth - 0.5) {
-          probability[target] = 1;
-          continue;
-        }
-        const r0 = Math.min(grid.inputHeight - 1, Math.max(0, Math.floor(r)));
-        const c0 = Math.min(grid.inputWidth - 1, Math.max(0, Math.floor(c)));
-        const r1 = Math.min(grid.inputHeight - 1, r0 + 1);
-        const c1 = Math.min(grid.inputWidth - 1, c0 + 1);
-        const fr = Math.min(1, Math.max(0, r - r0));
-        const fc = Math.min(1, Math.max(0, c - c0));
-        const w00 = (1 - fr) * (1 - fc);
-        const w01 = (1 - fr) * fc;
-        const w10 = fr * (1 - fc);
-        const w11 = fr * fc;
-        const p00 = r0 * grid.inputWidth + c0;
-        const p01 = r0 * grid.inputWidth + c1;
-        const p10 = r1 * grid.inputWidth + c0;
-        const p11 = r1 * grid.inputWidth + c1;
-        const corner = gridClass[gridOffset + p00];
-        if (corner === gridClass[gridOffset + p01] && corner === gridClass[gridOffset + p10] && corner === gridClass[gridOffset + p11]) {
-          classIndex[target] = corner;
-          probability[target] =
-            gridProbability[gridOffset + p00] * w00 +
-            gridProbability[gridOffset + p01] * w01 +
-            gridProbability[gridOffset + p10] * w10 +
-            gridProbability[gridOffset + p11] * w11;
-          continue;
-        }
-        let best = 0;
-        let bestValue = -1;
-        for (let k = 0; k < classCount; k++) {
-          const base = batchOffset + k * gridPlane;
-          const value = probabilities[base + p00] * w00 + probabilities[base + p01] * w01 + probabilities[base + p10] * w10 + probabilities[base + p11] * w11;
-          if (value > bestValue) {
-            bestValue = value;
-            best = k;
-          }
-        }
-        classIndex[target] = best;
-        probability[target] = bestValue;
-      }
-    }
-  });
+    const originOffset = subtract(imagePositionLpsMm, imageCenterLpsMm(image));
+    const map: SliceToGrid = {
+      rAtOrigin: dot(originOffset, frame.downLps) / grid.spacingMm + (grid.inputHeight - 1) / 2,
+      cAtOrigin: dot(originOffset, frame.posteriorLps) / grid.spacingMm + (grid.inputWidth - 1) / 2,
+      rPerI: (dot(rowCosineLps, frame.downLps) * spacingBetweenColumnsMm) / grid.spacingMm,
+      cPerI: (dot(rowCosineLps, frame.posteriorLps) * spacingBetweenColumnsMm) / grid.spacingMm,
+      rPerJ: (dot(columnCosineLps, frame.downLps) * spacingBetweenRowsMm) / grid.spacingMm,
+      cPerJ: (dot(columnCosineLps, frame.posteriorLps) * spacingBetweenRowsMm) / grid.spacingMm,
+    };
+    mapSlice(
+      map,
+      rows,
+      columns,
+      grid.inputHeight,
+      grid.inputWidth,
+      probabilities,
+      batchIndex * classCount * gridPlane,
+      classCount,
+      gridClass,
+      gridProbability,
+      batchIndex * gridPlane,
+      classIndex,
+      probability,
+      sliceIndex * planeSize,
+    );
+  }
   return { classIndex, probability, segmentedSlices };
 }

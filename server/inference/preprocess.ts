@@ -54,7 +54,7 @@ const DEFAULTS = { maxObliquityDeg: 30, maxDistanceFromCenterMm: 40, maxSlices: 
 /** Fraction of the 99th percentile below which a voxel counts as background for normalization. */
 export const FOREGROUND_FRACTION_OF_P99 = 0.05;
 /** Largest number of voxels sampled to estimate percentiles; a strided sample keeps large series fast. */
-const MAX_PERCENTILE_SAMPLES = 200_000;
+const MAX_PERCENTILE_SAMPLES = 65_536;
 
 function planeNormal(image: MrImage): Vec3 {
   return cross(image.geometry.rowCosineLps, image.geometry.columnCosineLps);
