@@ -67,7 +67,7 @@ function pngCases(folder: string): Array<{ caseId: string; imagePath: string; bo
     .filter((entry) => existsSync(entry.boxesPath));
 }
 
-/** Which cases of a dataset to evaluate under the split, and a note on how they were chosen. */
+/** Chooses the cases of a dataset to evaluate under the split, with a note on how they were chosen. */
 function chooseCases<T extends { caseId: string; imagePath: string }>(
   cases: T[],
   dataset: string,

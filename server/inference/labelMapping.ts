@@ -78,8 +78,8 @@ function mapSlice(
         probability[target] = 1;
         continue;
       }
-      const rClamped = r < 0 ? 0 : r > height - 1 ? height - 1 : r;
-      const cClamped = c < 0 ? 0 : c > width - 1 ? width - 1 : c;
+      const rClamped = Math.min(height - 1, Math.max(0, r));
+      const cClamped = Math.min(width - 1, Math.max(0, c));
       const r0 = Math.floor(rClamped);
       const c0 = Math.floor(cClamped);
       const r1 = r0 + 1 < height ? r0 + 1 : r0;

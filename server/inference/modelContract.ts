@@ -40,7 +40,7 @@ export class ModelLoadError extends Error {
   }
 }
 
-/** What the segmenter needs to know about the model, all read from its metadata. */
+/** Model parameters the segmenter needs, all read from the model's metadata. */
 export interface ModelContract {
   classes: ModelClass[];
   inputHeight: number;

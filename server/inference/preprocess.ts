@@ -190,7 +190,7 @@ export function selectSlices(series: MrSeries, normalLps: Vec3, options: Preproc
   const maxSlices = options.maxSlices ?? DEFAULTS.maxSlices;
   const positions = slicePositionsMm(series, normalLps);
   const center = (Math.min(...positions) + Math.max(...positions)) / 2;
-  // NOTE: the stack centre stands in for the spine's mid-sagittal plane; a localizer centred far off the spine loses lateral slices.
+  // NOTE: the stack centre is taken as the spine's mid-sagittal plane, so a localizer centred far off the spine loses lateral slices.
   const byDistance = positions
     .map((position, index) => ({ index, distance: Math.abs(position - center) }))
     .sort((a, b) => a.distance - b.distance || a.index - b.index);
@@ -253,7 +253,7 @@ export function resampleToModelGrid(
       const top = pixels[j0 * columns + i0] * (1 - fi) + pixels[j0 * columns + i1] * fi;
       const bottom = pixels[j1 * columns + i0] * (1 - fi) + pixels[j1 * columns + i1] * fi;
       const value = (top * (1 - fj) + bottom * fj - window.lowValue) / range;
-      out[target] = value < 0 ? 0 : value > 1 ? 1 : value;
+      out[target] = Math.min(1, Math.max(0, value));
     }
   }
 }

@@ -29,7 +29,7 @@ export interface VoxelPlacement {
 
 /**
  * Distance between adjacent slice centres along the normal, the median over the stack. For a
- * single slice, SliceThickness stands in, and failing that the mean pixel spacing.
+ * single slice, SliceThickness is used, and failing that the mean pixel spacing.
  */
 export function sliceSpacingMm(series: MrSeries, normalLps: Vec3): number {
   const positions = series.images.map((image) => dot(image.geometry.imagePositionLpsMm, normalLps)).sort((a, b) => a - b);
@@ -161,6 +161,7 @@ export function shapeStats(placement: VoxelPlacement, voxels: Int32Array): Shape
     sumY += point[1];
     sumZ += point[2];
   }
+
   const count = voxels.length;
   const centroid: Vec3 = [sumX / count, sumY / count, sumZ / count];
   const covariance = [
@@ -168,6 +169,7 @@ export function shapeStats(placement: VoxelPlacement, voxels: Int32Array): Shape
     [0, 0, 0],
     [0, 0, 0],
   ];
+
   for (const index of voxels) {
     voxelCenterLpsMm(placement, index, point);
     const dx = point[0] - centroid[0];
@@ -184,6 +186,7 @@ export function shapeStats(placement: VoxelPlacement, voxels: Int32Array): Shape
   covariance[2][0] = covariance[0][2];
   covariance[2][1] = covariance[1][2];
   for (const row of covariance) for (let column = 0; column < 3; column++) row[column] /= count;
+
   const { values, vectors } = symmetricEigen3(covariance);
   return {
     centroidLpsMm: centroid,

@@ -10,7 +10,7 @@ export function referenceClassOf(name: string): 'disc' | 'vertebra' | null {
   return null;
 }
 
-/** Whether a reference name is a level (`L4/L5`, `L3`) rather than a bare class name. */
+/** Checks whether a reference name is a level (`L4/L5`, `L3`) rather than a bare class name. */
 export function isLevelName(name: string): boolean {
   return /^[TLS]\d+(\/[TLS]\d+)?$/.test(name);
 }
@@ -46,7 +46,7 @@ export function overlapCounts(reference: ArrayLike<number>, predicted: ArrayLike
   return counts;
 }
 
-/** The predicted value overlapping a reference value the most, or null when none overlaps. */
+/** Finds the predicted value that overlaps a reference value the most, or null when none overlaps. */
 export function bestOverlap(counts: ReadonlyMap<string, number>, referenceValue: number): number | null {
   let best: number | null = null;
   let bestCount = 0;
@@ -78,11 +78,11 @@ function contains(box: Box, x: number, y: number): boolean {
  */
 export function mergeNestedBoxes(boxes: readonly Box[]): Box[] {
   const bySize = [...boxes].sort((a, b) => b.width * b.height - a.width * a.height);
-  const kept: Box[] = [];
+  const merged: Box[] = [];
   for (const box of bySize) {
-    if (!kept.some((larger) => contains(larger, box.centerX, box.centerY))) kept.push(box);
+    if (!merged.some((larger) => contains(larger, box.centerX, box.centerY))) merged.push(box);
   }
-  return kept;
+  return merged;
 }
 
 /**

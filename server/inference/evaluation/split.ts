@@ -73,12 +73,12 @@ function matches(reference: string, dataset: string, caseId: string, imagePath: 
   return namesDataset && (last === caseId || last === imageName || last === stem || last === `case-${caseId}`);
 }
 
-/** Whether a case is in the validation list. */
+/** Checks whether a case is in the validation list. */
 export function isValidationCase(split: HeldOutSplit, dataset: string, caseId: string, imagePath: string): boolean {
   return split.validation.some((reference) => matches(reference, dataset, caseId, imagePath));
 }
 
-/** Whether the split file mentions a dataset at all; a dataset it never names took no part in training. */
+/** Checks whether the split file names a dataset at all. A dataset it never names took no part in training. */
 export function splitMentionsDataset(split: HeldOutSplit, dataset: string): boolean {
   return split.all.some((reference) => reference.split('/').includes(dataset));
 }

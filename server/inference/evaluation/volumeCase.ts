@@ -50,6 +50,7 @@ export function volumeToLocalizer(volume: LabelledVolume, caseId: string): { ser
     gapMm: EVALUATION_LOCALIZER.gapMm,
     pixelSpacingMm: EVALUATION_LOCALIZER.pixelSpacingMm,
   });
+
   const uid = `2.25.${Date.now()}${Math.floor(Math.random() * 1e6)}`;
   const images = resliceToMrImages(volume.image, stack, {
     studyInstanceUid: `${uid}.1`,
@@ -63,12 +64,14 @@ export function volumeToLocalizer(volume: LabelledVolume, caseId: string): { ser
     acquisitionTime: null,
     patient: { name: '', id: '', birthDate: '' },
   });
+
   const planes = resliceLabels(volume.labels, stack);
   const planeSize = stack.rows * stack.columns;
   const reference = new Uint8Array(planeSize * planes.length);
   planes.forEach((plane, index) => {
     for (let voxel = 0; voxel < planeSize; voxel++) reference[index * planeSize + voxel] = Math.min(255, plane[voxel]);
   });
+
   const series: MrSeries = {
     studyInstanceUid: `${uid}.1`,
     seriesInstanceUid: `${uid}.2`,

@@ -119,7 +119,8 @@ test('segment: band model on a synthetic localizer', async () => {
   assert.equal(names, ['T12', 'T12/L1', 'L1', 'L1/L2', 'L2', 'L2/L3', 'L3', 'L3/L4', 'L4', 'L4/L5', 'L5', 'L5/S1', 'S1', 'canal']);
   for (const disc of discCentersZ()) {
     const structure = result.structures.find((entry) => entry.name === disc.name);
-    assert.ok(structure && Math.abs(structure.centroidLpsMm[2] - disc.zMm) < 1.5, `${disc.name} centroid`);
+    assert.ok(structure, `${disc.name} missing`);
+    assert.ok(Math.abs(structure.centroidLpsMm[2] - disc.zMm) < 1.5, `${disc.name} centroid z ${structure.centroidLpsMm[2]}`);
   }
   // The band model has no sacrum, so counting starts at the lowest disc.
   assert.ok(result.flags.some((flag) => flag.code === 'LOW_CONFIDENCE'));

@@ -13,7 +13,7 @@ import { discCentersZ, renderLocalizer, STANDARD_SAGITTAL, TISSUE } from './synt
 
 const CLASS = { background: 0, vertebra: 1, sacrum: 2, disc: 3, canal: 4 };
 
-/** A class map that follows the analytic spine, with everything below the L5/S1 disc as sacrum when `withSacrum`. */
+/** Builds a class map that follows the analytic spine, with everything below the L5/S1 disc as sacrum when `withSacrum`. */
 function analyticClassMap(withSacrum: boolean): { series: ReturnType<typeof renderLocalizer>; classMap: ClassMap } {
   const series = renderLocalizer({ ...STANDARD_SAGITTAL, sliceCount: 13, sliceSpacingMm: 4 });
   const { rows, columns } = series.images[0].geometry;
@@ -116,7 +116,8 @@ test('eigen decomposition reconstructs the matrix', () => {
         [c, e, f],
       ];
       const { values, vectors } = symmetricEigen3(matrix);
-      assert.ok(values[0] >= values[1] - 1e-9 && values[1] >= values[2] - 1e-9);
+      assert.ok(values[0] >= values[1] - 1e-9, 'first eigenvalue is not the largest');
+      assert.ok(values[1] >= values[2] - 1e-9, 'second eigenvalue is below the third');
       const scaleOf = Math.max(1, ...matrix.flat().map(Math.abs));
       for (let index = 0; index < 3; index++) {
         const v: Vec3 = vectors[index];
