@@ -4,6 +4,7 @@
  * so several consoles on one session show the same plan.
  */
 import { LitElement, css, html } from 'lit';
+import { repeat } from 'lit/directives/repeat.js';
 import type { Subscription } from 'rxjs';
 
 import type { ConnectionStatus } from '../connection/consoleSocket.ts';
@@ -113,6 +114,7 @@ export class LcConsoleApp extends LitElement {
       main {
         display: grid;
         grid-template-columns: minmax(0, 1fr) minmax(30rem, 38rem);
+        grid-template-rows: minmax(0, 1fr);
         gap: 0.7rem;
         min-height: 0;
       }
@@ -141,20 +143,26 @@ export class LcConsoleApp extends LitElement {
         top: 0.5rem;
         z-index: 10;
       }
-      @media (max-width: 1100px) {
+      @media (max-width: 1500px) {
+        header {
+          grid-template-columns: auto minmax(0, 1fr) auto;
+        }
+        lc-status-bar {
+          grid-column: 1 / -1;
+          grid-row: 2;
+        }
+        main {
+          grid-template-columns: minmax(0, 1fr) minmax(24rem, 30rem);
+        }
+      }
+      @media (max-width: 1000px) {
         :host {
           height: auto;
           min-height: 100vh;
         }
-        header {
-          grid-template-columns: 1fr auto;
-        }
-        lc-status-bar {
-          grid-column: 1 / -1;
-          order: 5;
-        }
         main {
           grid-template-columns: minmax(0, 1fr);
+          grid-template-rows: auto auto;
         }
         lc-localizer-viewer {
           height: 62vh;
@@ -260,7 +268,7 @@ export class LcConsoleApp extends LitElement {
           ${this.sessions.length === 0 && !watched ? html`<option value="">${translate('status.session.none')}</option>` : ''}
           ${watched && !known ? html`<option value=${watched}>${this.consoleState.session?.examId ?? watched}</option>` : ''}
           ${this.sessions.map(
-            (session) => html`<option value=${session.sessionId} ?selected=${session.sessionId === watched}>${session.examId} · ${session.state}</option>`,
+            (session) => html`<option value=${session.sessionId} ?selected=${session.sessionId === watched}>${session.examId}</option>`,
           )}
         </select>
       </label>
@@ -280,6 +288,26 @@ export class LcConsoleApp extends LitElement {
     const qcResults = Object.values(state.qcResults);
     const flaggedLevels = (state.segmentation?.flags ?? []).flatMap((flag) => (flag.level ? [flag.level] : []));
     const hasAlerts = anatomyAlerts(state.segmentation, DEFAULT_MIN_CONFIDENCE).length > 0;
+    const slabPanel = html`
+          <lc-slab-panel
+            .plan=${state.plan}
+            .slabs=${slabs}
+            .selectedSlabId=${this.selectedSlabId}
+            .pendingSlabIds=${Object.keys(this.pending)}
+            .flaggedLevels=${flaggedLevels}
+            @slab-select=${(event: CustomEvent<{ slabId: string }>) => (this.selectedSlabId = event.detail.slabId)}
+            @slab-adjust=${(event: CustomEvent<{ adjustment: SlabAdjustment }>) => this.controller?.adjust(event.detail.adjustment)}
+            @plan-confirm=${(event: CustomEvent<{ slabIds?: string[] }>) => this.controller?.confirm(event.detail.slabIds)}
+            @plan-reject=${(event: CustomEvent<{ reason: string }>) => this.controller?.reject(event.detail.reason)}
+            @replan-request=${() => this.controller?.requestReplan()}
+          ></lc-slab-panel>`;
+    // Once QC results arrive they are the technologist's next job, so they move to the top.
+    const qcPanel = html`
+          <lc-qc-panel
+            .results=${qcResults}
+            @qc-acknowledge=${(event: CustomEvent<{ slabId: string; action: 'accept' | 'rescan' }>) =>
+              this.controller?.acknowledgeQc(event.detail.slabId, event.detail.action)}
+          ></lc-qc-panel>`;
     return html`
       <a class="skip" href="#viewer" @click=${(event: Event) => {
         event.preventDefault();
@@ -306,23 +334,11 @@ export class LcConsoleApp extends LitElement {
           @slab-adjust=${(event: CustomEvent<{ adjustment: SlabAdjustment }>) => this.controller?.adjust(event.detail.adjustment)}
         ></lc-localizer-viewer>
         <aside>
-          <lc-slab-panel
-            .plan=${state.plan}
-            .slabs=${slabs}
-            .selectedSlabId=${this.selectedSlabId}
-            .pendingSlabIds=${Object.keys(this.pending)}
-            .flaggedLevels=${flaggedLevels}
-            @slab-select=${(event: CustomEvent<{ slabId: string }>) => (this.selectedSlabId = event.detail.slabId)}
-            @slab-adjust=${(event: CustomEvent<{ adjustment: SlabAdjustment }>) => this.controller?.adjust(event.detail.adjustment)}
-            @plan-confirm=${(event: CustomEvent<{ slabIds?: string[] }>) => this.controller?.confirm(event.detail.slabIds)}
-            @plan-reject=${(event: CustomEvent<{ reason: string }>) => this.controller?.reject(event.detail.reason)}
-            @replan-request=${() => this.controller?.requestReplan()}
-          ></lc-slab-panel>
-          <lc-qc-panel
-            .results=${qcResults}
-            @qc-acknowledge=${(event: CustomEvent<{ slabId: string; action: 'accept' | 'rescan' }>) =>
-              this.controller?.acknowledgeQc(event.detail.slabId, event.detail.action)}
-          ></lc-qc-panel>
+          ${repeat(
+            qcResults.length > 0 ? ['qc', 'plan'] : ['plan', 'qc'],
+            (name) => name,
+            (name) => (name === 'qc' ? qcPanel : slabPanel),
+          )}
         </aside>
       </main>
     `;

@@ -250,8 +250,9 @@ export class LcLocalizerViewer extends LitElement {
 
   private measureCanvas(): void {
     if (this.canvas === null) return;
-    const widthPx = this.canvas.clientWidth;
-    const heightPx = this.canvas.clientHeight;
+    const rect = this.canvas.getBoundingClientRect();
+    const widthPx = rect.width;
+    const heightPx = rect.height;
     if (widthPx === this.canvasWidthPx && heightPx === this.canvasHeightPx) return;
     this.canvasWidthPx = widthPx;
     this.canvasHeightPx = heightPx;
@@ -503,7 +504,8 @@ export class LcLocalizerViewer extends LitElement {
   private onPointerDown(event: PointerEvent): void {
     if (this.currentSlice === null || event.button !== 0) return;
     const point = this.pointerPosition(event);
-    this.canvas?.focus();
+    // Focusing without scrolling keeps the pointer's canvas position valid for the whole gesture.
+    this.canvas?.focus({ preventScroll: true });
     const canvas = event.currentTarget as HTMLCanvasElement;
     canvas.setPointerCapture(event.pointerId);
 

@@ -18,6 +18,11 @@ const VERDICT_KEYS: Record<WireQcResult['verdict'], MessageKey> = {
 
 const VERDICT_ICONS: Record<WireQcResult['verdict'], string> = { pass: '✓', warn: '!', fail: '✕' };
 
+/** Unit names as the server sends them, shown with their usual symbol. */
+function unitSymbol(unit: string): string {
+  return unit === 'deg' ? '°' : unit;
+}
+
 /** Accepts a bare base64 PNG or a complete data URL. */
 function thumbnailSource(thumbnail: string): string {
   return thumbnail.startsWith('data:') ? thumbnail : `data:image/png;base64,${thumbnail}`;
@@ -155,7 +160,7 @@ export class LcQcPanel extends LitElement {
             (check) => html`<li class="check-${check.verdict}" data-code=${check.code}>
               ${translate(VERDICT_KEYS[check.verdict])}: ${localizedText(check.message)}
               ${check.value !== null && check.threshold !== null
-                ? html`<span>(${translate('qc.measured', { value: formatNumber(check.value, 2), threshold: formatNumber(check.threshold, 2), unit: check.unit })})</span>`
+                ? html`<span>(${translate('qc.measured', { value: formatNumber(check.value, 2), threshold: formatNumber(check.threshold, 2), unit: unitSymbol(check.unit) })})</span>`
                 : ''}
             </li>`,
           )}

@@ -75,7 +75,7 @@ export class LcStatusBar extends LitElement {
       .bad {
         background: var(--lc-fail);
       }
-      @media (max-width: 1100px) {
+      @media (max-width: 1000px) {
         dl {
           grid-template-columns: repeat(2, minmax(0, 1fr));
         }

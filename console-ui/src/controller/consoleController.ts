@@ -125,6 +125,10 @@ export class ConsoleController {
   }
 
   private receive({ message, receivedAtMs }: ReceivedMessage): void {
+    // A connection keeps streaming every session it ever watched, so drop the others here.
+    // TODO: switching sessions leaves the old stream open because the protocol has no unwatch message.
+    const watched = this.socket.watchedSession;
+    if (message.type !== 'ack' && message.type !== 'error' && watched !== null && message.sessionId !== watched) return;
     const next = reduceServerMessage(this.state$.value, message);
     if (message.type === 'error') this.dropRejectedAdjustment(message.inReplyTo);
     if (message.type === 'plan' && next.plan === message) this.settleAdjustments(message.plan.revision);

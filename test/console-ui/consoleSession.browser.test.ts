@@ -1,0 +1,340 @@
+/**
+ * Follows a simulated session in headless Chromium against the fake console server: adjust a
+ * slab by drag, keyboard and typed numbers, confirm, read the QC verdict, rescan, switch
+ * language, reconnect, and keep two consoles consistent. Screenshots go to
+ * test-artifacts/console-ui/.
+ */
+import { join } from 'node:path';
+
+import type { BrowserContext, Page } from 'playwright-core';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+
+import type { ConsoleInbound } from '../../server/transport/protocol.ts';
+import { ARTIFACT_DIR, browserUnavailableReason, buildConsoleBundle, launchBrowser } from './browser.ts';
+import { COLUMNS, PIXEL_SPACING_MM, ROWS, SESSION_ID, slicePosition, type FixtureSlab } from './consoleFixtures.ts';
+import { startFakeConsoleServer, type FakeConsoleServer } from './fakeConsoleServer.ts';
+import { NEXT_ACTIONS, ScriptedSession } from './scriptedSession.ts';
+
+const TOKEN = 'console-test-token-0123456789abcdef';
+const skipReason = browserUnavailableReason();
+
+let session: ScriptedSession;
+let server: FakeConsoleServer;
+let browser: { context: BrowserContext; close(): Promise<void> };
+let page: Page;
+
+type Adjust = Extract<ConsoleInbound, { type: 'slab.adjust' }>;
+
+function receivedOfType<T extends ConsoleInbound['type']>(type: T): Extract<ConsoleInbound, { type: T }>[] {
+  return session.received.map((entry) => entry.message).filter((message): message is Extract<ConsoleInbound, { type: T }> => message.type === type);
+}
+
+async function waitForReceived<T extends ConsoleInbound['type']>(type: T, count: number): Promise<Extract<ConsoleInbound, { type: T }>> {
+  const deadline = Date.now() + 5000;
+  while (Date.now() < deadline) {
+    const messages = receivedOfType(type);
+    if (messages.length >= count) return messages[count - 1];
+    await new Promise((resolveWait) => setTimeout(resolveWait, 20));
+  }
+  throw new Error(`Timed out waiting for ${type} message number ${count}; received ${receivedOfType(type).length}.`);
+}
+
+async function expectRevision(target: Page, revision: number): Promise<void> {
+  await target.getByTestId('plan-revision').filter({ hasText: `Revision ${revision}` }).waitFor({ timeout: 5000 });
+}
+
+function slabById(slabId: string): FixtureSlab {
+  const slab = session.slabs.find((candidate) => candidate.slabId === slabId);
+  if (!slab) throw new Error(`No slab ${slabId} in the scripted session.`);
+  return slab;
+}
+
+/**
+ * Where a slab centre appears on the canvas, computed here from the fixture geometry: the
+ * viewer fits the 307.2 mm square image into the canvas with a 4% margin, centred.
+ */
+async function slabCentreOnPage(target: Page, slab: FixtureSlab): Promise<{ x: number; y: number; millimetresPerPixel: number }> {
+  const canvas = target.locator('lc-localizer-viewer canvas');
+  const box = await canvas.boundingBox();
+  if (box === null) throw new Error('Viewer canvas is not visible.');
+  const extentMm = COLUMNS * PIXEL_SPACING_MM;
+  const pixelsPerMm = Math.min(box.width / extentMm, box.height / (ROWS * PIXEL_SPACING_MM)) * 0.96;
+  const middle = slicePosition(2);
+  const xMm = slab.centerLpsMm[1] - middle[1];
+  const yMm = middle[2] - slab.centerLpsMm[2];
+  const imageCentreMm = extentMm / 2 - PIXEL_SPACING_MM / 2;
+  return {
+    x: box.x + box.width / 2 + (xMm - imageCentreMm) * pixelsPerMm,
+    y: box.y + box.height / 2 + (yMm - imageCentreMm) * pixelsPerMm,
+    millimetresPerPixel: 1 / pixelsPerMm,
+  };
+}
+
+function roundToTenth(value: number): number {
+  return Number((Math.round(value * 10) / 10).toFixed(1)) + 0;
+}
+
+async function screenshot(target: Page, name: string): Promise<void> {
+  await target.evaluate(() => new Promise((resolveFrame) => requestAnimationFrame(() => requestAnimationFrame(resolveFrame))));
+  await target.screenshot({ path: join(ARTIFACT_DIR, `${name}.png`) });
+}
+
+test.before(async () => {
+  if (skipReason) return;
+  buildConsoleBundle();
+  session = new ScriptedSession();
+  server = await startFakeConsoleServer(session, TOKEN);
+  browser = await launchBrowser({ width: 1920, height: 1080 });
+  page = await browser.context.newPage();
+  await page.goto(server.consoleUrl);
+  await page.evaluate(() => {
+    Object.assign(window, { loadMarker: 'first-load' });
+  });
+});
+
+test.after(async () => {
+  if (skipReason) return;
+  await browser?.close();
+  await server?.close();
+});
+
+test('console shows prompt, plan and alert', async () => {
+  if (skipReason) return console.log(`skipped: ${skipReason}`);
+  await page.getByTestId('prompt-text').filter({ hasText: NEXT_ACTIONS.review.en }).waitFor({ timeout: 10000 });
+  await expectRevision(page, 0);
+  const alert = page.getByTestId('flags-alert');
+  await alert.waitFor();
+  assert.match(await alert.innerText(), /Low confidence/);
+  assert.match(await alert.innerText(), /62%/);
+  assert.match(await page.getByTestId('status-model').innerText(), /lumbar-seg 0\.3\.0 on cpu/);
+  assert.match(await page.getByTestId('status-latency').innerText(), /42 ms/);
+  assert.equal(receivedOfType('session.watch').at(-1)?.sessionId, SESSION_ID);
+  await screenshot(page, 'desktop-1920x1080-en-plan');
+});
+
+test('drag moves slab by that change', async () => {
+  if (skipReason) return;
+  const slab = slabById('slab-L4-L5');
+  const start = await slabCentreOnPage(page, slab);
+  const reported = Number(await page.locator('lc-localizer-viewer canvas').getAttribute('data-mm-per-px'));
+  assert.ok(Math.abs(reported - start.millimetresPerPixel) < 1e-9, `viewer scale ${reported} mm/px, expected ${start.millimetresPerPixel}`);
+
+  await page.mouse.move(start.x, start.y);
+  await page.mouse.down();
+  await page.mouse.move(start.x, start.y + 15, { steps: 3 });
+  await page.mouse.move(start.x, start.y + 30, { steps: 3 });
+  await page.mouse.up();
+
+  const message = await waitForReceived('slab.adjust', 1);
+  // Dragging down moves the slab towards the feet: D = 30 px along the column cosine (0, 0, -1).
+  const displacementMm = 30 * start.millimetresPerPixel;
+  const expectedAlongNormal = roundToTenth(-displacementMm * slab.normalLps[2]);
+  const expectedColumn = roundToTenth(-displacementMm * slab.columnCosineLps[2]);
+  assert.equal(message.planRevision, 0);
+  assert.equal(message.adjustment, {
+    slabId: 'slab-L4-L5',
+    shiftAlongNormalMm: expectedAlongNormal,
+    shiftInPlaneMm: { row: 0, column: expectedColumn },
+  });
+  await expectRevision(page, 1);
+});
+
+test('arrow keys shift the selected slab', async () => {
+  if (skipReason) return;
+  await page.locator('lc-localizer-viewer canvas').focus();
+  await page.keyboard.press('ArrowUp');
+  const up = await waitForReceived('slab.adjust', 2);
+  assert.equal(up.planRevision, 1);
+  assert.equal(up.adjustment, { slabId: 'slab-L4-L5', shiftAlongNormalMm: 1 });
+  await expectRevision(page, 2);
+
+  await page.keyboard.press('Shift+ArrowDown');
+  const fineDown = await waitForReceived('slab.adjust', 3);
+  assert.equal(fineDown.planRevision, 2);
+  assert.equal(fineDown.adjustment, { slabId: 'slab-L4-L5', shiftAlongNormalMm: -0.1 });
+  await expectRevision(page, 3);
+});
+
+test('bracket key tilts clockwise', async () => {
+  if (skipReason) return;
+  await page.keyboard.press(']');
+  const tilt = await waitForReceived('slab.adjust', 4);
+  // The sagittal slice normal is row x column = (-1, 0, 0), so clockwise on screen is a
+  // negative rotation about the slab's row cosine (1, 0, 0).
+  assert.equal(tilt.adjustment, { slabId: 'slab-L4-L5', tiltAboutRowDeg: -1 });
+  await expectRevision(page, 4);
+});
+
+test('rotation handle drag sends a tilt', async () => {
+  if (skipReason) return;
+  const slab = slabById('slab-L4-L5');
+  const centre = await slabCentreOnPage(page, slab);
+  const canvasBox = await page.locator('lc-localizer-viewer canvas').boundingBox();
+  if (canvasBox === null) throw new Error('canvas hidden');
+  // The handle sits 18 px beyond the posterior end of the centre line, which ends where the
+  // 180 mm field of view or the image ends; find it along the line direction on screen.
+  const directionX = slab.columnCosineLps[1];
+  const directionY = -slab.columnCosineLps[2];
+  const length = Math.hypot(directionX, directionY);
+  const halfFovPx = 90 / centre.millimetresPerPixel;
+  const handle = { x: centre.x + (directionX / length) * (halfFovPx + 18), y: centre.y + (directionY / length) * (halfFovPx + 18) };
+  await page.mouse.move(handle.x, handle.y);
+  await page.mouse.down();
+  await page.mouse.move(handle.x, handle.y + 40, { steps: 4 });
+  await page.mouse.up();
+  const tilt = await waitForReceived('slab.adjust', 5);
+  assert.equal(tilt.planRevision, 4);
+  assert.equal(Object.keys(tilt.adjustment).sort(), ['slabId', 'tiltAboutRowDeg']);
+  // Moving the right-hand handle down turns the slab clockwise: negative about the row cosine.
+  const radiusPx = Math.hypot(handle.x - centre.x, handle.y - centre.y);
+  const expectedDeg = roundToTenth(-(Math.atan2(40 * (handle.x - centre.x) / radiusPx, radiusPx + 40 * (handle.y - centre.y) / radiusPx) * 180) / Math.PI);
+  assert.ok(Math.abs((tilt.adjustment.tiltAboutRowDeg ?? 0) - expectedDeg) <= 0.3, `tilt ${tilt.adjustment.tiltAboutRowDeg}, expected about ${expectedDeg}`);
+  await expectRevision(page, 5);
+});
+
+test('typed numbers send exact change', async () => {
+  if (skipReason) return;
+  const form = page.locator('lc-slab-panel form');
+  await form.locator('input[name="alongNormalMm"]').fill('2.5');
+  await form.locator('input[name="tiltAboutRowDeg"]').fill('3');
+  await form.getByRole('button', { name: 'Apply' }).click();
+  const typed = await waitForReceived('slab.adjust', 6);
+  assert.equal(typed.planRevision, 5);
+  assert.equal(typed.adjustment, { slabId: 'slab-L4-L5', shiftAlongNormalMm: 2.5, tiltAboutRowDeg: 3 });
+  await expectRevision(page, 6);
+
+  await form.locator('input[name="tiltAboutColumnDeg"]').fill('60');
+  await form.getByRole('button', { name: 'Apply' }).click();
+  await page.locator('lc-slab-panel .form-error').filter({ hasText: 'from -45 to 45' }).waitFor();
+  assert.equal(receivedOfType('slab.adjust').length, 6);
+  await form.locator('input[name="tiltAboutColumnDeg"]').fill('');
+});
+
+test('confirm one level then all', async () => {
+  if (skipReason) return;
+  await page.getByRole('button', { name: 'Confirm L4/L5' }).click();
+  const one = await waitForReceived('plan.confirm', 1);
+  assert.equal(one.slabIds, ['slab-L4-L5']);
+  assert.equal(one.planRevision, 6);
+  await page.locator('lc-slab-panel li[data-slab-id="slab-L4-L5"] [data-testid="slab-state"]').filter({ hasText: 'Confirmed' }).waitFor();
+
+  await page.getByRole('button', { name: 'Confirm all levels' }).click();
+  const all = await waitForReceived('plan.confirm', 2);
+  assert.equal(all.slabIds, undefined);
+  await page.getByTestId('prompt-text').filter({ hasText: NEXT_ACTIONS.acquiring.en }).waitFor();
+});
+
+test('QC verdict shows and rescan sends', async () => {
+  if (skipReason) return;
+  session.publishQc();
+  const failed = page.locator('lc-qc-panel li[data-slab-id="slab-L4-L5"]');
+  await failed.waitFor();
+  assert.equal(await failed.getAttribute('data-verdict'), 'fail');
+  assert.match(await failed.getByTestId('qc-verdict').innerText(), /L4\/L5: Fail/);
+  assert.match(await failed.innerText(), /7\.4° off the disc plane/);
+  assert.equal(await failed.locator('img').count(), 3);
+  await page.getByTestId('prompt-text').filter({ hasText: NEXT_ACTIONS.qcReview.en }).waitFor();
+  await screenshot(page, 'desktop-1920x1080-en-qc');
+
+  await failed.getByRole('button', { name: 'Rescan L4/L5 with corrected slab' }).click();
+  const rescan = await waitForReceived('qc.acknowledge', 1);
+  assert.equal(rescan, { type: 'qc.acknowledge', messageId: rescan.messageId, sessionId: SESSION_ID, slabId: 'slab-L4-L5', action: 'rescan' });
+
+  await page.locator('lc-qc-panel li[data-slab-id="slab-L3-L4"]').getByRole('button', { name: 'Accept L3/L4' }).click();
+  const accept = await waitForReceived('qc.acknowledge', 2);
+  assert.equal(accept.action, 'accept');
+  assert.equal(accept.slabId, 'slab-L3-L4');
+});
+
+test('language switch renders Chinese', async () => {
+  if (skipReason) return;
+  await page.getByRole('button', { name: '简体中文' }).click();
+  await page.getByTestId('prompt-text').filter({ hasText: NEXT_ACTIONS.qcReview.zh }).waitFor();
+  assert.match(await page.locator('lc-qc-panel li[data-slab-id="slab-L4-L5"]').getByTestId('qc-verdict').innerText(), /L4\/L5：不通过/);
+  assert.match(await page.locator('lc-qc-panel li[data-code="SNR_LOW"]').first().innerText(), /SNR 充足/);
+  assert.equal(await page.evaluate(() => document.documentElement.lang), 'zh-CN');
+  assert.match(await page.getByTestId('flags-alert').innerText(), /置信度低/);
+  await screenshot(page, 'desktop-1920x1080-zh-CN-qc');
+});
+
+test('tablet layout fits both languages', async () => {
+  if (skipReason) return;
+  for (const viewport of [
+    { width: 820, height: 1180 },
+    { width: 1180, height: 820 },
+  ]) {
+    await page.setViewportSize(viewport);
+    for (const language of ['zh-CN', 'en'] as const) {
+      await page.getByRole('button', { name: language === 'en' ? 'English' : '简体中文' }).click();
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+      assert.equal(overflow, 0, `horizontal overflow at ${viewport.width}x${viewport.height} in ${language}`);
+      await screenshot(page, `tablet-${viewport.width}x${viewport.height}-${language}`);
+    }
+  }
+  await page.setViewportSize({ width: 1920, height: 1080 });
+});
+
+test('prompt change causes no layout shift', async () => {
+  if (skipReason) return;
+  const viewer = page.locator('lc-localizer-viewer');
+  const before = await viewer.boundingBox();
+  session.setNextAction({
+    code: 'LONG_TEXT',
+    en: 'Check the L5/S1 level carefully: the model is unsure, compare the label with the sacrum and the iliac crests before you confirm any slab.',
+    zh: '请仔细核对 L5/S1 节段：模型不确定，确认扫描块前请对照骶骨和髂嵴核对标注。',
+  });
+  await page.getByTestId('prompt-text').filter({ hasText: 'iliac crests' }).waitFor();
+  const after = await viewer.boundingBox();
+  assert.equal(after, before);
+});
+
+test('reconnect resyncs without reload', async () => {
+  if (skipReason) return;
+  const watchesBefore = receivedOfType('session.watch').length;
+  server.dropConnections();
+  await page.getByTestId('status-connection').filter({ hasText: /Reconnecting|Offline|Connecting/ }).waitFor({ timeout: 5000 });
+  await page.getByTestId('status-connection').filter({ hasText: 'Connected' }).waitFor({ timeout: 10000 });
+  await waitForReceived('session.watch', watchesBefore + 1);
+  session.setNextAction(NEXT_ACTIONS.qcReview);
+  await page.getByTestId('prompt-text').filter({ hasText: NEXT_ACTIONS.qcReview.en }).waitFor();
+  assert.equal(await page.evaluate(() => (window as unknown as { loadMarker?: string }).loadMarker), 'first-load');
+});
+
+test('two consoles show the same plan', async () => {
+  if (skipReason) return;
+  const second = await browser.context.newPage();
+  await second.goto(server.consoleUrl);
+  const revision = session.revision;
+  await expectRevision(second, revision);
+
+  await second.locator('lc-slab-panel').getByRole('button', { name: 'Select L3/L4' }).click();
+  await second.locator('lc-localizer-viewer canvas').focus();
+  await second.keyboard.press('ArrowDown');
+  const count = receivedOfType('slab.adjust').length;
+  const fromSecond = await waitForReceived('slab.adjust', count);
+  assert.equal(fromSecond.adjustment, { slabId: 'slab-L3-L4', shiftAlongNormalMm: -1 });
+  await expectRevision(second, revision + 1);
+  await expectRevision(page, revision + 1);
+  const summaries = await Promise.all(
+    [page, second].map((target) => target.locator('lc-slab-panel li[data-slab-id="slab-L3-L4"] .summary').innerText()),
+  );
+  assert.equal(summaries[0], summaries[1]);
+  await second.close();
+});
+
+test('reject sends plan.reject with reason', async () => {
+  if (skipReason) return;
+  await page.locator('lc-slab-panel #reject-reason').fill('Levels miscounted');
+  await page.getByRole('button', { name: 'Reject plan and plan manually' }).click();
+  const reject = await waitForReceived('plan.reject', 1);
+  assert.equal(reject.reason, 'Levels miscounted');
+  await page.getByTestId('prompt-text').filter({ hasText: NEXT_ACTIONS.manual.en }).waitFor();
+});
+
+test('every console frame was valid', () => {
+  if (skipReason) return;
+  assert.equal(server.invalidFrames, []);
+});
+
+test.run();

@@ -1,0 +1,79 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+
+import { EMPTY_CONSOLE_STATE, reduceServerMessage, type ConsoleState } from '../../console-ui/src/state/consoleState.ts';
+import type { ConsoleOutbound } from '../../server/transport/protocol.ts';
+import { SESSION_ID } from './consoleFixtures.ts';
+import { ScriptedSession } from './scriptedSession.ts';
+
+function replay(messages: ConsoleOutbound[], start: ConsoleState = EMPTY_CONSOLE_STATE): ConsoleState {
+  return messages.reduce(reduceServerMessage, start);
+}
+
+test('snapshot fills every part', () => {
+  const state = replay(new ScriptedSession().snapshot());
+  assert.ok(state.session !== null && state.localizer !== null && state.segmentation !== null && state.plan !== null);
+  assert.equal(state.plan.plan.revision, 0);
+});
+
+test('older plan revision is ignored', () => {
+  const session = new ScriptedSession();
+  const revisionZero = session.planMessage();
+  session.revision = 3;
+  const state = replay([session.sessionState(), session.planMessage(), revisionZero]);
+  assert.equal(state.plan?.plan.revision, 3);
+});
+
+test('new plan id replaces the plan', () => {
+  const session = new ScriptedSession();
+  session.revision = 3;
+  const first = session.planMessage();
+  const replanned: ConsoleOutbound = { ...first, plan: { ...first.plan, planId: 'plan-2', revision: 0 } };
+  assert.equal(replay([session.sessionState(), first, replanned]).plan?.plan.planId, 'plan-2');
+});
+
+test('new localizer drops segmentation, plan and QC', () => {
+  const session = new ScriptedSession();
+  session.publishQc();
+  const state = replay(session.snapshot());
+  assert.ok(Object.keys(state.qcResults).length === 3);
+  const next = reduceServerMessage(state, { ...session.localizer, seriesInstanceUid: '1.2.3.4' });
+  assert.is(next.segmentation, null);
+  assert.is(next.plan, null);
+  assert.equal(next.qcResults, {});
+});
+
+test('QC result is kept per slab', () => {
+  const session = new ScriptedSession();
+  session.publishQc();
+  const state = replay(session.snapshot());
+  const [first] = session.qcResults;
+  const updated = reduceServerMessage(state, { type: 'qc.result', sessionId: SESSION_ID, result: { ...first, verdict: 'warn' } });
+  assert.equal(updated.qcResults[first.slabId].verdict, 'warn');
+  assert.equal(Object.keys(updated.qcResults).length, 3);
+});
+
+test('other session resets the view', () => {
+  const session = new ScriptedSession();
+  const state = replay(session.snapshot());
+  const other: ConsoleOutbound = { ...session.sessionState(), sessionId: 'session-other' };
+  const next = reduceServerMessage(state, other);
+  assert.equal(next.session?.sessionId, 'session-other');
+  assert.is(next.plan, null);
+  assert.is(next.localizer, null);
+});
+
+test('error is kept until the next plan', () => {
+  const session = new ScriptedSession();
+  const state = replay(session.snapshot());
+  const withError = reduceServerMessage(state, { type: 'error', code: 'ERR_STALE_PLAN_REVISION', message: 'stale' });
+  assert.equal(withError.lastError?.code, 'ERR_STALE_PLAN_REVISION');
+  assert.is(reduceServerMessage(withError, session.planMessage()).lastError, null);
+});
+
+test('ack changes nothing', () => {
+  const state = replay(new ScriptedSession().snapshot());
+  assert.is(reduceServerMessage(state, { type: 'ack', inReplyTo: 'm1', sessionId: null }), state);
+});
+
+test.run();

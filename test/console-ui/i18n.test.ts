@@ -1,0 +1,57 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+
+import { en } from '../../console-ui/src/i18n/en.ts';
+import { formatMessage, localizedText, translate } from '../../console-ui/src/i18n/locale.ts';
+import { zhCN } from '../../console-ui/src/i18n/zh-CN.ts';
+
+function placeholders(template: string): string[] {
+  return [...template.matchAll(/\{(\w+)\}/g)].map((match) => match[1]).sort();
+}
+
+test('catalogues have the same keys', () => {
+  assert.equal(Object.keys(zhCN).sort(), Object.keys(en).sort());
+});
+
+test('catalogues have the same placeholders', () => {
+  for (const key of Object.keys(en) as (keyof typeof en)[]) {
+    assert.equal(placeholders(zhCN[key]), placeholders(en[key]), `placeholders of ${key}`);
+  }
+});
+
+test('no catalogue entry is empty', () => {
+  for (const [key, value] of [...Object.entries(en), ...Object.entries(zhCN)]) {
+    assert.ok(value.trim().length > 0, `empty message ${key}`);
+  }
+});
+
+test('Chinese keeps fixed technical terms', () => {
+  for (const [key, english] of Object.entries(en) as [keyof typeof en, string][]) {
+    for (const term of ['DICOM', 'FOV', 'SNR', 'ms', 'mm']) {
+      if (new RegExp(`\\b${term}\\b`).test(english)) assert.ok(zhCN[key].includes(term), `${key} must keep ${term} untranslated`);
+    }
+  }
+});
+
+test('Chinese messages are translated', () => {
+  const sameAsEnglish = (Object.keys(en) as (keyof typeof en)[]).filter((key) => zhCN[key] === en[key]);
+  // Language names are written in their own language in both catalogues.
+  assert.equal(sameAsEnglish, ['language.en', 'language.zh-CN']);
+});
+
+test('formatMessage fills and keeps unknown placeholders', () => {
+  assert.equal(formatMessage('Slice {index} of {count}', { index: 3, count: 5 }), 'Slice 3 of 5');
+  assert.equal(formatMessage('Level {level}', {}), 'Level {level}');
+});
+
+test('translate picks the requested language', () => {
+  assert.equal(translate('qc.verdict.fail', undefined, 'en'), 'Fail');
+  assert.equal(translate('qc.verdict.fail', undefined, 'zh-CN'), '不通过');
+});
+
+test('localizedText falls back to English', () => {
+  assert.equal(localizedText({ en: 'Confirm', 'zh-CN': '确认' }, 'zh-CN'), '确认');
+  assert.equal(localizedText({ en: 'Confirm', 'zh-CN': '' }, 'zh-CN'), 'Confirm');
+});
+
+test.run();
