@@ -1,0 +1,744 @@
+/**
+ * The session hub: one exam machine per exam, fed by the transport. Every inbound event is
+ * appended to the journal before the machine sees it; machine snapshots are persisted after
+ * every transition and turned into console messages, which each watching console receives
+ * through its own coalescing mailbox. A new hub on the same data directory restores the open
+ * sessions and continues them in the state they were in.
+ */
+import { randomUUID } from 'node:crypto';
+
+import { Observable, Subject, type Subscriber } from 'rxjs';
+import { createActor, type Actor, type InspectionEvent, type Snapshot } from 'xstate';
+
+import { buildSeries as buildDicomSeries } from '../dicom/series.ts';
+import { parseDicomPart10 } from '../dicom/parse.ts';
+import type { MrImage } from '../dicom/types.ts';
+import type { PatientPosition } from '../geometry/types.ts';
+import type { Segmenter } from '../inference/types.ts';
+import type { Logger } from '../log.ts';
+import type { Planner, PlanningProtocol } from '../planning/types.ts';
+import type { QcChecker } from '../qc/types.ts';
+import type { ConsoleInbound, ConsoleOutbound, ProtocolErrorMessage, ScannerInbound, ScannerOutbound } from '../transport/protocol.ts';
+import { ConsoleMailbox } from './consoleMailbox.ts';
+import {
+  localizerMessage,
+  planApplyMessage,
+  planMessage,
+  qcResultMessage,
+  segmentationMessage,
+  sessionStateMessage,
+} from './consoleMessages.ts';
+import { explainRejection } from './eventRejection.ts';
+import { provideExamActors, type ExamServices, type ProvidedExamMachine } from './examActors.ts';
+import { ExamRecord, type BuildSeries } from './examRecord.ts';
+import { DEFAULT_EXAM_LIMITS, type ExamEmitted, type ExamEvent, type ExamLimits } from './examTypes.ts';
+import type { EventOrigin, SessionHub } from './hub.ts';
+import { openJournal, type Journal, type JournalEntry } from './journal.ts';
+import { nextAction } from './nextAction.ts';
+import { SessionError } from './sessionError.ts';
+import { pendingSlabIds } from './slabQueue.ts';
+import { loopStateName, scannerLinkState } from './stateName.ts';
+import { restoreSegmentation, segmentationArtifact } from './segmentationArtifact.ts';
+
+export interface SessionHubOptions {
+  /** Folder for the journal database; created when missing. */
+  dataDir: string;
+  segmenter: Segmenter;
+  planner: Planner;
+  qc: QcChecker;
+  logger: Logger;
+  /** Protocol used when `exam.started` names `default`. Default `lumbar-routine`. */
+  defaultProtocol?: string;
+  /** Loads a planning protocol by name or path. Default: `loadProtocol` from `server/planning/protocols.ts`. */
+  loadProtocol?: (nameOrPath: string) => PlanningProtocol | Promise<PlanningProtocol>;
+  /** Decodes one image frame's DICOM Part 10 bytes. Default: `parseDicomPart10`. */
+  parseImages?: (bytes: Uint8Array) => MrImage[];
+  /** Sorts a series along its normal. Default: `buildSeries` from `server/dicom/series.ts`. */
+  buildSeries?: BuildSeries;
+  /** Timeouts and the confidence threshold of every exam; see `ExamLimits` for the defaults. */
+  limits?: Partial<ExamLimits>;
+  /** Errors held per console while it is not keeping up; the oldest are dropped first. Default 16. */
+  maxQueuedErrorsPerConsole?: number;
+  /** Ended sessions kept in memory for consoles that still watch them. Default 32. */
+  maxEndedSessionsInMemory?: number;
+}
+
+/** Counters for tests and diagnostics. */
+export interface SessionHubStats {
+  openSessions: number;
+  watchers: number;
+  /** Largest number of messages any console mailbox holds right now. */
+  maxMailboxSize: number;
+  /** Console messages replaced by newer ones before delivery, over the hub's lifetime. */
+  coalescedMessages: number;
+}
+
+export interface SessionHubWithStats extends SessionHub {
+  stats(): SessionHubStats;
+}
+
+interface Watcher {
+  mailbox: ConsoleMailbox;
+  subscriber: Subscriber<ConsoleOutbound>;
+}
+
+interface SessionRuntime {
+  sessionId: string;
+  examId: string;
+  protocolName: string;
+  patientPosition: PatientPosition;
+  createdAt: string;
+  record: ExamRecord;
+  actor: Actor<ProvidedExamMachine>;
+  /** Events into the machine, in journal order. */
+  inbound: Subject<ExamEvent>;
+  /** Messages for the scanner that drives the exam. */
+  scannerOutbound: Subject<ScannerOutbound>;
+  watchers: Set<Watcher>;
+  scannerConnectionId: string | null;
+  /** Receive time of the last inbound event the machine acted on, for `latencyMs`. */
+  lastTriggerAtMs: number | null;
+  /** Type of the last event the machine processed, for the transition log. */
+  tracker: { lastEventType: string };
+  loopState: string;
+  stateKey: string;
+  updatedAt: string;
+  open: boolean;
+  flushScheduled: boolean;
+  /** Emitted events waiting for the snapshot they belong to. */
+  emitted: ExamEmitted[];
+  log: Logger;
+}
+
+const DEFAULT_PROTOCOL = 'lumbar-routine';
+
+async function loadDefaultProtocol(nameOrPath: string): Promise<PlanningProtocol> {
+  const protocols = await import('../planning/protocols.ts');
+  return protocols.loadProtocol(nameOrPath);
+}
+
+function isPersistedSnapshot(value: unknown): value is Snapshot<unknown> & { context: Record<string, unknown> } {
+  if (typeof value !== 'object' || value === null || !('value' in value) || !('status' in value) || !('context' in value)) return false;
+  return typeof value.context === 'object' && value.context !== null;
+}
+
+function readErrorCode(error: unknown, fallback: string): string {
+  if (typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string') return error.code;
+  return fallback;
+}
+
+function errorReply(error: SessionError, inReplyTo: string | undefined): ProtocolErrorMessage {
+  const reply: ProtocolErrorMessage = { type: 'error', code: error.code, message: error.message };
+  if (error.expected !== undefined) reply.expected = error.expected;
+  if (inReplyTo !== undefined) reply.inReplyTo = inReplyTo;
+  return reply;
+}
+
+class Hub implements SessionHubWithStats {
+  private readonly journal: Journal;
+  private readonly services: ExamServices;
+  private readonly parseImages: (bytes: Uint8Array) => MrImage[];
+  private readonly sessions = new Map<string, SessionRuntime>();
+  private readonly openByExam = new Map<string, SessionRuntime>();
+  /** The exam each scanner connection last spoke about, to place its images. */
+  private readonly connectionExams = new Map<string, string>();
+  private readonly endedOrder: string[] = [];
+  private readonly maxQueuedErrors: number;
+  private readonly maxEndedSessions: number;
+  private readonly defaultProtocol: string;
+  private readonly log: Logger;
+  private coalescedMessages = 0;
+  private closed = false;
+
+  constructor(private readonly options: SessionHubOptions) {
+    this.log = options.logger;
+    this.journal = openJournal({ dataDir: options.dataDir });
+    this.parseImages = options.parseImages ?? ((bytes) => parseDicomPart10(bytes));
+    this.maxQueuedErrors = options.maxQueuedErrorsPerConsole ?? 16;
+    this.maxEndedSessions = options.maxEndedSessionsInMemory ?? 32;
+    this.defaultProtocol = options.defaultProtocol ?? DEFAULT_PROTOCOL;
+    this.services = {
+      segmenter: options.segmenter,
+      planner: options.planner,
+      qc: options.qc,
+      loadProtocol: options.loadProtocol ?? loadDefaultProtocol,
+      buildSeries: options.buildSeries ?? ((images) => buildDicomSeries(images)),
+      onSegmentation: (sessionId, result) => this.journal.saveSegmentation(sessionId, segmentationArtifact(result)),
+    };
+    this.restoreOpenSessions();
+  }
+
+  // ------------------------------------------------------------------ scanner
+
+  async handleScannerMessage(message: ScannerInbound, origin: EventOrigin): Promise<ScannerOutbound[]> {
+    this.assertOpen();
+    if (message.type === 'exam.started') return this.startOrResumeExam(message, origin);
+
+    const runtime = this.openByExam.get(message.examId) ?? null;
+    this.journal.append(this.entry(runtime, 'scanner', message, origin, message.examId));
+    if (runtime === null) {
+      const error = new SessionError(
+        'ERR_UNKNOWN_EXAM',
+        `exam ${message.examId} has no open session; send exam.started for it first`,
+        'exam.started',
+      );
+      return [errorReply(error, message.messageId)];
+    }
+
+    this.noteScannerConnection(runtime, origin);
+    if (message.type === 'series.complete') this.checkImageCount(runtime, message.seriesInstanceUid, message.imageCount);
+    const rejection = this.apply(runtime, message, origin);
+    if (rejection !== null) return [errorReply(rejection, message.messageId)];
+    return [{ type: 'ack', inReplyTo: message.messageId, examId: runtime.examId, sessionId: runtime.sessionId }];
+  }
+
+  async handleScannerImage(bytes: Uint8Array, origin: EventOrigin): Promise<ScannerOutbound[]> {
+    this.assertOpen();
+    const examId = this.connectionExams.get(origin.connectionId) ?? null;
+    const runtime = examId === null ? null : (this.openByExam.get(examId) ?? null);
+    this.journal.append({
+      receivedAtMs: origin.receivedAtMs,
+      sessionId: runtime?.sessionId ?? null,
+      examId,
+      source: 'scanner',
+      type: 'image',
+      user: origin.user,
+      connectionId: origin.connectionId,
+      messageId: null,
+      message: null,
+      image: bytes,
+    });
+    if (runtime === null) {
+      const reason = examId === null ? 'this connection has not started or named an exam' : `exam ${examId} has no open session`;
+      const error = new SessionError('ERR_NO_EXAM_FOR_IMAGE', `an image arrived but ${reason}; send exam.started before images`, 'exam.started');
+      return [errorReply(error, undefined)];
+    }
+
+    let images: MrImage[];
+    try {
+      images = this.parseImages(bytes);
+    } catch (error) {
+      const code = readErrorCode(error, 'ERR_INVALID_DICOM');
+      const detail = error instanceof Error ? error.message : String(error);
+      runtime.log.warn({ code, connectionId: origin.connectionId }, 'image rejected');
+      return [errorReply(new SessionError(code, `the image was not stored: ${detail}`, 'a DICOM Part 10 MR image'), undefined)];
+    }
+
+    this.noteScannerConnection(runtime, origin);
+    runtime.record.addImages(images);
+    const sopInstanceUid = images[0]?.sopInstanceUid ?? 'unknown';
+    return [{ type: 'ack', inReplyTo: sopInstanceUid, examId: runtime.examId, sessionId: runtime.sessionId }];
+  }
+
+  scannerDisconnected(origin: EventOrigin): void {
+    if (this.closed) return;
+    this.connectionExams.delete(origin.connectionId);
+    for (const runtime of this.openByExam.values()) {
+      if (runtime.scannerConnectionId !== origin.connectionId) continue;
+      this.journal.append(this.linkEntry(runtime, 'scanner.disconnected', origin));
+      runtime.scannerConnectionId = null;
+      runtime.lastTriggerAtMs = origin.receivedAtMs;
+      runtime.inbound.next({ type: 'scanner.disconnected' });
+    }
+  }
+
+  scannerMessages(examId: string): Observable<ScannerOutbound> {
+    return new Observable<ScannerOutbound>((subscriber) => {
+      const runtime = this.openByExam.get(examId);
+      if (runtime === undefined) {
+        subscriber.error(new SessionError('ERR_UNKNOWN_EXAM', `exam ${examId} has no open session; send exam.started for it first`));
+        return undefined;
+      }
+      // A scanner that (re)connects first receives the slabs it still has to acquire.
+      const pending = this.pendingPlanApply(runtime);
+      if (pending !== null) subscriber.next(pending);
+      const subscription = runtime.scannerOutbound.subscribe(subscriber);
+      return () => subscription.unsubscribe();
+    });
+  }
+
+  // ------------------------------------------------------------------ console
+
+  async handleConsoleMessage(message: ConsoleInbound, origin: EventOrigin): Promise<ConsoleOutbound[]> {
+    this.assertOpen();
+    const runtime = this.sessions.get(message.sessionId) ?? null;
+    this.journal.append(this.entry(runtime, 'console', message, origin, runtime?.examId ?? null));
+    if (runtime === null) {
+      const error = new SessionError(
+        'ERR_UNKNOWN_SESSION',
+        `session ${message.sessionId} does not exist or has been dropped from memory; pick a session from GET /v1/sessions`,
+      );
+      return [errorReply(error, message.messageId)];
+    }
+    if (message.type !== 'session.watch') {
+      const rejection = this.apply(runtime, message, origin);
+      if (rejection !== null) return [errorReply(rejection, message.messageId)];
+    }
+    return [{ type: 'ack', inReplyTo: message.messageId, sessionId: runtime.sessionId }];
+  }
+
+  watchSession(sessionId: string): Observable<ConsoleOutbound> {
+    return new Observable<ConsoleOutbound>((subscriber) => {
+      const runtime = this.sessions.get(sessionId);
+      if (runtime === undefined) {
+        subscriber.error(
+          new SessionError('ERR_UNKNOWN_SESSION', `session ${sessionId} does not exist or has been dropped from memory; pick a session from GET /v1/sessions`),
+        );
+        return undefined;
+      }
+      const watcher: Watcher = { mailbox: new ConsoleMailbox(this.maxQueuedErrors), subscriber };
+      for (const message of this.currentMessages(runtime)) watcher.mailbox.put({ message, triggerAtMs: null });
+      runtime.watchers.add(watcher);
+      this.scheduleFlush(runtime);
+      if (runtime.open) runtime.inbound.next({ type: 'consoles.changed', consoleCount: runtime.watchers.size });
+      runtime.log.info({ consoleCount: runtime.watchers.size }, 'console watching');
+
+      return () => {
+        this.coalescedMessages += watcher.mailbox.droppedCount;
+        if (!runtime.watchers.delete(watcher)) return;
+        if (runtime.open && !this.closed) runtime.inbound.next({ type: 'consoles.changed', consoleCount: runtime.watchers.size });
+        runtime.log.info({ consoleCount: runtime.watchers.size }, 'console stopped watching');
+      };
+    });
+  }
+
+  // ------------------------------------------------------------------ listing and lifecycle
+
+  listSessions(): { sessionId: string; examId: string; state: string; updatedAt: string }[] {
+    return [...this.openByExam.values()]
+      .sort((a, b) => (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : 0))
+      .map((runtime) => ({ sessionId: runtime.sessionId, examId: runtime.examId, state: runtime.loopState, updatedAt: runtime.updatedAt }));
+  }
+
+  stats(): SessionHubStats {
+    let watchers = 0;
+    let maxMailboxSize = 0;
+    let coalesced = this.coalescedMessages;
+    for (const runtime of this.sessions.values()) {
+      for (const watcher of runtime.watchers) {
+        watchers += 1;
+        maxMailboxSize = Math.max(maxMailboxSize, watcher.mailbox.size);
+        coalesced += watcher.mailbox.droppedCount;
+      }
+    }
+    return { openSessions: this.openByExam.size, watchers, maxMailboxSize, coalescedMessages: coalesced };
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const runtime of this.sessions.values()) this.dispose(runtime);
+    this.sessions.clear();
+    this.openByExam.clear();
+    this.journal.close();
+    this.log.info('session hub closed');
+  }
+
+  // ------------------------------------------------------------------ sessions
+
+  private async startOrResumeExam(message: Extract<ScannerInbound, { type: 'exam.started' }>, origin: EventOrigin): Promise<ScannerOutbound[]> {
+    const existing = this.openByExam.get(message.examId) ?? null;
+    if (existing !== null) {
+      // The documented way for a reconnecting scanner to resume: send exam.started again.
+      this.journal.append(this.entry(existing, 'scanner', message, origin, message.examId));
+      this.noteScannerConnection(existing, origin);
+      return [{ type: 'ack', inReplyTo: message.messageId, examId: existing.examId, sessionId: existing.sessionId }];
+    }
+
+    const protocolName = message.protocol === 'default' ? this.defaultProtocol : message.protocol;
+    let protocolError: unknown = null;
+    try {
+      await this.services.loadProtocol(protocolName);
+    } catch (error) {
+      protocolError = error;
+    }
+    const sessionId = protocolError === null ? randomUUID() : null;
+    this.journal.append({ ...this.entry(null, 'scanner', message, origin, message.examId), sessionId });
+    if (sessionId === null) {
+      const detail = protocolError instanceof Error ? protocolError.message : String(protocolError);
+      const error = new SessionError(
+        readErrorCode(protocolError, 'ERR_UNKNOWN_PROTOCOL'),
+        `exam ${message.examId} names planning protocol "${protocolName}", which failed to load: ${detail}`,
+        'the name of a planning protocol known to the server, such as lumbar-routine',
+      );
+      return [errorReply(error, message.messageId)];
+    }
+
+    const runtime = this.createRuntime({
+      sessionId,
+      examId: message.examId,
+      protocolName,
+      patientPosition: message.patientPosition,
+      createdAt: new Date(origin.receivedAtMs).toISOString(),
+      snapshot: null,
+    });
+    runtime.log.info({ protocolName, scannerId: message.scannerId ?? null }, 'session started');
+    this.noteScannerConnection(runtime, origin);
+    return [{ type: 'ack', inReplyTo: message.messageId, examId: runtime.examId, sessionId: runtime.sessionId }];
+  }
+
+  private createRuntime(init: {
+    sessionId: string;
+    examId: string;
+    protocolName: string;
+    patientPosition: PatientPosition;
+    createdAt: string;
+    snapshot: Snapshot<unknown> | null;
+    record?: ExamRecord;
+  }): SessionRuntime {
+    const record = init.record ?? new ExamRecord();
+    const machine = provideExamActors(this.services, record);
+    const input = {
+      sessionId: init.sessionId,
+      examId: init.examId,
+      protocolName: init.protocolName,
+      patientPosition: init.patientPosition,
+      limits: this.options.limits,
+    };
+    const tracker = { lastEventType: 'xstate.init' };
+    let rootActor: Actor<ProvidedExamMachine> | null = null;
+    const inspect = (event: InspectionEvent): void => {
+      if (event.type === '@xstate.event' && event.actorRef === rootActor) tracker.lastEventType = event.event.type;
+    };
+    const actor =
+      init.snapshot === null ? createActor(machine, { input, inspect }) : createActor(machine, { input, inspect, snapshot: init.snapshot });
+    rootActor = actor;
+
+    const runtime: SessionRuntime = {
+      sessionId: init.sessionId,
+      examId: init.examId,
+      protocolName: init.protocolName,
+      patientPosition: init.patientPosition,
+      createdAt: init.createdAt,
+      record,
+      actor,
+      inbound: new Subject<ExamEvent>(),
+      scannerOutbound: new Subject<ScannerOutbound>(),
+      watchers: new Set(),
+      scannerConnectionId: null,
+      lastTriggerAtMs: null,
+      tracker,
+      loopState: '',
+      stateKey: '',
+      updatedAt: init.createdAt,
+      open: true,
+      flushScheduled: false,
+      emitted: [],
+      log: this.log.child({ sessionId: init.sessionId, examId: init.examId }),
+    };
+    runtime.actor.on('*', (emitted) => runtime.emitted.push(emitted));
+    runtime.actor.subscribe({
+      next: () => this.onSnapshot(runtime),
+      error: (error: unknown) => runtime.log.error({ err: error }, 'exam machine failed'),
+    });
+    runtime.inbound.subscribe((event) => runtime.actor.send(event));
+
+    this.sessions.set(runtime.sessionId, runtime);
+    this.openByExam.set(runtime.examId, runtime);
+    runtime.actor.start();
+    this.onSnapshot(runtime);
+    return runtime;
+  }
+
+  /** Sends an event to the machine when its state accepts it; otherwise returns why not. */
+  private apply(runtime: SessionRuntime, event: ExamEvent, origin: EventOrigin): SessionError | null {
+    const snapshot = runtime.actor.getSnapshot();
+    if (!snapshot.can(event)) {
+      const rejection = explainRejection(runtime.loopState, snapshot.context, event);
+      runtime.log.info({ eventType: event.type, code: rejection.code, state: runtime.loopState }, 'event rejected');
+      return rejection;
+    }
+    runtime.lastTriggerAtMs = origin.receivedAtMs;
+    runtime.inbound.next(event);
+    return null;
+  }
+
+  /** Marks `origin` as the exam's scanner connection; a new connection counts as a reconnect. */
+  private noteScannerConnection(runtime: SessionRuntime, origin: EventOrigin): void {
+    this.connectionExams.set(origin.connectionId, runtime.examId);
+    if (runtime.scannerConnectionId === origin.connectionId) return;
+    const previous = runtime.scannerConnectionId;
+    runtime.scannerConnectionId = origin.connectionId;
+    if (previous !== null) runtime.log.warn({ previous, connectionId: origin.connectionId }, 'another scanner connection took over the exam');
+    this.journal.append(this.linkEntry(runtime, 'scanner.connected', origin));
+    runtime.inbound.next({ type: 'scanner.connected' });
+  }
+
+  private checkImageCount(runtime: SessionRuntime, seriesInstanceUid: string, imageCount: number): void {
+    const received = runtime.record.imageCount(seriesInstanceUid);
+    if (received !== imageCount) {
+      runtime.log.warn({ seriesInstanceUid, reported: imageCount, received }, 'series complete with a different image count than received');
+    }
+  }
+
+  private onSnapshot(runtime: SessionRuntime): void {
+    const snapshot = runtime.actor.getSnapshot();
+    const loopState = loopStateName(snapshot.value);
+    const scanner = scannerLinkState(snapshot.value);
+    const now = new Date().toISOString();
+
+    if (loopState !== runtime.loopState) {
+      runtime.log.info({ from: runtime.loopState || null, to: loopState, eventType: runtime.tracker.lastEventType }, 'session state changed');
+      runtime.loopState = loopState;
+    }
+    runtime.updatedAt = now;
+    const endedNow = runtime.open && loopState === 'ended';
+    if (endedNow) runtime.open = false;
+
+    this.journal.saveSession({
+      sessionId: runtime.sessionId,
+      examId: runtime.examId,
+      protocolName: runtime.protocolName,
+      patientPosition: runtime.patientPosition,
+      updatedAt: now,
+      state: loopState,
+      open: runtime.open,
+      snapshot: runtime.actor.getPersistedSnapshot(),
+    });
+
+    const emitted = runtime.emitted.splice(0);
+    for (const event of emitted) this.publishEmitted(runtime, event);
+
+    const state = this.stateMessage(runtime);
+    const { updatedAt: _updatedAt, latencyMs: _latencyMs, ...comparable } = state;
+    const stateKey = JSON.stringify({ ...comparable, scanner });
+    if (stateKey !== runtime.stateKey) {
+      runtime.stateKey = stateKey;
+      this.broadcast(runtime, state);
+    }
+
+    if (endedNow) this.retireEnded(runtime);
+  }
+
+  private publishEmitted(runtime: SessionRuntime, event: ExamEmitted): void {
+    const context = runtime.actor.getSnapshot().context;
+    switch (event.type) {
+      case 'localizer.selected':
+        void this.publishLocalizer(runtime, event.seriesInstanceUid);
+        return;
+      case 'segmentation.ready': {
+        const result = runtime.record.segmentation;
+        if (result !== null && result.seriesInstanceUid === event.seriesInstanceUid) {
+          this.broadcast(runtime, segmentationMessage(runtime.sessionId, result));
+        }
+        return;
+      }
+      case 'plan.updated':
+        if (context.plan !== null) this.broadcast(runtime, planMessage(runtime.sessionId, context.plan, context.confirmedSlabIds));
+        return;
+      case 'qc.reported': {
+        const result = context.qcResults[event.slabId];
+        if (result !== undefined) this.broadcast(runtime, qcResultMessage(runtime.sessionId, result));
+        return;
+      }
+      case 'plan.apply': {
+        if (context.plan === null) return;
+        const message = planApplyMessage(runtime.examId, runtime.sessionId, context.plan, event.slabIds);
+        if (runtime.scannerConnectionId === null) {
+          runtime.log.warn({ planRevision: message.planRevision }, 'scanner disconnected: plan held until it reconnects');
+          return;
+        }
+        runtime.log.info({ planRevision: message.planRevision, slabIds: event.slabIds }, 'plan sent to the scanner');
+        runtime.scannerOutbound.next(message);
+        return;
+      }
+      case 'adjustment.failed':
+        this.broadcast(runtime, {
+          type: 'error',
+          code: 'ERR_ADJUSTMENT_FAILED',
+          message: `slab ${event.slabId} was not adjusted: ${event.message}; the plan is unchanged`,
+          field: 'adjustment',
+        });
+        return;
+    }
+  }
+
+  private async publishLocalizer(runtime: SessionRuntime, seriesInstanceUid: string): Promise<void> {
+    try {
+      const series = await runtime.record.series(seriesInstanceUid, this.services.buildSeries);
+      this.broadcast(runtime, localizerMessage(runtime.sessionId, seriesInstanceUid, series.images));
+    } catch (error) {
+      runtime.log.warn({ err: error, seriesInstanceUid }, 'localizer could not be prepared for the console');
+    }
+  }
+
+  private stateMessage(runtime: SessionRuntime): Extract<ConsoleOutbound, { type: 'session.state' }> {
+    const snapshot = runtime.actor.getSnapshot();
+    const scanner = scannerLinkState(snapshot.value);
+    return sessionStateMessage({
+      sessionId: runtime.sessionId,
+      examId: runtime.examId,
+      state: runtime.loopState,
+      nextAction: nextAction(runtime.loopState, scanner, snapshot.context),
+      planRevision: snapshot.context.plan?.revision ?? null,
+      scannerConnected: scanner === 'connected' && runtime.scannerConnectionId !== null,
+      model: snapshot.context.segmentation?.model ?? null,
+      updatedAt: runtime.updatedAt,
+    });
+  }
+
+  /** Everything a console needs to show the session now: what was produced so far, then the state. */
+  private currentMessages(runtime: SessionRuntime): ConsoleOutbound[] {
+    const context = runtime.actor.getSnapshot().context;
+    const messages: ConsoleOutbound[] = [];
+    const localizerUid = context.localizerSeriesUid;
+    if (localizerUid !== null && runtime.record.imageCount(localizerUid) > 0) {
+      // The sorted series is cached once the localizer was published or segmented.
+      void this.publishLocalizer(runtime, localizerUid);
+    }
+    const segmentation = runtime.record.segmentation;
+    if (segmentation !== null && context.segmentation?.seriesInstanceUid === segmentation.seriesInstanceUid) {
+      messages.push(segmentationMessage(runtime.sessionId, segmentation));
+    }
+    if (context.plan !== null) messages.push(planMessage(runtime.sessionId, context.plan, context.confirmedSlabIds));
+    for (const result of Object.values(context.qcResults)) messages.push(qcResultMessage(runtime.sessionId, result));
+    messages.push(this.stateMessage(runtime));
+    return messages;
+  }
+
+  private pendingPlanApply(runtime: SessionRuntime): Extract<ScannerOutbound, { type: 'plan.apply' }> | null {
+    const context = runtime.actor.getSnapshot().context;
+    if (!runtime.loopState.startsWith('acquisition.') || context.acquisition === null || context.plan === null) return null;
+    const slabIds = pendingSlabIds(context.acquisition);
+    return slabIds.length === 0 ? null : planApplyMessage(runtime.examId, runtime.sessionId, context.plan, slabIds);
+  }
+
+  // ------------------------------------------------------------------ console delivery
+
+  private broadcast(runtime: SessionRuntime, message: ConsoleOutbound): void {
+    if (runtime.watchers.size === 0) return;
+    for (const watcher of runtime.watchers) watcher.mailbox.put({ message, triggerAtMs: runtime.lastTriggerAtMs });
+    this.scheduleFlush(runtime);
+  }
+
+  /** Delivers mailboxes on a later turn of the event loop, so the machine never waits for a console. */
+  private scheduleFlush(runtime: SessionRuntime): void {
+    if (runtime.flushScheduled) return;
+    runtime.flushScheduled = true;
+    setImmediate(() => {
+      runtime.flushScheduled = false;
+      for (const watcher of runtime.watchers) {
+        for (const entry of watcher.mailbox.takeAll()) {
+          if (watcher.subscriber.closed) break;
+          const message = entry.message;
+          if (message.type === 'session.state') {
+            const latencyMs = entry.triggerAtMs === null ? null : Date.now() - entry.triggerAtMs;
+            watcher.subscriber.next({ ...message, latencyMs });
+          } else {
+            watcher.subscriber.next(message);
+          }
+        }
+      }
+    });
+  }
+
+  // ------------------------------------------------------------------ restart recovery and retirement
+
+  private restoreOpenSessions(): void {
+    for (const persisted of this.journal.openSessions()) {
+      if (!isPersistedSnapshot(persisted.snapshot)) {
+        this.log.error({ sessionId: persisted.sessionId }, 'persisted snapshot is not a machine snapshot; session not restored');
+        continue;
+      }
+      const record = new ExamRecord();
+      let unreadable = 0;
+      for (const row of this.journal.readSessionImages(persisted.sessionId)) {
+        try {
+          record.addImages(this.parseImages(row.image));
+        } catch {
+          // The same bytes were rejected when they arrived, so the session never used them.
+          unreadable += 1;
+        }
+      }
+      const artifact = this.journal.readSegmentation(persisted.sessionId);
+      if (artifact !== null) record.setSegmentation(restoreSegmentation(artifact));
+
+      // Running actors and timers are not persisted; `session.restored` restarts them. The
+      // limits come from this server's options, so a restart can change them.
+      const context = { ...persisted.snapshot.context, limits: { ...DEFAULT_EXAM_LIMITS, ...this.options.limits } };
+      const snapshot: Snapshot<unknown> = Object.assign({}, persisted.snapshot, { children: {}, context });
+      const runtime = this.createRuntime({
+        sessionId: persisted.sessionId,
+        examId: persisted.examId,
+        protocolName: persisted.protocolName,
+        patientPosition: persisted.patientPosition as PatientPosition,
+        createdAt: persisted.createdAt,
+        snapshot,
+        record,
+      });
+      runtime.inbound.next({ type: 'scanner.disconnected' });
+      runtime.inbound.next({ type: 'consoles.changed', consoleCount: 0 });
+      runtime.inbound.next({ type: 'session.restored' });
+      runtime.log.info({ state: runtime.loopState, images: record.imageCount(runtime.actor.getSnapshot().context.localizerSeriesUid ?? ''), unreadable }, 'session restored');
+    }
+  }
+
+  /** Frees an ended session's images and keeps only the newest ended sessions for late watchers. */
+  private retireEnded(runtime: SessionRuntime): void {
+    this.openByExam.delete(runtime.examId);
+    runtime.record = new ExamRecord();
+    runtime.log.info({ endReason: runtime.actor.getSnapshot().context.endReason }, 'session ended');
+    this.endedOrder.push(runtime.sessionId);
+    while (this.endedOrder.length > this.maxEndedSessions) {
+      const oldest = this.sessions.get(this.endedOrder.shift() ?? '');
+      if (oldest === undefined) continue;
+      this.dispose(oldest);
+      this.sessions.delete(oldest.sessionId);
+    }
+  }
+
+  private dispose(runtime: SessionRuntime): void {
+    runtime.inbound.complete();
+    runtime.actor.stop();
+    runtime.scannerOutbound.complete();
+    for (const watcher of runtime.watchers) watcher.subscriber.complete();
+    runtime.watchers.clear();
+  }
+
+  // ------------------------------------------------------------------ journal entries
+
+  private entry(
+    runtime: SessionRuntime | null,
+    source: 'scanner' | 'console',
+    message: ScannerInbound | ConsoleInbound,
+    origin: EventOrigin,
+    examId: string | null,
+  ): JournalEntry {
+    return {
+      receivedAtMs: origin.receivedAtMs,
+      sessionId: runtime?.sessionId ?? null,
+      examId,
+      source,
+      type: message.type,
+      user: origin.user,
+      connectionId: origin.connectionId,
+      messageId: message.messageId,
+      message,
+      image: null,
+    };
+  }
+
+  private linkEntry(runtime: SessionRuntime, type: 'scanner.connected' | 'scanner.disconnected', origin: EventOrigin): JournalEntry {
+    return {
+      receivedAtMs: origin.receivedAtMs,
+      sessionId: runtime.sessionId,
+      examId: runtime.examId,
+      source: 'link',
+      type,
+      user: origin.user,
+      connectionId: origin.connectionId,
+      messageId: null,
+      message: null,
+      image: null,
+    };
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new SessionError('ERR_HUB_CLOSED', 'the session hub is closed; the server is shutting down');
+  }
+}
+
+/** Creates the hub and restores the open sessions found in `<dataDir>/journal.sqlite`. */
+export function createSessionHub(options: SessionHubOptions): SessionHubWithStats {
+  return new Hub(options);
+}
