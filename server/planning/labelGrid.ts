@@ -1,0 +1,135 @@
+/**
+ * Label map of a segmentation on its localizer grid, indexed by structure name, with voxel
+ * positions in patient coordinates.
+ */
+import type { MrSeries } from '../dicom/types.ts';
+import type { SegmentationResult } from '../inference/types.ts';
+import type { PointLpsMm, Vec3 } from '../geometry/types.ts';
+import { seriesStackGeometry } from '../dicom/series.ts';
+import { createStackTransform, type SliceStackGeometry, type StackTransform } from '../geometry/sliceStack.ts';
+import { PlanningError } from './errors.ts';
+
+export interface LabelGrid {
+  columns: number;
+  rows: number;
+  slices: number;
+  labelMap: Uint8Array;
+  stack: SliceStackGeometry;
+  transform: StackTransform;
+  /** Voxel indices (k * rows * columns + j * columns + i) per label value. */
+  voxelsByLabel: Map<number, Int32Array>;
+  /** Label values per canonical structure name (`L4`, `L4/L5`, `S1`, `canal`). */
+  labelsByStructure: Map<string, number[]>;
+}
+
+/**
+ * Canonical structure name of a label name: vertebrae and discs keep their level, the phantom's
+ * `sacrum` counts as `S1`, and a disc's `nucleus` label joins its disc. Returns null for tissue
+ * labels planning does not use.
+ */
+export function canonicalStructureName(labelName: string): string | null {
+  const name = labelName.trim();
+  if (/^(T1[0-2]|T[1-9]|L[1-6]|S1)$/.test(name)) return name;
+  if (name.toLowerCase() === 'sacrum') return 'S1';
+  if (name.toLowerCase() === 'canal') return 'canal';
+  const disc = /^((?:T1[0-2]|T[1-9]|L[1-6])\/(?:T1[0-2]|L[1-6]|S1))(?:\s+nucleus)?$/.exec(name);
+  return disc === null ? null : disc[1];
+}
+
+/** Indexes `segmentation.labelMap` on the grid of `localizer`; throws when their sizes differ. */
+export function buildLabelGrid(segmentation: SegmentationResult, localizer: MrSeries): LabelGrid {
+  const first = localizer.images[0];
+  if (first === undefined) {
+    throw new PlanningError('ERR_LABEL_MAP_MISMATCH', `Localizer series ${localizer.seriesInstanceUid} has no images. Plan on a localizer with at least one image.`);
+  }
+  const columns = first.geometry.columns;
+  const rows = first.geometry.rows;
+  const slices = localizer.images.length;
+  const { dims } = segmentation;
+  if (dims.columns !== columns || dims.rows !== rows || dims.slices !== slices || segmentation.labelMap.length !== columns * rows * slices) {
+    throw new PlanningError(
+      'ERR_LABEL_MAP_MISMATCH',
+      `Segmentation of series ${segmentation.seriesInstanceUid} is ${dims.columns}x${dims.rows}x${dims.slices} (${segmentation.labelMap.length} labels), but localizer ${localizer.seriesInstanceUid} is ${columns}x${rows}x${slices}. Segment the same localizer series that is passed to the planner.`,
+    );
+  }
+  if (segmentation.frameOfReferenceUid !== localizer.frameOfReferenceUid) {
+    throw new PlanningError(
+      'ERR_FRAME_OF_REFERENCE_MISMATCH',
+      `Segmentation frame of reference ${segmentation.frameOfReferenceUid} differs from localizer frame of reference ${localizer.frameOfReferenceUid}. Segment the same localizer series that is passed to the planner.`,
+    );
+  }
+
+  const stack = seriesStackGeometry(localizer);
+  const counts = new Int32Array(256);
+  const labelMap = segmentation.labelMap;
+  for (let index = 0; index < labelMap.length; index += 1) counts[labelMap[index]] += 1;
+
+  const byLabel: Array<Int32Array | null> = new Array<Int32Array | null>(256).fill(null);
+  for (let label = 1; label < 256; label += 1) {
+    if (counts[label] > 0) byLabel[label] = new Int32Array(counts[label]);
+  }
+  const fill = new Int32Array(256);
+  for (let index = 0; index < labelMap.length; index += 1) {
+    const label = labelMap[index];
+    if (label === 0) continue;
+    (byLabel[label] as Int32Array)[fill[label]++] = index;
+  }
+  const voxelsByLabel = new Map<number, Int32Array>();
+  byLabel.forEach((voxels, label) => {
+    if (voxels !== null) voxelsByLabel.set(label, voxels);
+  });
+
+  const labelsByStructure = new Map<string, number[]>();
+  for (const [value, labelName] of Object.entries(segmentation.labelNames)) {
+    const structure = canonicalStructureName(labelName);
+    const label = Number(value);
+    if (structure === null || !voxelsByLabel.has(label)) continue;
+    const labels = labelsByStructure.get(structure) ?? [];
+    labels.push(label);
+    labelsByStructure.set(structure, labels);
+  }
+
+  return { columns, rows, slices, labelMap, stack, transform: createStackTransform(stack), voxelsByLabel, labelsByStructure };
+}
+
+/** Voxel indices of all labels of one structure; empty when the structure is not labelled. */
+export function structureVoxels(grid: LabelGrid, structure: string): Int32Array {
+  const labels = grid.labelsByStructure.get(structure) ?? [];
+  const parts = labels.map((label) => grid.voxelsByLabel.get(label) ?? new Int32Array(0));
+  const total = parts.reduce((sum, part) => sum + part.length, 0);
+  const voxels = new Int32Array(total);
+  let offset = 0;
+  for (const part of parts) {
+    voxels.set(part, offset);
+    offset += part.length;
+  }
+  return voxels;
+}
+
+/** Splits a voxel index into (i, j, k). */
+export function voxelIndexToIjk(grid: LabelGrid, index: number): Vec3 {
+  const perSlice = grid.rows * grid.columns;
+  const k = Math.floor(index / perSlice);
+  const remainder = index - k * perSlice;
+  const j = Math.floor(remainder / grid.columns);
+  return [remainder - j * grid.columns, j, k];
+}
+
+/** Patient positions of `voxels` as a flat x, y, z array. */
+export function voxelPositionsLps(grid: LabelGrid, voxels: Int32Array): Float64Array {
+  const positions = new Float64Array(voxels.length * 3);
+  const [[a0, b0, c0], [a1, b1, c1], [a2, b2, c2]] = grid.transform.matrix;
+  const origin: PointLpsMm = grid.stack.firstSlice.imagePositionLpsMm;
+  const perSlice = grid.rows * grid.columns;
+  for (let n = 0; n < voxels.length; n += 1) {
+    const index = voxels[n];
+    const k = Math.floor(index / perSlice);
+    const remainder = index - k * perSlice;
+    const j = Math.floor(remainder / grid.columns);
+    const i = remainder - j * grid.columns;
+    positions[n * 3] = origin[0] + a0 * i + b0 * j + c0 * k;
+    positions[n * 3 + 1] = origin[1] + a1 * i + b1 * j + c1 * k;
+    positions[n * 3 + 2] = origin[2] + a2 * i + b2 * j + c2 * k;
+  }
+  return positions;
+}
