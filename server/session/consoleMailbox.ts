@@ -1,8 +1,8 @@
 /**
  * Per-console buffer between a session and one watcher. It keeps only the newest message per
  * key (state, plan, segmentation and localizer; QC result per slab) and at most
- * `maxQueuedErrors` errors, so a console that is not keeping up holds a bounded number of
- * messages however fast the session changes.
+ * `maxQueuedErrors` errors, so the mailbox of a console that is not keeping up stays bounded
+ * however fast the session changes.
  */
 import type { ConsoleOutbound } from '../transport/protocol.ts';
 

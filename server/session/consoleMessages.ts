@@ -137,7 +137,7 @@ export interface SessionStateInput {
   updatedAt: string;
 }
 
-/** The `session.state` message; `latencyMs` is set when the message leaves the hub. */
+/** Builds the `session.state` message with `latencyMs` null; the hub sets it when the message leaves. */
 export function sessionStateMessage(input: SessionStateInput): OutboundOf<'session.state'> {
   return { type: 'session.state', ...input, latencyMs: null };
 }

@@ -4,7 +4,7 @@
  * The `loop` region walks the exam: wait for the sagittal localizer, segment it, propose a
  * plan, let the technologist confirm, adjust or reject it, send the confirmed slabs to the
  * scanner, check each acquired slab, and finish. The `scanner` and `consoles` regions track
- * the connections, so that a dropped link never loses the loop's place.
+ * the connections, so that a dropped link leaves the loop's state as it was.
  *
  * A restarted server restores the persisted snapshot without its running actors and timers,
  * then sends `session.restored`: every state that waits on a timer or an actor re-enters

@@ -39,7 +39,7 @@ export const DEFAULT_EXAM_LIMITS: ExamLimits = {
   minSegmentationConfidence: 0.5,
 };
 
-/** What the machine keeps of a segmentation; the full result stays in the `ExamRecord`. */
+/** Summary of a segmentation kept in the context. The full result stays in the `ExamRecord`. */
 export interface SegmentationSummary {
   seriesInstanceUid: string;
   confidence: number;
@@ -48,7 +48,7 @@ export interface SegmentationSummary {
   structureCount: number;
 }
 
-/** Why the loop left automatic planning, or why it waits. */
+/** Reason the loop left automatic planning or stopped waiting. */
 export interface LoopReason {
   /** Stable code, such as `LOW_CONFIDENCE` or `SEGMENTATION_TIMED_OUT`. */
   code: string;
@@ -65,7 +65,7 @@ export interface SeriesProgress {
   completedImageCount: number | null;
 }
 
-/** The slabs sent to the scanner with `plan.apply` and where the acquisition stands. */
+/** Slabs sent to the scanner with `plan.apply`, and the progress of their acquisition. */
 export interface Acquisition {
   planId: string;
   planRevision: number;
@@ -101,7 +101,7 @@ export interface ExamContext {
   lastSlabStarted: { slabId: string; seriesInstanceUid: string } | null;
   /** Slabs the technologist planned and acquired by hand during manual planning: slab id to series UID. */
   manualSlabSeries: Record<string, string>;
-  /** Why the loop is in manual planning or a timeout state; null otherwise. */
+  /** Reason the loop is in manual planning or a timeout state; null otherwise. */
   reason: LoopReason | null;
   scannerLostReason: LoopReason | null;
   consoleCount: number;

@@ -23,7 +23,7 @@ import Database from 'better-sqlite3';
 /** File name of the journal database inside the data directory. */
 export const JOURNAL_FILE_NAME = 'journal.sqlite';
 
-/** Where an event came from: a scanner message or image, a console action, or a connection change. */
+/** Origin of an event: a scanner message or image, a console action, or a connection change. */
 export type JournalSource = 'scanner' | 'console' | 'link';
 
 export interface JournalEntry {
@@ -256,7 +256,7 @@ export class Journal {
     };
   }
 
-  /** Every session in the journal, newest first. */
+  /** Lists every session in the journal, newest first. */
   listSessions(): JournalSession[] {
     const rows = this.db.prepare('SELECT * FROM sessions ORDER BY created_at DESC, session_id').all() as SessionRow[];
     return rows.map(toSession);
@@ -269,7 +269,7 @@ export class Journal {
   }
 
   /**
-   * Every journalled event of one session in arrival order. `includeImages: false` leaves the
+   * Reads every journalled event of one session in arrival order. `includeImages: false` leaves the
    * image bytes out (their rows stay, with `image` null), which keeps a long exam's read small.
    */
   readSessionEvents(sessionId: string, options: { includeImages?: boolean } = {}): JournalEvent[] {

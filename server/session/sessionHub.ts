@@ -1,6 +1,6 @@
 /**
  * The session hub: one exam machine per exam, fed by the transport. Every inbound event is
- * appended to the journal before the machine sees it; machine snapshots are persisted after
+ * appended to the journal before the machine receives it; machine snapshots are persisted after
  * every transition and turned into console messages, which each watching console receives
  * through its own coalescing mailbox. A new hub on the same data directory restores the open
  * sessions and continues them in the state they were in.
@@ -67,7 +67,7 @@ export interface SessionHubOptions {
 export interface SessionHubStats {
   openSessions: number;
   watchers: number;
-  /** Largest number of messages any console mailbox holds right now. */
+  /** Largest number of messages that any console mailbox contains right now. */
   maxMailboxSize: number;
   /** Console messages replaced by newer ones before delivery, over the hub's lifetime. */
   coalescedMessages: number;
@@ -306,7 +306,7 @@ class Hub implements SessionHubWithStats {
 
   listSessions(): { sessionId: string; examId: string; state: string; updatedAt: string }[] {
     return [...this.openByExam.values()]
-      .sort((a, b) => (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : 0))
+      .sort((a, b) => b.createdAt.localeCompare(a.createdAt))
       .map((runtime) => ({ sessionId: runtime.sessionId, examId: runtime.examId, state: runtime.loopState, updatedAt: runtime.updatedAt }));
   }
 

@@ -16,7 +16,7 @@ export const FRAME_OF_REFERENCE_UID = '1.2.826.0.1.3680043.10.1.9';
 const ROWS = 8;
 const COLUMNS = 8;
 
-/** One 8x8 sagittal image, slice `index` of its series, 4 mm apart along +x (patient left). */
+/** Builds one 8x8 sagittal image, slice `index` of its series; slices are 4 mm apart along +x (patient left). */
 export function fakeImage(seriesInstanceUid: string, index: number): MrImage {
   const pixels = new Float32Array(ROWS * COLUMNS);
   for (let i = 0; i < pixels.length; i += 1) pixels[i] = (i * 37 + index * 11) % 500;
@@ -56,7 +56,7 @@ export function fakeImageBytes(seriesInstanceUid: string, index: number): Uint8A
   return new TextEncoder().encode(JSON.stringify({ seriesInstanceUid, index }));
 }
 
-/** The `parseImages` double: decodes `fakeImageBytes` and rejects anything else like a parser would. */
+/** Decodes `fakeImageBytes` and rejects anything else, as the hub's `parseImages` double. */
 export function parseFakeImage(bytes: Uint8Array): MrImage[] {
   let decoded: unknown;
   try {

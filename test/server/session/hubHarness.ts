@@ -20,7 +20,7 @@ export function temporaryDataDir(): { dataDir: string; remove(): void } {
   return { dataDir, remove: () => rmSync(dataDir, { recursive: true, force: true }) };
 }
 
-/** A pino logger that keeps its JSON lines in memory, to check what the hub logs. */
+/** Creates a pino logger that keeps its JSON lines in memory, to check what the hub logs. */
 export function memoryLogger() {
   const lines: string[] = [];
   const logger = pino({ level: 'debug' }, { write: (line: string) => lines.push(line) });

@@ -78,7 +78,8 @@ test('full exam reaches the consoles and scanner', async () => {
   assert.ok(state?.nextAction.text['zh-CN'].includes('确认'));
   assert.is(state?.planRevision, 0);
   assert.is(state?.model?.name, 'fake-seg');
-  assert.ok(typeof state?.latencyMs === 'number' && state.latencyMs >= 0);
+  assert.type(state?.latencyMs, 'number');
+  assert.ok((state?.latencyMs ?? -1) >= 0);
 
   const confirm = await hub.handleConsoleMessage({ type: 'plan.confirm', messageId: 'm-confirm', sessionId, planRevision: 0 }, consoleOrigin());
   assert.equal(confirm, [{ type: 'ack', inReplyTo: 'm-confirm', sessionId }]);
@@ -112,7 +113,7 @@ test('full exam reaches the consoles and scanner', async () => {
 
   assert.is(lastState(consoleStream.messages)?.state, 'ended');
   const qcSlabs = consoleStream.messages.flatMap((message) => (message.type === 'qc.result' ? [message.result.slabId] : []));
-  assert.ok(qcSlabs.includes('slab-1') && qcSlabs.includes('slab-2') && qcSlabs.includes('slab-3'));
+  for (const slabId of ['slab-1', 'slab-2', 'slab-3']) assert.ok(qcSlabs.includes(slabId), `qc.result for ${slabId}`);
   assert.is(hub.listSessions().length, 0, 'an ended session is no longer listed as open');
   await hub.close();
   dir.remove();
@@ -330,9 +331,9 @@ test('stalled console stays bounded', async () => {
   await settle();
   const deliveredBefore = stalled.messages.length;
 
-  // 2,000 scanner link changes in one turn of the event loop: the console gets no chance to drain.
+  // 600 scanner link changes in one turn of the event loop: the console gets no chance to drain.
   let maxMailbox = 0;
-  for (let i = 0; i < 1000; i += 1) {
+  for (let i = 0; i < 300; i += 1) {
     hub.scannerDisconnected(scannerOrigin(`scanner-${i}`));
     void hub.handleScannerMessage(
       { type: 'exam.started', messageId: messageId(), examId: 'exam-1', protocol: 'lumbar-routine', patientPosition: 'HFS' },
@@ -342,7 +343,7 @@ test('stalled console stays bounded', async () => {
   }
   assert.is(stalled.messages.length, deliveredBefore, 'nothing is delivered inside the burst');
   assert.ok(maxMailbox <= 2, `mailbox held ${maxMailbox} messages`);
-  assert.ok(hub.stats().coalescedMessages >= 1000);
+  assert.ok(hub.stats().coalescedMessages >= 300);
 
   await settle();
   assert.ok(stalled.messages.length - deliveredBefore <= 2, 'the burst is delivered as its latest state');
