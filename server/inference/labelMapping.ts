@@ -4,7 +4,7 @@
  */
 import type { MrSeries } from '../dicom/types.ts';
 import { dot, subtract } from '../geometry/vec3.ts';
-import { imageCenterLpsMm, type CanonicalFrame, type ModelGrid } from './preprocess.ts';
+import { gridCenterLpsMm, NO_GRID_OFFSET, type CanonicalFrame, type GridOffset, type ModelGrid } from './preprocess.ts';
 
 /** Class index and its probability for every voxel of the series; slices not segmented are class 0. */
 export interface ClassMap {
@@ -131,6 +131,7 @@ export function mapProbabilitiesToSeries(
   classCount: number,
   grid: ModelGrid,
   frame: CanonicalFrame,
+  offset: GridOffset = NO_GRID_OFFSET,
 ): ClassMap {
   const { rows, columns } = series.images[0].geometry;
   const planeSize = rows * columns;
@@ -145,7 +146,7 @@ export function mapProbabilitiesToSeries(
     const image = series.images[sliceIndex];
     segmentedSlices[sliceIndex] = true;
     const { imagePositionLpsMm, rowCosineLps, columnCosineLps, spacingBetweenColumnsMm, spacingBetweenRowsMm } = image.geometry;
-    const originOffset = subtract(imagePositionLpsMm, imageCenterLpsMm(image));
+    const originOffset = subtract(imagePositionLpsMm, gridCenterLpsMm(image, frame, offset));
     const map: SliceToGrid = {
       rAtOrigin: dot(originOffset, frame.downLps) / grid.spacingMm + (grid.inputHeight - 1) / 2,
       cAtOrigin: dot(originOffset, frame.posteriorLps) / grid.spacingMm + (grid.inputWidth - 1) / 2,

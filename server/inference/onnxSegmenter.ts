@@ -13,7 +13,8 @@ import { mapProbabilitiesToSeries } from './labelMapping.ts';
 import { checkModelShapes, ModelLoadError, parseModelContract, type ModelContract } from './modelContract.ts';
 import { ProtobufFormatError, readOnnxMetadataProps } from './onnxMetadata.ts';
 import { postprocess, type PostprocessOptions } from './postprocess.ts';
-import { buildModelInput, type ModelGrid, type PreprocessOptions } from './preprocess.ts';
+import { buildModelInput, canonicalFrame, NO_GRID_OFFSET, validateSagittalSeries, type ModelGrid, type PreprocessOptions } from './preprocess.ts';
+import { fieldOfViewExceedsGrid, spineCenteredOffset } from './spineCentering.ts';
 import { SegmentationInputError, type SegmentationResult, type Segmenter } from './types.ts';
 
 export type ExecutionProviderName = 'cpu' | 'cuda' | 'webgpu';
@@ -143,32 +144,53 @@ export async function createOnnxSegmenter(options: OnnxSegmenterOptions = {}): P
     try {
       signal?.throwIfAborted();
       const t0 = performance.now();
-      const modelInput = buildModelInput(series, grid, options);
-      const t1 = performance.now();
+      const timing = { preprocess: 0, inference: 0 };
+      const runModel = async (tensorData: Float32Array, batch: number): Promise<Float32Array> => {
+        const started = performance.now();
+        const feeds = { image: new ort.Tensor('float32', tensorData, [batch, 1, grid.inputHeight, grid.inputWidth]) };
+        const outputs = await session.run(feeds);
+        signal?.throwIfAborted();
+        const probabilities = outputs.probabilities;
+        if (probabilities === undefined || !(probabilities.data instanceof Float32Array)) {
+          throw new ModelLoadError('ERR_MODEL_INPUT_SHAPE', `Model ${modelPath} returned no float32 "probabilities" output. Re-export it with the lumbar ONNX contract.`);
+        }
+        timing.inference += performance.now() - started;
+        return probabilities.data;
+      };
 
-      const batch = modelInput.sliceIndices.length;
-      const feeds = { image: new ort.Tensor('float32', modelInput.tensorData, [batch, 1, grid.inputHeight, grid.inputWidth]) };
-      const outputs = await session.run(feeds);
-      signal?.throwIfAborted();
-      const probabilities = outputs.probabilities;
-      if (probabilities === undefined || !(probabilities.data instanceof Float32Array)) {
-        throw new ModelLoadError('ERR_MODEL_INPUT_SHAPE', `Model ${modelPath} returned no float32 "probabilities" output. Re-export it with the lumbar ONNX contract.`);
+      // A field of view larger than the grid gets a first pass on the central slice to centre the grid on the spine.
+      let offset = NO_GRID_OFFSET;
+      validateSagittalSeries(series, options);
+      const exceedsGrid = fieldOfViewExceedsGrid(series, canonicalFrame(series), grid);
+      timing.preprocess += performance.now() - t0;
+      if (exceedsGrid) {
+        const firstPassStarted = performance.now();
+        const firstPass = buildModelInput(series, grid, { ...options, maxSlices: 1 });
+        timing.preprocess += performance.now() - firstPassStarted;
+        offset = spineCenteredOffset(await runModel(firstPass.tensorData, 1), contract.classes, grid);
       }
+
+      const batchStarted = performance.now();
+      const modelInput = buildModelInput(series, grid, options, offset);
+      timing.preprocess += performance.now() - batchStarted;
+      const batch = modelInput.sliceIndices.length;
+      const probabilities = await runModel(modelInput.tensorData, batch);
       const t2 = performance.now();
 
       const classMap = mapProbabilitiesToSeries(
         series,
         modelInput.sliceIndices,
-        probabilities.data,
+        probabilities,
         contract.classes.length,
         grid,
         modelInput.frame,
+        modelInput.offset,
       );
       const result = postprocess(series, classMap, contract.classes, modelInput.frame.normalLps, options);
       const t3 = performance.now();
 
       const first = series.images[0].geometry;
-      const timingMs = { preprocess: t1 - t0, inference: t2 - t1, postprocess: t3 - t2, total: t3 - t0 };
+      const timingMs = { preprocess: timing.preprocess, inference: timing.inference, postprocess: t3 - t2, total: t3 - t0 };
       seriesLog.info(
         { slices: batch, structures: result.structures.length, confidence: result.confidence, flags: result.flags.map((flag) => flag.code), timingMs },
         'series segmented',

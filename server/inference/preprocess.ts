@@ -39,6 +39,17 @@ export interface IntensityWindow {
   highValue: number;
 }
 
+/**
+ * Shift of the model grid's centre from each image's centre, in the canonical frame, millimetres.
+ * It lets the grid follow the spine when the field of view is larger than the grid.
+ */
+export interface GridOffset {
+  downMm: number;
+  posteriorMm: number;
+}
+
+export const NO_GRID_OFFSET: GridOffset = { downMm: 0, posteriorMm: 0 };
+
 /** The batch sent to the model and what is needed to map its output back. */
 export interface ModelInput {
   /** float32 [N,1,H,W], row-major. */
@@ -47,6 +58,7 @@ export interface ModelInput {
   sliceIndices: number[];
   frame: CanonicalFrame;
   window: IntensityWindow;
+  offset: GridOffset;
 }
 
 const DEFAULTS = { maxObliquityDeg: 30, maxDistanceFromCenterMm: 40, maxSlices: 32 };
@@ -207,8 +219,14 @@ export function imageCenterLpsMm(image: MrImage): Vec3 {
   return addScaled(addScaled(imagePositionLpsMm, alongRow, 1), alongColumn, 1);
 }
 
+/** Centre of the model grid on an image: the image centre shifted by `offset` in the canonical frame. */
+export function gridCenterLpsMm(image: MrImage, frame: CanonicalFrame, offset: GridOffset): Vec3 {
+  const shiftedDown = addScaled(imageCenterLpsMm(image), frame.downLps, offset.downMm);
+  return addScaled(shiftedDown, frame.posteriorLps, offset.posteriorMm);
+}
+
 /**
- * Resamples one image bilinearly onto the canonical model grid centred on the image centre, after
+ * Resamples one image bilinearly onto the canonical model grid centred at `gridCenterLpsMm`, after
  * mapping intensities through the window and clipping to [0, 1]. Grid points outside the image are 0.
  * `out` receives H x W values, row-major.
  */
@@ -218,10 +236,11 @@ export function resampleToModelGrid(
   window: IntensityWindow,
   grid: ModelGrid,
   out: Float32Array,
+  offset: GridOffset = NO_GRID_OFFSET,
 ): void {
   const { imagePositionLpsMm, rowCosineLps, columnCosineLps, spacingBetweenColumnsMm, spacingBetweenRowsMm, rows, columns } =
     image.geometry;
-  const center = imageCenterLpsMm(image);
+  const center = gridCenterLpsMm(image, frame, offset);
   const offsetFromOrigin = subtract(center, imagePositionLpsMm);
   // Source column index i and row index j are affine in the model row r and column c.
   const iAtCenter = dot(offsetFromOrigin, rowCosineLps) / spacingBetweenColumnsMm;
@@ -261,7 +280,12 @@ export function resampleToModelGrid(
 /**
  * Validates the series and builds the model batch. Throws `SegmentationInputError` for bad input.
  */
-export function buildModelInput(series: MrSeries, grid: ModelGrid, options: PreprocessOptions = {}): ModelInput {
+export function buildModelInput(
+  series: MrSeries,
+  grid: ModelGrid,
+  options: PreprocessOptions = {},
+  offset: GridOffset = NO_GRID_OFFSET,
+): ModelInput {
   validateSagittalSeries(series, options);
   const frame = canonicalFrame(series);
   const sliceIndices = selectSlices(series, frame.normalLps, options);
@@ -270,7 +294,7 @@ export function buildModelInput(series: MrSeries, grid: ModelGrid, options: Prep
   const tensorData = new Float32Array(sliceIndices.length * planeSize);
   sliceIndices.forEach((sliceIndex, batchIndex) => {
     const plane = tensorData.subarray(batchIndex * planeSize, (batchIndex + 1) * planeSize);
-    resampleToModelGrid(series.images[sliceIndex], frame, window, grid, plane);
+    resampleToModelGrid(series.images[sliceIndex], frame, window, grid, plane, offset);
   });
-  return { tensorData, sliceIndices, frame, window };
+  return { tensorData, sliceIndices, frame, window, offset };
 }

@@ -146,6 +146,16 @@ test('segment: same anatomy in any orientation and patient position', async () =
   }
 });
 
+test('segment: grid follows an off-centre spine', async () => {
+  const segmenter = await createOnnxSegmenter({ modelPath: BAND_MODEL });
+  // A 375 mm field of view centred 150 mm above the L5/S1 disc: the 256 mm grid centred on the image would cut it off.
+  const series = renderLocalizer({ ...STANDARD_SAGITTAL, rows: 300, columns: 300, centerLpsMm: [0, -60, 150] });
+  const result = await segmenter.segment(series);
+  const lowest = result.structures.find((structure) => structure.name === 'L5/S1');
+  assert.ok(lowest, 'L5/S1 missing');
+  assert.ok(Math.abs(lowest.centroidLpsMm[2]) < 1.5, `L5/S1 centroid z ${lowest.centroidLpsMm[2]}`);
+});
+
 test('segment: bad input is rejected with its code', async () => {
   const segmenter = await createOnnxSegmenter({ modelPath: BAND_MODEL });
   const cases: Array<{ code: string; series: ReturnType<typeof renderLocalizer> }> = [

@@ -1,0 +1,57 @@
+/**
+ * Centring of the model grid on the spine. When a localizer's field of view is larger than the
+ * model grid, a centre crop can cut the spine off, so a first pass on the central slice locates
+ * the spine and the batch grid is shifted onto it. Pure.
+ */
+import type { MrSeries } from '../dicom/types.ts';
+import { dot } from '../geometry/vec3.ts';
+import type { ModelClass } from './modelContract.ts';
+import { NO_GRID_OFFSET, type CanonicalFrame, type GridOffset, type ModelGrid } from './preprocess.ts';
+
+/** Classes whose pixels locate the spine; the canal is left out because it runs beyond the lumbar spine. */
+const SPINE_CLASSES: readonly ModelClass[] = ['vertebra', 'sacrum', 'disc'];
+
+/** Checks whether the first image extends beyond the model grid along either canonical axis. */
+export function fieldOfViewExceedsGrid(series: MrSeries, frame: CanonicalFrame, grid: ModelGrid): boolean {
+  const { rowCosineLps, columnCosineLps, spacingBetweenColumnsMm, spacingBetweenRowsMm, rows, columns } = series.images[0].geometry;
+  const extentAlong = (axis: typeof frame.downLps): number =>
+    Math.abs(dot(rowCosineLps, axis)) * columns * spacingBetweenColumnsMm + Math.abs(dot(columnCosineLps, axis)) * rows * spacingBetweenRowsMm;
+  return extentAlong(frame.downLps) > grid.inputHeight * grid.spacingMm || extentAlong(frame.posteriorLps) > grid.inputWidth * grid.spacingMm;
+}
+
+/**
+ * Returns the grid offset that centres the grid on the spine pixels of a single-slice model output
+ * (float32 [1,C,H,W]) computed with `previous` offset, or `previous` when no spine pixel was found.
+ */
+export function spineCenteredOffset(
+  probabilities: Float32Array,
+  classes: readonly ModelClass[],
+  grid: ModelGrid,
+  previous: GridOffset = NO_GRID_OFFSET,
+): GridOffset {
+  const gridPlane = grid.inputHeight * grid.inputWidth;
+  const spineClassIndices = SPINE_CLASSES.map((name) => classes.indexOf(name)).filter((index) => index >= 0);
+  let sumRow = 0;
+  let sumColumn = 0;
+  let count = 0;
+  for (let pixel = 0; pixel < gridPlane; pixel++) {
+    let best = 0;
+    let bestValue = -1;
+    for (let k = 0; k < classes.length; k++) {
+      const value = probabilities[k * gridPlane + pixel];
+      if (value > bestValue) {
+        bestValue = value;
+        best = k;
+      }
+    }
+    if (!spineClassIndices.includes(best)) continue;
+    sumRow += Math.floor(pixel / grid.inputWidth);
+    sumColumn += pixel % grid.inputWidth;
+    count += 1;
+  }
+  if (count === 0) return previous;
+  return {
+    downMm: previous.downMm + (sumRow / count - (grid.inputHeight - 1) / 2) * grid.spacingMm,
+    posteriorMm: previous.posteriorMm + (sumColumn / count - (grid.inputWidth - 1) / 2) * grid.spacingMm,
+  };
+}
