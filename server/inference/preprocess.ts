@@ -289,7 +289,7 @@ export function buildModelInput(
   validateSagittalSeries(series, options);
   const frame = canonicalFrame(series);
   const sliceIndices = selectSlices(series, frame.normalLps, options);
-  const window = intensityWindow(sliceIndices.map((index) => series.images[index]));
+  const window = intensityWindow(series.images);
   const planeSize = grid.inputHeight * grid.inputWidth;
   const tensorData = new Float32Array(sliceIndices.length * planeSize);
   sliceIndices.forEach((sliceIndex, batchIndex) => {

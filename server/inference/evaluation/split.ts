@@ -1,8 +1,9 @@
 /**
- * The held-out split written by the training pipeline (`models/split.json`), read leniently: the
- * `validation` entry may be a list of case references or an object mapping dataset names to lists.
- * A case reference is a case id, an image file name or a path ending in one, optionally prefixed
- * by the dataset name.
+ * The held-out split written by the training pipeline (`models/split.json`). The training script
+ * writes `{"sets": {"<dataset>": [{"case": "case-11_image.nii.gz", "role": "validation"}]}}`. A
+ * top-level `validation` entry (a list of case references, or an object mapping dataset names to
+ * lists) is read too. A case reference is a case id, an image file name or a path ending in one,
+ * optionally prefixed by the dataset name.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { basename } from 'node:path';
@@ -54,13 +55,28 @@ export function readHeldOutSplit(path: string): HeldOutSplit {
   } catch (error) {
     throw new SplitError('ERR_INVALID_SPLIT', `${path} is not valid JSON (${error instanceof Error ? error.message : String(error)}). Regenerate it with the training pipeline.`);
   }
-  if (typeof parsed !== 'object' || parsed === null || !('validation' in parsed)) {
-    throw new SplitError('ERR_INVALID_SPLIT', `${path} has no "validation" entry. Regenerate it with the training pipeline.`);
+  if (typeof parsed !== 'object' || parsed === null) {
+    throw new SplitError('ERR_INVALID_SPLIT', `${path} is not a JSON object. Regenerate it with the training pipeline.`);
   }
+  const record = parsed as Record<string, unknown>;
   const validation: string[] = [];
-  collectStrings((parsed as Record<string, unknown>).validation, '', validation);
   const all: string[] = [];
-  collectStrings(parsed, '', all);
+  if (typeof record.sets === 'object' && record.sets !== null) {
+    for (const [dataset, entries] of Object.entries(record.sets as Record<string, unknown>)) {
+      if (!Array.isArray(entries)) continue;
+      for (const entry of entries) {
+        const { case: caseName, role } = (typeof entry === 'object' && entry !== null ? entry : {}) as { case?: unknown; role?: unknown };
+        if (typeof caseName !== 'string') continue;
+        all.push(`${dataset}/${caseName}`);
+        if (role === 'validation') validation.push(`${dataset}/${caseName}`);
+      }
+    }
+  } else if ('validation' in record) {
+    collectStrings(record.validation, '', validation);
+    collectStrings(record, '', all);
+  } else {
+    throw new SplitError('ERR_INVALID_SPLIT', `${path} has neither "sets" nor "validation". Regenerate it with the training pipeline.`);
+  }
   return { path, validation, all };
 }
 

@@ -24,6 +24,24 @@ test('split: list of dataset paths', () => {
   assert.not.ok(splitMentionsDataset(split, 'sudirman-midsagittal'));
 });
 
+test('split: sets with roles', () => {
+  const split = readHeldOutSplit(
+    writeSplit({
+      sets: {
+        'lumbar-t2-discs': [
+          { case: 'case-11_image.nii.gz', role: 'train' },
+          { case: 'case-20_image.nii.gz', role: 'validation' },
+        ],
+      },
+      phantomTrainingSeeds: [1, 2],
+    }),
+  );
+  assert.ok(isValidationCase(split, 'lumbar-t2-discs', '20', '/data/lumbar-t2-discs/case-20_image.nii.gz'));
+  assert.not.ok(isValidationCase(split, 'lumbar-t2-discs', '11', '/data/lumbar-t2-discs/case-11_image.nii.gz'));
+  assert.ok(splitMentionsDataset(split, 'lumbar-t2-discs'));
+  assert.not.ok(splitMentionsDataset(split, 'sudirman-midsagittal'));
+});
+
 test('split: object keyed by dataset', () => {
   const split = readHeldOutSplit(writeSplit({ validation: { 'lumbar-dixon-vertebrae': ['03', 'case-07'] } }));
   assert.ok(isValidationCase(split, 'lumbar-dixon-vertebrae', '03', 'x/case-03_image.nii.gz'));
