@@ -35,6 +35,21 @@ export function coalesceKey(message: ConsoleOutbound): string | null {
   }
 }
 
+/**
+ * JSON text of messages already serialized for one console. The hub hands the same message
+ * object to every console watching a session, so each message is stringified once.
+ */
+const serializedMessages = new WeakMap<ConsoleOutbound, string>();
+
+function serialize(message: ConsoleOutbound): string {
+  let text = serializedMessages.get(message);
+  if (text === undefined) {
+    text = JSON.stringify(message);
+    serializedMessages.set(message, text);
+  }
+  return text;
+}
+
 export class ConsoleOutbox {
   private readonly held = new Map<string, ConsoleOutbound>();
   private uniqueKeyCounter = 0;
@@ -79,7 +94,7 @@ export class ConsoleOutbox {
 
   private write(message: ConsoleOutbound): void {
     this.inFlight += 1;
-    this.socket.send(JSON.stringify(message), () => {
+    this.socket.send(serialize(message), () => {
       this.inFlight -= 1;
       this.flush();
     });

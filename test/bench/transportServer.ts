@@ -1,0 +1,53 @@
+/**
+ * Child process of the transport benchmark: the real server and the real session hub with
+ * fast actor doubles, on 127.0.0.1 and a free port. Talks to the parent over IPC: sends
+ * `{ type: 'ready', url, token }`, and on `{ type: 'stop' }` closes everything and sends
+ * `{ type: 'stopped', maxRssBytes, cpuMs, hubStats }`.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { logger } from '../../server/log.ts';
+import { createSessionHub } from '../../server/session/sessionHub.ts';
+import { startServer } from '../../server/transport/server.ts';
+import { BENCH_PROTOCOL, createPlannerDouble, createQcDouble, createSegmenterDouble } from './examDoubles.ts';
+
+if (process.send === undefined) {
+  process.stderr.write('transportServer.ts runs as a child of test/bench/transport.ts (it needs an IPC channel).\n');
+  process.exit(2);
+}
+
+const dataDir = mkdtempSync(join(tmpdir(), 'lumbar-bench-'));
+const hub = createSessionHub({
+  dataDir,
+  segmenter: createSegmenterDouble(),
+  planner: createPlannerDouble(),
+  qc: createQcDouble(),
+  loadProtocol: () => BENCH_PROTOCOL,
+  logger: logger.child({ component: 'session' }),
+});
+const token = 'benchmark-token-0123456789';
+const server = await startServer({
+  hub,
+  token,
+  host: '127.0.0.1',
+  port: 0,
+  logger,
+});
+
+process.on('message', (message: unknown) => {
+  if (typeof message !== 'object' || message === null || (message as { type?: unknown }).type !== 'stop') return;
+  void (async () => {
+    const hubStats = hub.stats();
+    await server.close();
+    await hub.close();
+    rmSync(dataDir, { recursive: true, force: true });
+    // resourceUsage() reports maxRSS in kibibytes and CPU times in microseconds.
+    const usage = process.resourceUsage();
+    const cpuMs = (usage.userCPUTime + usage.systemCPUTime) / 1000;
+    process.send?.({ type: 'stopped', maxRssBytes: usage.maxRSS * 1024, cpuMs, hubStats }, () => process.exit(0));
+  })();
+});
+
+process.send({ type: 'ready', url: server.url, token });
