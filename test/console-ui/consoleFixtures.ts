@@ -1,7 +1,7 @@
 /**
- * A synthetic lumbar exam for console tests, built here with known geometry: a five-slice
- * sagittal localizer (256 x 256, 1.2 mm pixels, slices 4 mm apart along L-R) with a lordotic
- * spine from L1 to S1, its label map, an axial slab per disc and QC results.
+ * A synthetic lumbar exam for console tests, built here with known geometry. The localizer has
+ * five sagittal slices (256 x 256, 1.2 mm pixels, 4 mm apart along L-R) showing a lordotic
+ * spine from L1 to S1. The module also builds its label map, an axial slab per disc and QC results.
  *
  * Localizer rows run from head to feet (column cosine 0,0,-1) and columns from anterior to
  * posterior (row cosine 0,1,0), so screen up is +z and screen right is posterior.
@@ -68,7 +68,7 @@ export const LABEL_NAMES: Record<number, string> = Object.fromEntries([
   [12, 'canal'],
 ]);
 
-/** Which structure a point belongs to; 0 outside the spine. Only within 10 mm of the midline. */
+/** Returns the label of the structure at a point, or 0 outside the spine and beyond 10 mm of the midline. */
 function labelAt(point: Vec3): number {
   if (Math.abs(point[0]) > 10) return 0;
   const [, y, z] = point;
@@ -158,17 +158,19 @@ function cross(a: Vec3, b: Vec3): Vec3 {
   return [a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]];
 }
 
-/** An axial slab through one disc: normal towards the head, tilted with the spine's curve. */
+/** Builds an axial slab through one disc, its normal towards the head and tilted with the spine's curve. */
 export function discSlab(discIndex: number): FixtureSlab {
   const level = DISCS[discIndex];
   const zMm = (VERTEBRA_Z_MM[discIndex] + VERTEBRA_Z_MM[discIndex + 1]) / 2;
   const centre: Vec3 = [0, spineFrontYMm(zMm) + BODY_DEPTH_MM / 2, zMm];
+
   const slope = spineSlope(zMm);
   const length = Math.hypot(slope, 1);
   // The disc plane is perpendicular to the spine's axis (0, slope, 1).
   const normal: Vec3 = [0, slope / length, 1 / length];
   const rowCosine: Vec3 = [1, 0, 0];
   const columnCosine = cross(normal, rowCosine);
+
   const sliceCount = 5;
   const sliceThicknessMm = 4;
   const gapMm = 0.4;
@@ -183,6 +185,7 @@ export function discSlab(discIndex: number): FixtureSlab {
       rowCosine[axis] * (fovMm - pixelMm) / 2 -
       columnCosine[axis] * (fovMm - pixelMm) / 2,
   ) as Vec3;
+
   const angleToAxialDeg = (Math.atan2(slope, 1) * 180) / Math.PI;
   return {
     slabId: `slab-${level.replace('/', '-')}`,
@@ -210,7 +213,7 @@ export function buildPlanSlabs(): FixtureSlab[] {
   return [2, 3, 4].map((discIndex) => discSlab(discIndex));
 }
 
-/** A small grey PNG, base64, standing in for an acquired slice. */
+/** Draws a small grey PNG (base64) that stands in for an acquired slice. */
 export function thumbnailPng(seed: number): string {
   const png = new PNG({ width: 48, height: 48 });
   for (let y = 0; y < 48; y += 1) {

@@ -172,8 +172,8 @@ test('rotation handle drag sends a tilt', async () => {
   const centre = await slabCentreOnPage(page, slab);
   const canvasBox = await page.locator('lc-localizer-viewer canvas').boundingBox();
   if (canvasBox === null) throw new Error('canvas hidden');
-  // The handle sits 18 px beyond the posterior end of the centre line, which ends where the
-  // 180 mm field of view or the image ends; find it along the line direction on screen.
+  // The handle sits 18 px beyond the posterior end of the centre line. That end is 90 mm from
+  // the centre (half the 180 mm field of view), along the line's direction on screen.
   const directionX = slab.columnCosineLps[1];
   const directionY = -slab.columnCosineLps[2];
   const length = Math.hypot(directionX, directionY);
@@ -211,12 +211,37 @@ test('typed numbers send exact change', async () => {
   await form.locator('input[name="tiltAboutColumnDeg"]').fill('');
 });
 
-test('confirm one level then all', async () => {
+/** Presses Tab until the focused element (inside shadow roots) has this text; fails after 60 presses. */
+async function tabTo(target: Page, text: string): Promise<void> {
+  for (let presses = 0; presses < 60; presses += 1) {
+    const focused = await target.evaluate(() => {
+      let element = document.activeElement;
+      while (element?.shadowRoot?.activeElement) element = element.shadowRoot.activeElement;
+      return element?.textContent?.trim() ?? '';
+    });
+    if (focused === text) return;
+    await target.keyboard.press('Tab');
+  }
+  throw new Error(`Tab never reached "${text}".`);
+}
+
+test('keyboard selects slab and confirms it', async () => {
   if (skipReason) return;
-  await page.getByRole('button', { name: 'Confirm L4/L5' }).click();
+  await page.locator('lc-localizer-viewer canvas').focus();
+  // S cycles the selection from L4/L5 to L5/S1; the list shows it.
+  await page.keyboard.press('s');
+  await page.locator('lc-slab-panel li.selected[data-slab-id="slab-L5-S1"]').waitFor();
+  await page.keyboard.press('Shift+S');
+  await page.locator('lc-slab-panel li.selected[data-slab-id="slab-L4-L5"]').waitFor();
+  await tabTo(page, 'Confirm L4/L5');
+  await page.keyboard.press('Enter');
   const one = await waitForReceived('plan.confirm', 1);
   assert.equal(one.slabIds, ['slab-L4-L5']);
   assert.equal(one.planRevision, 6);
+});
+
+test('confirm all levels', async () => {
+  if (skipReason) return;
   await page.locator('lc-slab-panel li[data-slab-id="slab-L4-L5"] [data-testid="slab-state"]').filter({ hasText: 'Confirmed' }).waitFor();
 
   await page.getByRole('button', { name: 'Confirm all levels' }).click();

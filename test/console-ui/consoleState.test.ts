@@ -12,8 +12,10 @@ function replay(messages: ConsoleOutbound[], start: ConsoleState = EMPTY_CONSOLE
 
 test('snapshot fills every part', () => {
   const state = replay(new ScriptedSession().snapshot());
-  assert.ok(state.session !== null && state.localizer !== null && state.segmentation !== null && state.plan !== null);
-  assert.equal(state.plan.plan.revision, 0);
+  assert.ok(state.session !== null);
+  assert.ok(state.localizer !== null);
+  assert.ok(state.segmentation !== null);
+  assert.equal(state.plan?.plan.revision, 0);
 });
 
 test('older plan revision is ignored', () => {

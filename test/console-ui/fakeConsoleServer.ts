@@ -1,8 +1,8 @@
 /**
  * A small stand-in for the co-pilot server on 127.0.0.1: it serves the console bundle, lists
  * one session and speaks the console protocol for a `ScriptedSession`. Every frame the console
- * sends is validated with the shared `consoleInbound` schema; invalid frames are recorded and
- * answered with an error, as the real server does.
+ * sends is validated with the shared `consoleInbound` schema. Invalid frames are recorded and
+ * get an error reply, as on the real server.
  */
 import { readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';

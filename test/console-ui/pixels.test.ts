@@ -61,7 +61,7 @@ test('label centres per slice', () => {
   // Two slices of 2 x 3; label 4 covers the right column of slice 1.
   const labels = new Uint8Array([0, 0, 0, 0, 0, 0, 0, 0, 4, 0, 0, 4]);
   const centres = labelCentresOnSlice(labels, { columns: 3, rows: 2 }, 1);
-  assert.equal(centres.get(4), { column: 2, row: 0.5, pixelCount: 2 });
+  assert.equal(centres.get(4), { column: 2, row: 0.5, minColumn: 2, pixelCount: 2 });
   assert.is(labelCentresOnSlice(labels, { columns: 3, rows: 2 }, 0).size, 0);
 });
 

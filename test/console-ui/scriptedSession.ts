@@ -1,5 +1,5 @@
 /**
- * A scripted exam session for console tests: it holds the localizer, segmentation, plan and
+ * A scripted exam session for console tests. It contains the localizer, segmentation, plan and
  * QC results of `consoleFixtures.ts`, applies console actions the way the protocol describes
  * them (adjustments are changes relative to the named plan revision), and records every
  * message it receives. Used behind a fake WebSocket server and as a `SessionHub` double
@@ -46,7 +46,7 @@ function rotate(v: Vec3, axis: Vec3, angleDeg: number): Vec3 {
   return [0, 1, 2].map((i) => v[i] * c + k[i] * s + axis[i] * d * (1 - c)) as Vec3;
 }
 
-/** The test's own reading of an adjustment: shifts move the centre, tilts rotate about the slab's axes. */
+/** Applies an adjustment as this test reads the protocol: shifts move the centre, tilts rotate about the slab's axes. */
 export function applyAdjustment(slab: FixtureSlab, adjustment: Adjustment): FixtureSlab {
   const centre: Vec3 = [...slab.centerLpsMm];
   const along = adjustment.shiftAlongNormalMm ?? 0;
@@ -226,7 +226,7 @@ export class ScriptedSession {
   }
 }
 
-/** The scripted session as a `SessionHub`, for tests that run the real transport server. */
+/** Wraps the scripted session as a `SessionHub`, for tests that run the real transport server. */
 export function scriptedHub(session: ScriptedSession): SessionHub {
   return {
     handleScannerMessage: async () => [],

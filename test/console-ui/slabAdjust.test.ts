@@ -77,7 +77,8 @@ test('right arrow moves in plane towards screen right', () => {
 test('clockwise key turns the line clockwise', () => {
   const before = slabCenterLineOnSlice(flatSlab, slice);
   const after = slabCenterLineOnSlice(previewAdjustment(flatSlab, keyToAdjustment(flatSlab, slice, 'rotate-clockwise', false)), slice);
-  assert.ok(before !== null && after !== null);
+  assert.ok(before !== null);
+  assert.ok(after !== null);
   const directionBefore = { xMm: before.end.xMm - before.start.xMm, yMm: before.end.yMm - before.start.yMm };
   const directionAfter = { xMm: after.end.xMm - after.start.xMm, yMm: after.end.yMm - after.start.yMm };
   const turnedDeg = angleBetweenOnSliceDeg(directionBefore, directionAfter);

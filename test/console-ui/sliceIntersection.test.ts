@@ -83,7 +83,9 @@ test('slice point round trip through LPS', () => {
   fc.assert(
     fc.property(fc.double({ min: -500, max: 500, noNaN: true }), fc.double({ min: -500, max: 500, noNaN: true }), (xMm, yMm) => {
       const back = lpsToSlicePoint(SAGITTAL, slicePointToLps(SAGITTAL, { xMm, yMm }));
-      assert.ok(Math.abs(back.xMm - xMm) < 1e-9 && Math.abs(back.yMm - yMm) < 1e-9 && Math.abs(back.distanceMm) < 1e-9);
+      assert.ok(Math.abs(back.xMm - xMm) < 1e-9, 'x changed');
+      assert.ok(Math.abs(back.yMm - yMm) < 1e-9, 'y changed');
+      assert.ok(Math.abs(back.distanceMm) < 1e-9, 'point left the slice');
     }),
   );
 });
@@ -92,7 +94,8 @@ test('axial slab line is horizontal at its height', () => {
   const line = slabCenterLineOnSlice(axialSlab([0, 0, 0], 0), SAGITTAL);
   assert.ok(line !== null);
   // z = 0 lies 150 mm below the first row (z = 150), columns run along +y from y = -150.
-  assert.ok(Math.abs(line.start.yMm - 150) < 1e-9 && Math.abs(line.end.yMm - 150) < 1e-9);
+  assert.ok(Math.abs(line.start.yMm - 150) < 1e-9);
+  assert.ok(Math.abs(line.end.yMm - 150) < 1e-9);
   // The 180 mm field of view along the slab's column cosine (+y) limits the line to y = -90..90.
   assert.ok(Math.abs(Math.min(line.start.xMm, line.end.xMm) - 60) < 1e-9);
   assert.ok(Math.abs(Math.max(line.start.xMm, line.end.xMm) - 240) < 1e-9);
@@ -138,8 +141,10 @@ test('band vertices lie inside slab and image', () => {
       const bounds = sliceBoundsMm(SAGITTAL);
       for (const point of slabBandOnSlice(slab, SAGITTAL)) {
         assert.ok(insideSlabBox(slab, slicePointToLps(SAGITTAL, point), 1e-6), 'vertex outside the slab box');
-        assert.ok(point.xMm >= bounds.minXMm - 1e-6 && point.xMm <= bounds.maxXMm + 1e-6, 'vertex outside the image');
-        assert.ok(point.yMm >= bounds.minYMm - 1e-6 && point.yMm <= bounds.maxYMm + 1e-6, 'vertex outside the image');
+        assert.ok(point.xMm >= bounds.minXMm - 1e-6, 'vertex left of the image');
+        assert.ok(point.xMm <= bounds.maxXMm + 1e-6, 'vertex right of the image');
+        assert.ok(point.yMm >= bounds.minYMm - 1e-6, 'vertex above the image');
+        assert.ok(point.yMm <= bounds.maxYMm + 1e-6, 'vertex below the image');
       }
     }),
   );

@@ -9,13 +9,13 @@ import { LitElement, css, html } from 'lit';
 import { angleBetweenOnSliceDeg, dragToAdjustment, isEmptyAdjustment, keyToAdjustment, previewAdjustment, rotationToAdjustment, type KeyboardAdjustKey } from '../geometry/slabAdjust.ts';
 import { sliceBoundsMm, type SlicePlane } from '../geometry/sliceIntersection.ts';
 import { LocaleController, formatNumber, translate } from '../i18n/locale.ts';
-import { applyWindow, decodeLabelMap, decodeLocalizerPixels, labelCentresOnSlice, paintLabelSlice } from '../viewer/pixels.ts';
+import { applyWindow, decodeLabelMap, decodeLocalizerPixels, labelCentresOnSlice, paintLabelSlice, type LabelPlacement } from '../viewer/pixels.ts';
 import { slabShapes, type CanvasPoint, type SlabShape } from '../viewer/slabShapes.ts';
 import { canvasToSlice, distanceToSegmentPx, fitScale, pointInPolygon, type ViewTransform } from '../viewer/viewTransform.ts';
 import type { LocalizerMessage, SegmentationMessage, SlabAdjustment, WireSlab } from '../wire.ts';
 import { sharedStyles } from './sharedStyles.ts';
 
-/** How close, in CSS pixels, a pointer must be to a line or handle to grab it. */
+/** Grab distance: the largest pointer distance, in CSS pixels, at which a line or handle is picked. */
 const GRAB_DISTANCE_PX = 10;
 const MIN_ZOOM = 0.5;
 const MAX_ZOOM = 8;
@@ -79,7 +79,7 @@ export class LcLocalizerViewer extends LitElement {
   private imageCanvasKey = '';
   private overlayCanvas: HTMLCanvasElement | null = null;
   private overlayCanvasKey = '';
-  private labelCentres = new Map<string, Map<number, { column: number; row: number; pixelCount: number }>>();
+  private labelCentres = new Map<string, Map<number, LabelPlacement>>();
 
   constructor() {
     super();
@@ -359,7 +359,7 @@ export class LcLocalizerViewer extends LitElement {
     return canvas;
   }
 
-  private centresForSlice(): Map<number, { column: number; row: number; pixelCount: number }> {
+  private centresForSlice(): Map<number, LabelPlacement> {
     const segmentation = this.segmentation;
     if (segmentation === null || this.labels === null || this.sliceIndex >= segmentation.dims.slices) return new Map();
     const key = String(this.sliceIndex);
@@ -415,14 +415,13 @@ export class LcLocalizerViewer extends LitElement {
     if (segmentation === null) return;
     context.font = '600 14px "Noto Sans", "Noto Sans CJK SC", sans-serif';
     context.textBaseline = 'middle';
-    context.textAlign = 'left';
-    for (const [labelValue, centre] of this.centresForSlice()) {
+    context.textAlign = 'right';
+    for (const [labelValue, placement] of this.centresForSlice()) {
       const name = segmentation.labelNames[labelValue];
-      if (!name || name === 'canal' || centre.pixelCount < 4) continue;
-      const x = (centre.column * slice.spacingBetweenColumnsMm - view.centerXMm) * view.pixelsPerMm + view.canvasWidthPx / 2;
-      const y = (centre.row * slice.spacingBetweenRowsMm - view.centerYMm) * view.pixelsPerMm + view.canvasHeightPx / 2;
-      // Names sit to the anterior side of the structure so they do not cover it.
-      const labelX = x - 70;
+      if (!name || name === 'canal' || placement.pixelCount < 4) continue;
+      // Names sit just before the structure's first column, level with its centre, so they never cover it.
+      const labelX = ((placement.minColumn - 0.5) * slice.spacingBetweenColumnsMm - view.centerXMm) * view.pixelsPerMm + view.canvasWidthPx / 2 - 4;
+      const y = (placement.row * slice.spacingBetweenRowsMm - view.centerYMm) * view.pixelsPerMm + view.canvasHeightPx / 2;
       context.lineWidth = 3;
       context.strokeStyle = 'rgba(0,0,0,0.85)';
       context.strokeText(name, labelX, y);
@@ -435,7 +434,9 @@ export class LcLocalizerViewer extends LitElement {
     for (const shape of this.currentShapes()) {
       const selected = shape.slab.slabId === this.selectedSlabId;
       const confirmed = this.confirmedSlabIds.includes(shape.slab.slabId);
-      const colour = selected ? '#ffd24d' : confirmed ? '#3ecf7a' : '#4db8ff';
+      let colour = '#4db8ff';
+      if (confirmed) colour = '#3ecf7a';
+      if (selected) colour = '#ffd24d';
       if (shape.band.length >= 3) {
         context.beginPath();
         context.moveTo(shape.band[0].x, shape.band[0].y);
@@ -551,7 +552,7 @@ export class LcLocalizerViewer extends LitElement {
         this.centerYMm = gesture.startCenterYMm - (point.y - gesture.startPx.y) / pixelsPerMm;
         break;
       case 'window':
-        // Right widens the window, down raises the level, one grey level per pixel scaled to the current width.
+        // Right widens the window and down raises the level, each pixel by 1/200 of the starting width.
         this.windowWidth = Math.max(1, Math.round(gesture.startWidth + (point.x - gesture.startPx.x) * (gesture.startWidth / 200)));
         this.windowCenter = Math.round(gesture.startCenter + (point.y - gesture.startPx.y) * (gesture.startWidth / 200));
         break;
@@ -572,7 +573,10 @@ export class LcLocalizerViewer extends LitElement {
   private updateCursor(event: PointerEvent): void {
     if (this.canvas === null || this.currentSlice === null) return;
     const hit = this.hitTest(this.pointerPosition(event));
-    this.canvas.style.cursor = hit === null ? 'grab' : hit.part === 'handle' ? 'alias' : 'move';
+    let cursor = 'grab';
+    if (hit?.part === 'handle') cursor = 'alias';
+    if (hit?.part === 'body') cursor = 'move';
+    this.canvas.style.cursor = cursor;
   }
 
   private onWheel(event: WheelEvent): void {
@@ -710,6 +714,8 @@ export class LcLocalizerViewer extends LitElement {
             @input=${(event: Event) => (this.overlayOpacity = Number((event.target as HTMLInputElement).value))}
           />
         </label>
+        <button @click=${() => this.setZoom(this.zoom / 1.25)} ?disabled=${!hasImage} aria-label=${translate('viewer.zoomOut')}>−</button>
+        <button @click=${() => this.setZoom(this.zoom * 1.25)} ?disabled=${!hasImage} aria-label=${translate('viewer.zoomIn')}>+</button>
         <button @click=${() => this.resetView()} ?disabled=${!hasImage}>${translate('viewer.resetView')}</button>
       </div>
       <div class="stage">

@@ -18,9 +18,10 @@ const VERDICT_KEYS: Record<WireQcResult['verdict'], MessageKey> = {
 
 const VERDICT_ICONS: Record<WireQcResult['verdict'], string> = { pass: '✓', warn: '!', fail: '✕' };
 
-/** Unit names as the server sends them, shown with their usual symbol. */
-function unitSymbol(unit: string): string {
-  return unit === 'deg' ? '°' : unit;
+/** Formats a measured value with its unit, writing degrees as ° without a space. */
+function formatQuantity(value: number, unit: string): string {
+  if (unit === 'deg') return `${formatNumber(value, 2)}°`;
+  return unit === '' ? formatNumber(value, 2) : `${formatNumber(value, 2)} ${unit}`;
 }
 
 /** Accepts a bare base64 PNG or a complete data URL. */
@@ -160,7 +161,7 @@ export class LcQcPanel extends LitElement {
             (check) => html`<li class="check-${check.verdict}" data-code=${check.code}>
               ${translate(VERDICT_KEYS[check.verdict])}: ${localizedText(check.message)}
               ${check.value !== null && check.threshold !== null
-                ? html`<span>(${translate('qc.measured', { value: formatNumber(check.value, 2), threshold: formatNumber(check.threshold, 2), unit: unitSymbol(check.unit) })})</span>`
+                ? html`<span>(${translate('qc.measured', { value: formatQuantity(check.value, check.unit), threshold: formatQuantity(check.threshold, check.unit) })})</span>`
                 : ''}
             </li>`,
           )}

@@ -267,6 +267,9 @@ export class LcSlabPanel extends LitElement {
     const confirmed = confirmedIds.includes(slab.slabId);
     const selected = slab.slabId === this.selectedSlabId;
     const sending = this.pendingSlabIds.includes(slab.slabId);
+    let stateText = translate('slab.notConfirmed');
+    if (confirmed) stateText = translate('slab.confirmed');
+    if (sending) stateText = translate('slab.sending');
     const flagged = this.flaggedLevels.some((level) => slab.level.includes(level));
     return html`
       <li class="slab ${selected ? 'selected' : ''} ${flagged ? 'flagged' : ''}" data-slab-id=${slab.slabId}>
@@ -276,7 +279,7 @@ export class LcSlabPanel extends LitElement {
         </button>
         <div class="row-actions">
           <span class="badge ${sending ? 'sending' : confirmed ? 'confirmed' : ''}" data-testid="slab-state">
-            ${sending ? translate('slab.sending') : confirmed ? translate('slab.confirmed') : translate('slab.notConfirmed')}
+            ${stateText}
           </span>
           <button ?disabled=${confirmed} @click=${() => this.emit('plan-confirm', { slabIds: [slab.slabId] })}>
             ${translate('actions.confirmOne', { level: slab.level })}

@@ -1,4 +1,4 @@
-/** Connection, scanner, latency and model status, in fixed-width cells so updates never shift the layout. */
+/** Connection, scanner, latency and model status on single-line cells, so updates never change the bar's height. */
 import { LitElement, css, html } from 'lit';
 
 import type { ConnectionStatus } from '../connection/consoleSocket.ts';

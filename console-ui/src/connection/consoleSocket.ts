@@ -92,7 +92,7 @@ export class ConsoleSocket {
     this.openHandlers.push(handler);
   }
 
-  /** Sends one message; returns false when the socket is not open, so the caller can say so. */
+  /** Sends one message; returns false when the socket is not open, so the caller can report it. */
   send(message: ConsoleInbound): boolean {
     if (this.socket === null || this.socket.readyState !== WebSocket.OPEN) return false;
     this.socket.send(JSON.stringify(message));

@@ -63,9 +63,12 @@ export class ConsoleController {
     const url = new URL('/v1/sessions', this.options.httpBaseUrl);
     url.searchParams.set('token', this.options.token);
     const response = await fetch(url, { headers: { authorization: `Bearer ${this.options.token}` } });
-    if (!response.ok) throw new Error(`GET /v1/sessions returned HTTP ${response.status}`);
+    if (response.status === 401) throw new Error('GET /v1/sessions rejected the access token (HTTP 401); open the console with the link the server prints');
+    if (!response.ok) throw new Error(`GET /v1/sessions failed with HTTP ${response.status}`);
     const body: unknown = await response.json();
-    const list = Array.isArray(body) ? body : typeof body === 'object' && body !== null && 'sessions' in body ? body.sessions : null;
+    // The server wraps the list as `{ sessions: [...] }`; a bare array is accepted too.
+    let list: unknown = body;
+    if (typeof body === 'object' && body !== null && 'sessions' in body) list = body.sessions;
     if (!Array.isArray(list)) throw new Error('GET /v1/sessions returned no session list');
     return list.filter(isSessionSummary);
   }

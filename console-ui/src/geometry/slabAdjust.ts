@@ -105,9 +105,9 @@ export type KeyboardAdjustKey = 'up' | 'down' | 'left' | 'right' | 'rotate-clock
 
 /**
  * Converts one key press into an adjustment. Up and down move the slab along its normal
- * towards the top or bottom of the screen; left and right move it in its own plane along the
- * screen's horizontal; the rotate keys tilt it as seen on the screen. `fine` selects the small
- * step (Shift held).
+ * towards the top or bottom of the screen. Left and right move it in its own plane along the
+ * screen's horizontal, and the rotate keys tilt it as seen on the screen. `fine` selects the
+ * small step (Shift held).
  */
 export function keyToAdjustment(slab: WireSlab, slice: SlicePlane, key: KeyboardAdjustKey, fine: boolean): SlabAdjustment {
   const shiftMm = fine ? KEY_STEP.fineShiftMm : KEY_STEP.shiftMm;

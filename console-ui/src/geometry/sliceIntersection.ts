@@ -1,5 +1,5 @@
 /**
- * Where a planned slab cuts one displayed localizer slice.
+ * Intersection of a planned slab with one displayed localizer slice.
  *
  * Points on the slice are in-plane millimetres measured from the centre of the first
  * transmitted pixel (ImagePositionPatient): `xMm` along the row cosine (increasing column
@@ -92,7 +92,7 @@ function projectionOnAxis(slab: SlabBox, slice: SlicePlane, axis: Vec3): HalfPla
   };
 }
 
-/** The two half-planes `-halfWidthMm <= projection <= halfWidthMm`. */
+/** Builds the two half-planes `-halfWidthMm <= projection <= halfWidthMm`. */
 function slabAxisBounds(projection: HalfPlane, halfWidthMm: number): HalfPlane[] {
   return [
     { constantMm: halfWidthMm - projection.constantMm, perXMm: -projection.perXMm, perYMm: -projection.perYMm },
@@ -137,7 +137,7 @@ function clipPolygon(polygon: SlicePointMm[], halfPlane: HalfPlane): SlicePointM
 
 /**
  * Returns the polygon where the slab box cuts the slice, clipped to the image, in slice
- * millimetres; empty when the slab misses the displayed part of the slice.
+ * millimetres. The polygon is empty when the slab misses the displayed part of the slice.
  */
 export function slabBandOnSlice(slab: SlabBox, slice: SlicePlane): SlicePointMm[] {
   const bounds = sliceBoundsMm(slice);
@@ -161,7 +161,7 @@ export function slabBandOnSlice(slab: SlabBox, slice: SlicePlane): SlicePointMm[
 
 /**
  * Returns the segment where the slab's centre plane cuts the slice, limited to the slab's
- * field of view and to the image; null when the planes are parallel or the segment is empty.
+ * field of view and to the image. Returns null when the planes are parallel or nothing is left.
  */
 export function slabCenterLineOnSlice(slab: SlabBox, slice: SlicePlane): { start: SlicePointMm; end: SlicePointMm } | null {
   const centrePlane = projectionOnAxis(slab, slice, slab.normalLps);

@@ -39,7 +39,11 @@ export function localizedText(text: LocalizedTextWire, locale: SupportedLocale =
 
 /** Looks up a message only when the key exists, for codes that arrive from the server. */
 export function translateIfKnown(key: string, params?: Record<string, string | number>): string | null {
-  return key in en ? translate(key as MessageKey, params) : null;
+  return isMessageKey(key) ? translate(key, params) : null;
+}
+
+function isMessageKey(key: string): key is MessageKey {
+  return Object.hasOwn(en, key);
 }
 
 /** Formats numbers the same way in every language, so values do not jump when switching. */

@@ -1,6 +1,6 @@
 /**
- * What the console shows, built only from server messages so that every console watching a
- * session renders the same thing. `reduceServerMessage` is pure.
+ * The console's view of a session, built only from server messages so that every console
+ * watching a session renders the same thing. `reduceServerMessage` is pure.
  */
 import type {
   ConsoleOutbound,
@@ -59,10 +59,4 @@ export function reduceServerMessage(state: ConsoleState, message: ConsoleOutboun
     case 'qc.result':
       return { ...base, qcResults: { ...base.qcResults, [message.result.slabId]: message.result } };
   }
-}
-
-/** True when the segmentation needs the technologist's attention before confirming. */
-export function needsAttention(segmentation: SegmentationMessage | null, minConfidence: number): boolean {
-  if (segmentation === null) return false;
-  return segmentation.flags.length > 0 || segmentation.confidence < minConfidence;
 }

@@ -1,8 +1,8 @@
 /**
  * Adjustments the console has sent or queued but the server has not yet turned into a plan
  * revision. One adjustment per slab is in flight at a time, so each request names the newest
- * revision this console has seen; further changes made meanwhile are summed and sent once the
- * next revision arrives. All functions are pure.
+ * revision this console has seen. Changes made meanwhile are summed and sent when the next
+ * revision arrives. All functions are pure.
  */
 import { combineAdjustments, isEmptyAdjustment, previewAdjustment } from '../geometry/slabAdjust.ts';
 import type { SlabAdjustment, WireSlab } from '../wire.ts';
@@ -20,7 +20,7 @@ export interface PendingAdjustments {
 
 export const NO_PENDING: PendingAdjustments = { inFlight: null, queued: null };
 
-/** What to do with a new local change: send it now, or add it to the queue. */
+/** Decides what happens to a new local change: it is sent now, or added to the queue. */
 export function addAdjustment(
   pending: PendingAdjustments,
   adjustment: SlabAdjustment,
@@ -36,7 +36,7 @@ export function addAdjustment(
   return { pending: { inFlight: pending.inFlight, queued: isEmptyAdjustment(queued) ? null : queued }, send: null };
 }
 
-/** A newer plan revision arrived: the in-flight change is settled and the queue, if any, goes out. */
+/** Settles the in-flight change once a newer plan revision arrives, and sends the queue if there is one. */
 export function settleOnRevision(
   pending: PendingAdjustments,
   planRevision: number,
@@ -48,13 +48,13 @@ export function settleOnRevision(
   return { pending: { inFlight: send, queued: null }, send };
 }
 
-/** The server rejected a message: when it was the in-flight change, drop it and the queue. */
+/** Drops the in-flight change and the queue when the server rejected that change's message. */
 export function dropOnError(pending: PendingAdjustments, inReplyTo: string | undefined): PendingAdjustments {
   if (pending.inFlight !== null && pending.inFlight.messageId === inReplyTo) return NO_PENDING;
   return pending;
 }
 
-/** The slab as it should look now: the server's slab with this console's unsettled changes on top. */
+/** Returns the slab as it should look now: the server's slab with this console's unsettled changes on top. */
 export function previewSlab(slab: WireSlab, pending: PendingAdjustments, shownRevision: number): WireSlab {
   let preview = slab;
   if (pending.inFlight !== null && pending.inFlight.planRevision === shownRevision) {

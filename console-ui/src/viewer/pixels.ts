@@ -73,7 +73,7 @@ export function applyWindow(pixels: ArrayLike<number>, windowCenter: number, win
   }
 }
 
-/** A distinct colour per label value; discs are warm, vertebrae cool, the canal green. */
+/** Picks a colour for a label: warm for discs, cool for vertebrae, green for the canal. */
 export function labelColour(name: string, labelValue: number): [number, number, number] {
   if (name.includes('/')) return [255, 170, 40];
   if (name === 'canal') return [60, 200, 120];
@@ -114,19 +114,24 @@ export function paintLabelSlice(
   }
 }
 
-/** Centre of each label's pixels on one slice, in pixel indices, for placing level names. */
-export function labelCentresOnSlice(
-  labels: Uint8Array,
-  dims: { columns: number; rows: number },
-  sliceIndex: number,
-): Map<number, { column: number; row: number; pixelCount: number }> {
-  const sums = new Map<number, { column: number; row: number; pixelCount: number }>();
+/** Placement of one label on a slice: the centre of its pixels and its smallest column index. */
+export interface LabelPlacement {
+  column: number;
+  row: number;
+  minColumn: number;
+  pixelCount: number;
+}
+
+/** Placement of each label on one slice, in pixel indices, for drawing level names beside the structures. */
+export function labelCentresOnSlice(labels: Uint8Array, dims: { columns: number; rows: number }, sliceIndex: number): Map<number, LabelPlacement> {
+  const sums = new Map<number, LabelPlacement>();
   const start = sliceIndex * dims.columns * dims.rows;
   for (let row = 0; row < dims.rows; row += 1) {
     for (let column = 0; column < dims.columns; column += 1) {
       const value = labels[start + row * dims.columns + column];
       if (value === 0) continue;
-      const sum = sums.get(value) ?? { column: 0, row: 0, pixelCount: 0 };
+      const sum = sums.get(value) ?? { column: 0, row: 0, minColumn: column, pixelCount: 0 };
+      sum.minColumn = Math.min(sum.minColumn, column);
       sum.column += column;
       sum.row += row;
       sum.pixelCount += 1;

@@ -10,7 +10,7 @@ export interface CanvasPoint {
 
 export interface SlabShape {
   slab: WireSlab;
-  /** Where the slab box cuts the slice; empty when it misses the slice. */
+  /** Outline of the slab box on the slice; empty when the slab misses the slice. */
   band: CanvasPoint[];
   centerLine: { start: CanvasPoint; end: CanvasPoint } | null;
   /** The rotation handle, beyond the right-hand end of the centre line. */
