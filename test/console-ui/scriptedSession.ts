@@ -97,7 +97,10 @@ export class ScriptedSession {
   state = 'planning.awaitingTechnologist';
   latencyMs = 42;
 
-  constructor(options: { confidence?: number; flags?: Extracted<'segmentation'>['flags'] } = {}) {
+  warnings: Extracted<'plan'>['plan']['warnings'];
+
+  constructor(options: { confidence?: number; flags?: Extracted<'segmentation'>['flags']; warnings?: Extracted<'plan'>['plan']['warnings'] } = {}) {
+    this.warnings = options.warnings ?? [];
     const { message, labels } = buildLocalizer();
     this.localizer = message;
     this.segmentation = buildSegmentation(labels, {
@@ -132,7 +135,7 @@ export class ScriptedSession {
         frameOfReferenceUid: FRAME_OF_REFERENCE_UID,
         protocolName: 'lumbar-routine',
         slabs: this.slabs,
-        warnings: [],
+        warnings: this.warnings,
         createdAt: '2026-12-04T20:00:00.000Z',
       },
       confirmedSlabIds: [...this.confirmedSlabIds],

@@ -36,7 +36,11 @@ async function waitForHubMessage<T extends ConsoleInbound['type']>(type: T, coun
 test.before(async () => {
   if (skipReason) return;
   buildConsoleBundle();
-  session = new ScriptedSession({ confidence: 0.93, flags: [{ code: 'TRANSITIONAL_SIX_LUMBAR', reason: 'six lumbar-type vertebrae above the sacrum' }] });
+  session = new ScriptedSession({
+    confidence: 0.93,
+    flags: [{ code: 'TRANSITIONAL_SIX_LUMBAR', reason: 'six lumbar-type vertebrae above the sacrum' }],
+    warnings: [{ code: 'DISC_AXIS_DISAGREES', level: 'L5/S1', message: 'For disc L5/S1 the disc shape and the endplates disagree by 6.2 degrees; the slab follows the endplates. Check its angle.' }],
+  });
   server = await startServer({ hub: scriptedHub(session), token: TOKEN, host: '127.0.0.1', port: 0 });
   browser = await launchBrowser({ width: 1920, height: 1080 });
   page = await browser.context.newPage();
@@ -56,7 +60,19 @@ test('console loads from the transport server', async () => {
   const alert = page.getByTestId('flags-alert');
   assert.match(await alert.innerText(), /six lumbar vertebrae/);
   assert.match(await page.getByTestId('status-connection').innerText(), /Connected/);
+  const warning = page.locator('lc-slab-panel .warnings li[data-code="DISC_AXIS_DISAGREES"]');
+  assert.match(await warning.innerText(), /L5\/S1: disc shape and endplates disagree/);
+  assert.match(await warning.innerText(), /6\.2 degrees/);
   await page.screenshot({ path: join(ARTIFACT_DIR, 'transport-1920x1080-en-transitional.png') });
+});
+
+test('planner warning is localized', async () => {
+  if (skipReason) return;
+  await page.getByRole('button', { name: '简体中文' }).click();
+  const warning = page.locator('lc-slab-panel .warnings li[data-code="DISC_AXIS_DISAGREES"]');
+  assert.match(await warning.innerText(), /L5\/S1：椎间盘形状与终板方向不一致/);
+  assert.not.match(await warning.innerText(), /degrees/);
+  await page.getByRole('button', { name: 'English' }).click();
 });
 
 test('keyboard change reaches the hub', async () => {

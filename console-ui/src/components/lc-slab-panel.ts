@@ -7,7 +7,7 @@ import { LitElement, css, html } from 'lit';
 
 import { MAX_SHIFT_MM, MAX_TILT_DEG, buildAdjustment, isEmptyAdjustment } from '../geometry/slabAdjust.ts';
 import type { MessageKey } from '../i18n/en.ts';
-import { LocaleController, formatNumber, translate } from '../i18n/locale.ts';
+import { LocaleController, formatNumber, locale$, translate, translateIfKnown } from '../i18n/locale.ts';
 import type { PlanMessage, SlabAdjustment, WireSlab } from '../wire.ts';
 import { sharedStyles } from './sharedStyles.ts';
 
@@ -30,6 +30,15 @@ const FIELDS: NumberField[] = [
   { name: 'tiltAboutColumnDeg', labelKey: 'adjust.tiltAboutColumn', min: -MAX_TILT_DEG, max: MAX_TILT_DEG, step: 0.1 },
   { name: 'sliceCount', labelKey: 'adjust.sliceCount', min: 1, max: MAX_SLICE_COUNT, step: 1 },
 ];
+
+/**
+ * Shows a planner warning in the current language from its code. The planner's own message
+ * is English only, so it is shown as the detail in English and kept as the tooltip otherwise.
+ */
+function warningText(warning: PlanMessage['plan']['warnings'][number]): string {
+  const level = warning.level ?? '';
+  return translateIfKnown(`plan.warning.${warning.code}`, { level }) ?? translate('plan.warning.unknown', { level, message: warning.message });
+}
 
 export function slabSummary(slab: WireSlab): string {
   return translate('slab.summary', {
@@ -199,6 +208,11 @@ export class LcSlabPanel extends LitElement {
         color: var(--lc-warn);
         padding-left: 1.1rem;
       }
+      .warnings .detail {
+        display: block;
+        color: var(--lc-muted);
+        font-size: 0.85rem;
+      }
       @media (max-width: 1400px) {
         .fields {
           grid-template-columns: repeat(2, minmax(0, 1fr));
@@ -339,7 +353,12 @@ export class LcSlabPanel extends LitElement {
       </ul>
       ${plan.plan.warnings.length > 0
         ? html`<ul class="warnings" aria-label=${translate('plan.warnings')}>
-            ${plan.plan.warnings.map((warning) => html`<li>${warning.level ? `${warning.level}: ` : ''}${warning.message} (${warning.code})</li>`)}
+            ${plan.plan.warnings.map(
+              (warning) =>
+                html`<li data-code=${warning.code} title=${warning.message}>
+                  ${warningText(warning)}${locale$.value === 'en' ? html`<span class="detail">${warning.message}</span>` : ''}
+                </li>`,
+            )}
           </ul>`
         : ''}
       ${selected === null ? '' : this.renderForm(selected)}
