@@ -5,6 +5,7 @@
 import { mkdirSync, statSync } from 'node:fs';
 
 import { logger as rootLogger, type Logger } from '../log.ts';
+import type { Segmenter } from '../inference/types.ts';
 import type { SessionHub } from '../session/hub.ts';
 import { resolveToken, TokenError } from './auth.ts';
 import { parseServeArguments, SERVE_HELP, ServeUsageError, type ServeArguments } from './serveArguments.ts';
@@ -12,6 +13,22 @@ import { startServer, type RunningServer } from './server.ts';
 
 /** Exit code for invalid options and unusable inputs, as for other command-line usage errors. */
 const EXIT_USAGE = 2;
+
+/** Parts of `startServing` a test can replace; the defaults are what `serve` runs. */
+export interface ServeDependencies {
+  createSegmenter(args: ServeArguments, logger: Logger): Promise<Segmenter>;
+  /** Receives the lines `serve` prints for the operator. */
+  print(text: string): void;
+}
+
+const DEFAULT_DEPENDENCIES: ServeDependencies = {
+  async createSegmenter(args, logger) {
+    // Imported here so that `serve --help` and option errors do not load onnxruntime.
+    const { createOnnxSegmenter } = await import('../inference/onnxSegmenter.ts');
+    return createOnnxSegmenter({ modelPath: args.modelPath, executionProvider: args.executionProvider, logger });
+  },
+  print: (text) => process.stdout.write(text),
+};
 
 export interface ServeHandle {
   server: RunningServer;
@@ -50,13 +67,16 @@ export async function run(argv: string[]): Promise<number> {
 }
 
 /** Starts everything `serve` runs and prints the console URL; the caller decides when to close. */
-export async function startServing(args: ServeArguments, environment: NodeJS.ProcessEnv, logger: Logger): Promise<ServeHandle> {
+export async function startServing(
+  args: ServeArguments,
+  environment: NodeJS.ProcessEnv,
+  logger: Logger,
+  dependencies: ServeDependencies = DEFAULT_DEPENDENCIES,
+): Promise<ServeHandle> {
   prepareDataDir(args.dataDir);
   const token = resolveToken({ token: args.token, environment, dataDir: args.dataDir });
 
-  // Imported here so that `serve --help` and option errors do not load onnxruntime.
-  const [{ createOnnxSegmenter }, { createPlanner }, { loadProtocol }, { createQcChecker }, { createSessionHub }] = await Promise.all([
-    import('../inference/onnxSegmenter.ts'),
+  const [{ createPlanner }, { loadProtocol }, { createQcChecker }, { createSessionHub }] = await Promise.all([
     import('../planning/planner.ts'),
     import('../planning/protocols.ts'),
     import('../qc/qcChecker.ts'),
@@ -64,13 +84,13 @@ export async function startServing(args: ServeArguments, environment: NodeJS.Pro
   ]);
 
   // Load the default protocol now, so a wrong name fails at start and not at the first exam.
-  loadProtocol(args.protocol);
+  try {
+    loadProtocol(args.protocol);
+  } catch (error) {
+    throw new ServeUsageError(`Invalid --protocol "${args.protocol}": ${error instanceof Error ? error.message : String(error)}`);
+  }
 
-  const segmenter = await createOnnxSegmenter({
-    modelPath: args.modelPath,
-    executionProvider: args.executionProvider,
-    logger: logger.child({ component: 'inference' }),
-  });
+  const segmenter = await dependencies.createSegmenter(args, logger.child({ component: 'inference' }));
   const hub = createSessionHub({
     dataDir: args.dataDir,
     segmenter,
@@ -89,9 +109,9 @@ export async function startServing(args: ServeArguments, environment: NodeJS.Pro
   }
 
   if (token.source === 'generated') {
-    process.stdout.write(`Generated an access token and stored it in ${token.tokenPath} (mode 0600). Later starts reuse it.\n`);
+    dependencies.print(`Generated an access token and stored it in ${token.tokenPath} (mode 0600). Later starts reuse it.\n`);
   }
-  process.stdout.write(`Lumbar Co-pilot is listening on ${server.url}\nOpen the console: ${server.consoleUrl}\n`);
+  dependencies.print(`Lumbar Co-pilot is listening on ${server.url}\nOpen the console: ${server.consoleUrl}\n`);
 
   return {
     server,
