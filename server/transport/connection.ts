@@ -63,7 +63,7 @@ export abstract class Connection {
     this.user = user;
     this.limits = limits;
     this.connectionId = `${endpoint}-${randomUUID().slice(0, 8)}`;
-    this.log = parentLogger.child({ connectionId: this.connectionId, endpoint });
+    this.log = parentLogger.child({ connectionId: this.connectionId, endpoint, remoteAddress });
     this.bucket = new TokenBucket(limits.rateLimit, Date.now());
 
     socket.on('message', (data, isBinary) => this.receive(toBytes(data), isBinary));
@@ -72,7 +72,7 @@ export abstract class Connection {
     });
     socket.on('error', (error) => this.log.warn({ err: error }, 'websocket error'));
     socket.on('close', (code, reason) => this.handleClose(code, reason.toString('utf8')));
-    this.log.info({ remoteAddress, user }, 'connection opened');
+    this.log.info({ user }, 'connection opened');
   }
 
   /** Handles one frame that passed the rate and size limits. Runs one at a time, in arrival order. */

@@ -1,5 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { pino } from 'pino';
 import type { ClientOptions } from 'ws';
 
 import { startServer, type RunningServer, type ServerOptions } from '../../../server/transport/server.ts';
@@ -513,6 +514,53 @@ test('consoleUrl carries the token', async () => {
   } finally {
     await server.close();
   }
+});
+
+test('frames handled in order under back-pressure', async () => {
+  const hub = new HubDouble();
+  hub.handleDelayMs = 5;
+  const server = await startWith(hub, { maxPendingMessages: 2 });
+  try {
+    const scanner = await TestClient.connect(wsUrl(server, '/v1/scanner'), bearer());
+    const messageIds = Array.from({ length: 12 }, (_, index) => `m${index}`);
+    for (const messageId of messageIds) scanner.sendJson(examStarted(messageId));
+    await scanner.replyTo('m11', 5000);
+    const acked = scanner.received.filter((message) => message.type === 'ack').map((message) => message.inReplyTo);
+    assert.equal(acked, messageIds);
+    assert.equal(hub.callsOf('scanner').map((call) => call.message?.messageId), messageIds);
+    await scanner.close();
+  } finally {
+    await server.close();
+  }
+});
+
+test('logs connections without message content', async () => {
+  const lines: string[] = [];
+  const captured = pino({ level: 'debug' }, { write: (line: string) => lines.push(line) });
+  const hub = new HubDouble();
+  const server = await startWith(hub, { logger: captured });
+  try {
+    const console = await TestClient.connect(wsUrl(server, '/v1/console'), bearer());
+    console.sendJson({ type: 'plan.reject', messageId: 'p1', sessionId: 's1', reason: 'DOE^JOHN moved' });
+    await console.replyTo('p1');
+    console.sendJson({ type: 'plan.reject', messageId: 'p2', sessionId: 's1', reason: 7, note: 'DOE^JOHN' });
+    await console.replyTo('p2');
+    await console.close();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  } finally {
+    await server.close();
+  }
+  const records = lines.map((line) => JSON.parse(line) as { msg: string; connectionId?: string; remoteAddress?: string; code?: string });
+  const opened = records.find((record) => record.msg === 'connection opened');
+  assert.ok(opened?.connectionId?.startsWith('console-'));
+  assert.is(opened?.remoteAddress, '127.0.0.1');
+  const closed = records.find((record) => record.msg === 'connection closed');
+  assert.is(closed?.connectionId, opened?.connectionId);
+  assert.ok(records.some((record) => record.msg === 'rejected inbound message' && record.code === 'ERR_INVALID_MESSAGE'));
+  assert.ok(records.some((record) => record.msg === 'server started'));
+  assert.ok(records.some((record) => record.msg === 'server stopped'));
+  assert.not.ok(lines.join('\n').includes('DOE^JOHN'), 'a log line contains message content');
+  assert.not.ok(lines.join('\n').includes(TOKEN), 'a log line contains the token');
 });
 
 test('close ends open connections', async () => {
