@@ -68,10 +68,14 @@ export function parseFakeImage(bytes: Uint8Array): MrImage[] {
   return [fakeImage(seriesInstanceUid, index)];
 }
 
-/** Sorts images along the normal of the first image, like `buildSeries`. */
+/** Sorts images by position along the slice normal (row cosine x column cosine), like `buildSeries`. */
 export function fakeBuildSeries(images: MrImage[]): MrSeries {
   if (images.length === 0) throw Object.assign(new Error('the series has no images'), { code: 'ERR_EMPTY_SERIES' });
-  const sorted = [...images].sort((a, b) => a.geometry.imagePositionLpsMm[0] - b.geometry.imagePositionLpsMm[0]);
+  const [rx, ry, rz] = images[0].geometry.rowCosineLps;
+  const [cx, cy, cz] = images[0].geometry.columnCosineLps;
+  const normal = [ry * cz - rz * cy, rz * cx - rx * cz, rx * cy - ry * cx];
+  const along = (image: MrImage) => image.geometry.imagePositionLpsMm.reduce((sum, value, axis) => sum + value * normal[axis], 0);
+  const sorted = [...images].sort((a, b) => along(a) - along(b));
   return {
     studyInstanceUid: sorted[0].studyInstanceUid,
     seriesInstanceUid: sorted[0].seriesInstanceUid,
