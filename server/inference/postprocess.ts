@@ -11,9 +11,10 @@ import type { ClassMap } from './labelMapping.ts';
 import { nameLevels, PLANNING_DISCS, spineAxisLps, type LevelCandidate } from './levelNaming.ts';
 import type { ModelClass } from './modelContract.ts';
 import { centroidLpsMm, shapeStats, voxelCenterLpsMm, voxelPlacement, type VoxelPlacement } from './structureStats.ts';
+import { splitMergedVertebrae, type VertebraSplittingOptions, type VoxelPart } from './vertebraSplitting.ts';
 import { SegmentationInputError, type AnatomyFlag, type Structure, type StructureKind } from './types.ts';
 
-export interface PostprocessOptions {
+export interface PostprocessOptions extends VertebraSplittingOptions {
   /** Smallest component kept per class, cubic millimetres; smaller ones are treated as noise. */
   minComponentVolumeMm3?: Partial<Record<'vertebra' | 'sacrum' | 'disc' | 'canal', number>>;
 }
@@ -29,12 +30,7 @@ export interface PostprocessResult {
 const DEFAULT_MIN_VOLUME_MM3 = { vertebra: 1000, sacrum: 2000, disc: 300, canal: 1000 };
 const PLANNING_VERTEBRAE = ['L1', 'L2', 'L3', 'L4', 'L5', 'S1'];
 
-interface Part {
-  kind: 'vertebra' | 'disc' | 'sacrum' | 'canal';
-  voxels: Int32Array;
-  centroidLpsMm: Vec3;
-  volumeMm3: number;
-}
+type Part = VoxelPart;
 
 function meanOf(values: Float32Array, indices: Int32Array): number {
   let sum = 0;
@@ -95,7 +91,7 @@ export function postprocess(
   const placement = voxelPlacement(series, normalLps);
   const parts = findParts(classMap, classes, dims, placement, options);
 
-  const levelParts = parts.filter((part) => part.kind === 'vertebra' || part.kind === 'disc');
+  let levelParts = parts.filter((part) => part.kind === 'vertebra' || part.kind === 'disc');
   if (levelParts.length < 2) {
     throw new SegmentationInputError(
       'ERR_NOT_A_SPINE',
@@ -104,6 +100,7 @@ export function postprocess(
     );
   }
   const axis = spineAxisLps(levelParts.map((part) => part.centroidLpsMm));
+  levelParts = splitMergedVertebrae(levelParts, placement, axis, options);
   const sacrum = parts.find((part) => part.kind === 'sacrum');
   const candidates: LevelCandidate[] = levelParts.map((part, id) => ({
     id,

@@ -74,6 +74,31 @@ test('postprocess: no sacrum halves the confidence', () => {
   assert.ok(result.structures.some((structure) => structure.name === 'L5/S1'));
 });
 
+test('postprocess: merged vertebrae are split', () => {
+  const { series, classMap } = analyticClassMap(true);
+  const l3l4 = discCentersZ().find((disc) => disc.name === 'L3/L4');
+  assert.ok(l3l4);
+  // The model missed the L3/L4 disc: relabel it as vertebra so L3 and L4 form one component.
+  const { rows, columns } = series.images[0].geometry;
+  series.images.forEach((image, k) => {
+    for (let j = 0; j < rows; j++) {
+      const z = image.geometry.imagePositionLpsMm[2] - j * image.geometry.spacingBetweenRowsMm;
+      if (Math.abs(z - l3l4.zMm) > 4) continue;
+      for (let i = 0; i < columns; i++) {
+        const index = k * rows * columns + j * columns + i;
+        if (classMap.classIndex[index] === CLASS.disc) classMap.classIndex[index] = CLASS.vertebra;
+      }
+    }
+  });
+  const result = postprocess(series, classMap, EXPECTED_CLASSES, canonicalFrame(series).normalLps);
+  const names = result.structures.map((structure) => structure.name);
+  assert.equal(names, ['T12', 'T12/L1', 'L1', 'L1/L2', 'L2', 'L2/L3', 'L3', 'L4', 'L4/L5', 'L5', 'L5/S1', 'S1', 'canal']);
+  const l2l3 = result.structures.find((structure) => structure.name === 'L2/L3');
+  assert.ok(l2l3);
+  assert.ok(Math.abs(l2l3.centroidLpsMm[2] - (discCentersZ().find((disc) => disc.name === 'L2/L3')?.zMm ?? NaN)) < 1);
+  assert.ok(result.flags.some((flag) => flag.code === 'LEVEL_MISSING' && flag.level === 'L3/L4'));
+});
+
 test('postprocess: tiny fragments are dropped', () => {
   const { series, classMap } = analyticClassMap(true);
   const { columns } = series.images[0].geometry;
