@@ -80,8 +80,8 @@ export function estimateDisc(grid: LabelGrid, level: string, warnings: PlanWarni
   const searchAxis = shapeNormalLps ?? directionLps(0, 0, 1);
 
   const [upperName, lowerName] = level.split('/');
-  const upperEndplate = fitEndplate(grid, voxels, searchAxis, upperName, 'up', options);
-  const lowerEndplate = fitEndplate(grid, voxels, searchAxis, lowerName, 'down', options);
+  const upperEndplate = fitEndplate(grid, voxels, shape, searchAxis, upperName, 'up', options);
+  const lowerEndplate = fitEndplate(grid, voxels, shape, searchAxis, lowerName, 'down', options);
 
   const choice = combineAxes(shapeNormalLps, upperEndplate, lowerEndplate, maxAxisDisagreementDeg);
   if (choice === null) {
@@ -100,12 +100,7 @@ export function estimateDisc(grid: LabelGrid, level: string, warnings: PlanWarni
     });
   }
 
-  // The centre is the midpoint of the two endplate centres when both are known, which does not
-  // shift towards the thick end of a wedge-shaped disc as the voxel centroid does.
-  let center: Vec3 = shape.centroidLpsMm;
-  if (upperEndplate !== null && lowerEndplate !== null) {
-    center = scale(add(upperEndplate.centerLpsMm, lowerEndplate.centerLpsMm), 0.5);
-  }
+  const center = footprintCenter(grid, voxels, choice.normalLps) ?? shape.centroidLpsMm;
   return {
     level,
     centerLpsMm: pointLpsMm(center[0], center[1], center[2]),
@@ -178,23 +173,22 @@ function meanPosition(positions: Float64Array): Vec3 {
  * vertebra `vertebraName` within the search distance gives one surface point, half a voxel
  * towards the disc. Without vertebra labels the disc's own surface on that side is used.
  */
-function fitEndplate(grid: LabelGrid, discVoxels: Int32Array, axis: Vec3, vertebraName: string, side: 'up' | 'down', options: DiscAxisOptions): EndplateFit | null {
+function fitEndplate(
+  grid: LabelGrid,
+  discVoxels: Int32Array,
+  shape: PrincipalAxes,
+  axis: Vec3,
+  vertebraName: string,
+  side: 'up' | 'down',
+  options: DiscAxisOptions,
+): EndplateFit | null {
   const maxSearchMm = options.maxEndplateSearchMm ?? 6;
   const minPoints = options.minEndplatePoints ?? 12;
 
-  // Pick the grid axis most aligned with the disc axis, and the index direction that moves up.
-  const matrix = grid.transform.matrix;
-  const steps: Vec3[] = [0, 1, 2].map((column) => [matrix[0][column], matrix[1][column], matrix[2][column]] as Vec3);
-  const alignment = steps.map((step) => dot(step, axis) / length(step));
-  let gridAxis = 0;
-  for (let candidate = 1; candidate < 3; candidate += 1) {
-    if (Math.abs(alignment[candidate]) > Math.abs(alignment[gridAxis])) gridAxis = candidate;
-  }
-  if (Math.abs(alignment[gridAxis]) < 0.5) return null;
-  const upSign = alignment[gridAxis] > 0 ? 1 : -1;
-  const direction = side === 'up' ? upSign : -upSign;
-  const stride = [1, grid.columns, grid.columns * grid.rows][gridAxis];
-  const axisSize = [grid.columns, grid.rows, grid.slices][gridAxis];
+  const line = gridLineAxis(grid, axis);
+  if (line === null) return null;
+  const { gridAxis, stride, axisSize, steps } = line;
+  const direction = side === 'up' ? line.upSign : -line.upSign;
   const maxSteps = Math.max(1, Math.ceil(maxSearchMm / length(steps[gridAxis])));
 
   // Outermost disc voxel on this side for each grid line through the disc.
@@ -216,40 +210,146 @@ function fitEndplate(grid: LabelGrid, discVoxels: Int32Array, axis: Vec3, verteb
 
   const vertebraLabels = new Set(grid.labelsByStructure.get(vertebraName) ?? []);
   const fromVertebra = vertebraLabels.size > 0;
-  const points: number[] = [];
+
+  // Boundary position along the grid axis for each line (half-integer: between two voxels).
+  const boundaryByLine = new Map<number, number>();
   for (const [lineKey, entry] of outermost) {
     if (entry.thickness < 0.5 * medianThickness) continue;
-    let surfaceCoordinate: number | null = null;
-    if (fromVertebra) {
-      for (let step = 1; step <= maxSteps; step += 1) {
-        const coordinate = entry.coordinate + direction * step;
-        if (coordinate < 0 || coordinate >= axisSize) break;
-        if (vertebraLabels.has(grid.labelMap[lineKey + coordinate * stride])) {
-          surfaceCoordinate = coordinate - direction * 0.5;
-          break;
-        }
-      }
-    } else {
-      surfaceCoordinate = entry.coordinate + direction * 0.5;
+    if (!isCentralLine(grid, lineKey + entry.coordinate * stride, shape)) continue;
+    if (!fromVertebra) {
+      boundaryByLine.set(lineKey, entry.coordinate + direction * 0.5);
+      continue;
     }
-    if (surfaceCoordinate === null) continue;
-    const ijk = voxelIndexToIjk(grid, lineKey);
-    ijk[gridAxis] = surfaceCoordinate;
-    points.push(...grid.transform.ijkToLps(ijk));
+    for (let step = 1; step <= maxSteps; step += 1) {
+      const coordinate = entry.coordinate + direction * step;
+      if (coordinate < 0 || coordinate >= axisSize) break;
+      if (vertebraLabels.has(grid.labelMap[lineKey + coordinate * stride])) {
+        boundaryByLine.set(lineKey, coordinate - direction * 0.5);
+        break;
+      }
+    }
   }
-  if (points.length / 3 < minPoints) return null;
+  if (boundaryByLine.size < minPoints) return null;
 
-  const fit = fitPlane(points);
-  const spread = principalAxes(points);
+  // The surface is a height field over the lines. Fitting only the flat faces (one per line)
+  // tilts the plane towards the grid when the surface rises by about one voxel across the disc,
+  // so the riser faces between neighbouring lines join the fit, each weighted by its area.
+  const spacingMm = steps.map((step) => length(step));
+  const otherAxes = [0, 1, 2].filter((axis) => axis !== gridAxis);
+  const sizes = [grid.columns, grid.rows, grid.slices];
+  const strides = [1, grid.columns, grid.columns * grid.rows];
+  const points: number[] = [];
+  const weights: number[] = [];
+  const flatPoints: number[] = [];
+  const addFace = (ijk: Vec3, weight: number): void => {
+    points.push(...grid.transform.ijkToLps(ijk));
+    weights.push(weight);
+  };
+  for (const [lineKey, boundary] of boundaryByLine) {
+    const lineIjk = voxelIndexToIjk(grid, lineKey);
+    const flat: Vec3 = [lineIjk[0], lineIjk[1], lineIjk[2]];
+    flat[gridAxis] = boundary;
+    addFace(flat, spacingMm[otherAxes[0]] * spacingMm[otherAxes[1]]);
+    flatPoints.push(...grid.transform.ijkToLps(flat));
+
+    for (const [axisIndex, axis] of otherAxes.entries()) {
+      if (lineIjk[axis] + 1 >= sizes[axis]) continue;
+      const neighbourBoundary = boundaryByLine.get(lineKey + strides[axis]);
+      if (neighbourBoundary === undefined || neighbourBoundary === boundary) continue;
+      const crossAxis = otherAxes[1 - axisIndex];
+      const low = Math.min(boundary, neighbourBoundary);
+      const high = Math.max(boundary, neighbourBoundary);
+      for (let coordinate = low + 0.5; coordinate < high; coordinate += 1) {
+        const riser: Vec3 = [lineIjk[0], lineIjk[1], lineIjk[2]];
+        riser[axis] += 0.5;
+        riser[gridAxis] = coordinate;
+        addFace(riser, spacingMm[gridAxis] * spacingMm[crossAxis]);
+      }
+    }
+  }
+
+  const fit = fitPlane(points, weights);
+  const spread = principalAxes(flatPoints);
   // A fit to points along a single line has no defined normal.
   if (spread.standardDeviationsMm[1] < 2) return null;
   return {
     normalLps: alignWith(fit.normalLps, HEAD_LPS),
-    centerLpsMm: fit.pointLpsMm,
-    pointCount: points.length / 3,
+    centerLpsMm: spread.centroidLpsMm,
+    pointCount: boundaryByLine.size,
     rmsResidualMm: fit.rmsResidualMm,
     fromVertebra,
   };
+}
+
+/**
+ * True when the line, at its outermost disc voxel `discVoxel`, passes through the central part of the disc (within 75% of its radius,
+ * taking the radius as twice the standard deviation along each in-plane axis, as for a uniform
+ * ellipse). Near the rim the vertebral wall and bulging annulus do not lie on the endplate.
+ */
+function isCentralLine(grid: LabelGrid, discVoxel: number, shape: PrincipalAxes): boolean {
+  const position = grid.transform.ijkToLps(voxelIndexToIjk(grid, discVoxel));
+  const offset = subtract(position, shape.centroidLpsMm);
+  const u = dot(offset, shape.axesLps[0]) / (2 * shape.standardDeviationsMm[0]);
+  const v = dot(offset, shape.axesLps[1]) / (2 * shape.standardDeviationsMm[1]);
+  return u * u + v * v <= 0.75 * 0.75;
+}
+
+interface GridLineAxis {
+  /** Grid axis (0 = i, 1 = j, 2 = k) most aligned with the disc axis. */
+  gridAxis: number;
+  /** +1 when increasing the index along `gridAxis` moves towards the head, else -1. */
+  upSign: number;
+  stride: number;
+  axisSize: number;
+  /** Patient displacement of one step along i, j and k, millimetres. */
+  steps: Vec3[];
+}
+
+/** Picks the grid axis closest to `axis`; null when none is within 60 degrees of it. */
+function gridLineAxis(grid: LabelGrid, axis: Vec3): GridLineAxis | null {
+  const matrix = grid.transform.matrix;
+  const steps: Vec3[] = [0, 1, 2].map((column) => [matrix[0][column], matrix[1][column], matrix[2][column]] as Vec3);
+  const alignment = steps.map((step) => dot(step, axis) / length(step));
+  let gridAxis = 0;
+  for (let candidate = 1; candidate < 3; candidate += 1) {
+    if (Math.abs(alignment[candidate]) > Math.abs(alignment[gridAxis])) gridAxis = candidate;
+  }
+  if (Math.abs(alignment[gridAxis]) < 0.5) return null;
+  return {
+    gridAxis,
+    upSign: alignment[gridAxis] > 0 ? 1 : -1,
+    stride: [1, grid.columns, grid.columns * grid.rows][gridAxis],
+    axisSize: [grid.columns, grid.rows, grid.slices][gridAxis],
+    steps,
+  };
+}
+
+/**
+ * Centre of the disc as the mean over its grid lines of each line's mid-thickness point. Every
+ * line counts once, so a wedge-shaped disc's thick end does not pull the centre towards it as
+ * it pulls the voxel centroid. Returns null when no grid axis is close to the disc axis.
+ */
+function footprintCenter(grid: LabelGrid, discVoxels: Int32Array, axis: Vec3): Vec3 | null {
+  const line = gridLineAxis(grid, axis);
+  if (line === null) return null;
+  const range = new Map<number, { min: number; max: number }>();
+  for (const index of discVoxels) {
+    const coordinate = voxelIndexToIjk(grid, index)[line.gridAxis];
+    const lineKey = index - coordinate * line.stride;
+    const entry = range.get(lineKey);
+    if (entry === undefined) range.set(lineKey, { min: coordinate, max: coordinate });
+    else {
+      entry.min = Math.min(entry.min, coordinate);
+      entry.max = Math.max(entry.max, coordinate);
+    }
+  }
+  let sum: Vec3 = [0, 0, 0];
+  for (const [lineKey, entry] of range) {
+    const ijk = voxelIndexToIjk(grid, lineKey);
+    ijk[line.gridAxis] = (entry.min + entry.max) / 2;
+    sum = add(sum, grid.transform.ijkToLps(ijk));
+  }
+  return scale(sum, 1 / range.size);
 }
 
 interface AxisChoice {
@@ -261,7 +361,8 @@ interface AxisChoice {
 
 /**
  * Combines the shape axis and the endplate normals. The endplate axis is the normalized sum of
- * both endplate normals (their bisector), weighted twice the shape axis when they agree.
+ * both endplate normals (their bisector); when it agrees with the shape axis, the result is
+ * their weighted mean with the shape axis counting twice.
  */
 function combineAxes(shapeNormal: DirectionLps | null, upper: EndplateFit | null, lower: EndplateFit | null, maxDisagreementDeg: number): AxisChoice | null {
   const surfaceWord = (upper?.fromVertebra ?? lower?.fromVertebra ?? true) ? 'endplates' : 'disc surfaces';
@@ -281,8 +382,9 @@ function combineAxes(shapeNormal: DirectionLps | null, upper: EndplateFit | null
 
   const disagreementDeg = angleBetweenAxesDeg(shapeNormal, endplateAxis);
   if (disagreementDeg <= maxDisagreementDeg) {
-    const endplateWeight = upper !== null && lower !== null ? 2 : 1;
-    const combined = normalize(add(scale(endplateAxis, endplateWeight), shapeNormal));
+    // On localizers of 1 to 1.5 mm pixels an endplate rises about one pixel across the disc, so its
+    // plane fit is quantized more coarsely than the shape axis of the whole disc volume.
+    const combined = normalize(add(endplateAxis, scale(shapeNormal, 2)));
     return { normalLps: toDirection(combined), method: `the disc shape and ${endplateLabel}`, disagreementDeg };
   }
   // They disagree: trust two endplates that agree with each other, otherwise the shape.
