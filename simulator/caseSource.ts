@@ -1,0 +1,91 @@
+/**
+ * The patient of a simulated exam: the procedural phantom (`phantom` or `phantom:<seed>`), a
+ * volume file with optional labels, or a DICOM series folder.
+ */
+import { stat } from 'node:fs/promises';
+
+import type { VolumeLps } from '../server/geometry/types.ts';
+
+import { generatePhantom } from './phantom/index.ts';
+import { discTruthFromLabels, type DiscTruthPlane } from './groundTruth.ts';
+import { labelCentroidLpsMm, volumeBoundsLpsMm } from './reslice.ts';
+import { readDicomSeries, volumeFromSeries } from './volumes/dicomFolder.ts';
+import { readVolume, type LabelVolume } from './volumes/index.ts';
+
+export interface ExamCase {
+  /** What the case is, for logs and reports: `phantom seed 3` or a path. No patient data. */
+  description: string;
+  /** Seed of deterministic UIDs and faults. */
+  seed: number;
+  image: VolumeLps;
+  labels: LabelVolume | null;
+  labelNames: Record<number, string>;
+  /** Disc planes to score slabs against; empty when the case has no usable labels. */
+  truth: DiscTruthPlane[];
+  /** Where the localizers are centred: the labelled anatomy when known, else the volume centre. */
+  localizerCenterLpsMm: [number, number, number];
+}
+
+export class CaseSpecError extends Error {
+  readonly code = 'ERR_INVALID_CASE';
+  constructor(message: string) {
+    super(message);
+    this.name = 'CaseSpecError';
+  }
+}
+
+/** Parses `phantom` or `phantom:<seed>`; returns null for any other spec. */
+export function parsePhantomSpec(spec: string): number | null {
+  const match = /^phantom(?::(.*))?$/.exec(spec);
+  if (match === null) return null;
+  if (match[1] === undefined) return 1;
+  const seed = Number(match[1]);
+  if (!Number.isInteger(seed) || seed < 0 || seed > 2 ** 31 - 1) {
+    throw new CaseSpecError(`Invalid phantom seed "${match[1]}" in --case ${spec}: use a whole number from 0 to 2147483647, such as phantom:3.`);
+  }
+  return seed;
+}
+
+function seedFromText(text: string): number {
+  let hash = 2166136261;
+  for (let index = 0; index < text.length; index++) hash = Math.imul(hash ^ text.charCodeAt(index), 16777619) >>> 0;
+  return hash & 0x7fffffff;
+}
+
+function centerOf(image: VolumeLps, labels: LabelVolume | null): [number, number, number] {
+  const centroid = labels === null ? null : labelCentroidLpsMm(labels);
+  return centroid ?? volumeBoundsLpsMm(image).center;
+}
+
+/** Loads the case a `--case` value names. */
+export async function loadExamCase(spec: string): Promise<ExamCase> {
+  const phantomSeed = parsePhantomSpec(spec);
+  if (phantomSeed !== null) {
+    const phantom = generatePhantom({ seed: phantomSeed });
+    const truth: DiscTruthPlane[] = phantom.truth.discs.map((disc) => ({ level: disc.level, centerLpsMm: disc.centerLpsMm, normalLps: disc.normalLps, source: 'phantom' }));
+    const discCenters = truth.map((disc) => disc.centerLpsMm);
+    const center: [number, number, number] =
+      discCenters.length === 0
+        ? volumeBoundsLpsMm(phantom.image).center
+        : [0, 1, 2].map((axis) => discCenters.reduce((sum, point) => sum + point[axis], 0) / discCenters.length) as [number, number, number];
+    return { description: `phantom seed ${phantomSeed}`, seed: phantomSeed, image: phantom.image, labels: phantom.labels, labelNames: phantom.labelNames, truth, localizerCenterLpsMm: center };
+  }
+
+  let isFolder: boolean;
+  try {
+    isFolder = (await stat(spec)).isDirectory();
+  } catch {
+    throw new CaseSpecError(`Case ${spec} not found. Pass a DICOM folder, a volume file (.nii, .nii.gz, .mha, .mhd) or phantom[:seed].`);
+  }
+
+  if (isFolder) {
+    const series = await readDicomSeries(spec);
+    const image = volumeFromSeries(series);
+    return { description: spec, seed: seedFromText(spec), image, labels: null, labelNames: {}, truth: [], localizerCenterLpsMm: centerOf(image, null) };
+  }
+
+  const { image, labels, labelNames } = await readVolume(spec);
+  const truth = labels === null ? [] : discTruthFromLabels(labels, labelNames);
+  return { description: spec, seed: seedFromText(spec), image, labels, labelNames, truth, localizerCenterLpsMm: centerOf(image, labels) };
+}
+
