@@ -210,9 +210,9 @@ async function runExam(
    * message this event causes: a `session.state` with a new state, or a `qc.result`.
    */
   const measured = async (sessionId: string, message: ScannerInbound | ConsoleInbound): Promise<void> => {
-    const causedMessages = consoles.map((console) => {
-      const stateBefore = console.lastStateBySession.get(sessionId);
-      return console.waitFor(
+    const causedMessages = consoles.map((consoleSocket) => {
+      const stateBefore = consoleSocket.lastStateBySession.get(sessionId);
+      return consoleSocket.waitFor(
         (candidate) =>
           candidate.sessionId === sessionId &&
           ((candidate.type === 'session.state' && candidate.state !== stateBefore) || candidate.type === 'qc.result'),
@@ -231,9 +231,9 @@ async function runExam(
   const sessionId = String(started.sessionId);
 
   await Promise.all(
-    consoles.map(async (console) => {
-      const firstState = console.waitFor((candidate) => candidate.type === 'session.state' && candidate.sessionId === sessionId, options.replyTimeoutMs);
-      await sendAndAck(console, { type: 'session.watch', messageId: nextMessageId(), sessionId });
+    consoles.map(async (consoleSocket) => {
+      const firstState = consoleSocket.waitFor((candidate) => candidate.type === 'session.state' && candidate.sessionId === sessionId, options.replyTimeoutMs);
+      await sendAndAck(consoleSocket, { type: 'session.watch', messageId: nextMessageId(), sessionId });
       if ((await firstState) === null) throw new MissingReplyError(`the first state of ${sessionId}`, options.replyTimeoutMs);
     }),
   );
@@ -328,7 +328,7 @@ async function runScenario(options: TransportBenchOptions): Promise<ScenarioResu
   const samples: Samples = { scannerToConsoleMs: [], consoleToScannerMs: [], missingConsoleMessages: 0, scannerMessages: 0, images: 0 };
   const sockets: BenchSocket[] = [];
   const deadline = setTimeout(() => {
-    process.stderr.write(`Transport benchmark exceeded ${options.maxDurationMs} ms; stopping.\n`);
+    process.stderr.write(`Transport benchmark exceeded ${options.maxDurationMs} ms, so it stops without results.\n`);
     child.kill('SIGKILL');
     process.exit(1);
   }, options.maxDurationMs);
@@ -394,6 +394,7 @@ function resultRows(result: ScenarioResult): [string, string][] {
     ['Server peak RSS', formatMiB(server.maxRssBytes)],
     ['Console messages coalesced by the hub', String(server.hubStats.coalescedMessages)],
     ['Wall time / server CPU time', `${result.durationS.toFixed(1)} s / ${(server.cpuMs / 1000).toFixed(1)} s`],
+    ['Server CPU time per scanner frame (JSON or image)', `${(server.cpuMs / (samples.scannerMessages + samples.images)).toFixed(1)} ms`],
     ['1-minute load average before / after (whole machine)', `${result.loadBefore.toFixed(2)} / ${result.loadAfter.toFixed(2)}`],
   ];
 }

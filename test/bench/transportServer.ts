@@ -1,6 +1,6 @@
 /**
  * Child process of the transport benchmark: the real server and the real session hub with
- * fast actor doubles, on 127.0.0.1 and a free port. Talks to the parent over IPC: sends
+ * fast actor doubles, on 127.0.0.1 and a free port. It communicates with the parent over IPC: sends
  * `{ type: 'ready', url, token }`, and on `{ type: 'stop' }` closes everything and sends
  * `{ type: 'stopped', maxRssBytes, cpuMs, hubStats }`.
  */

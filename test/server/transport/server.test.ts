@@ -271,39 +271,39 @@ test('malformed console messages rejected, session survives', async () => {
   hub.openSession('s1', 'exam-1');
   const server = await startWith(hub);
   try {
-    const console = await TestClient.connect(wsUrl(server, '/v1/console'), bearer());
-    console.sendJson({ type: 'session.watch', messageId: 'w1', sessionId: 's1' });
-    await console.replyTo('w1');
-    await console.next((message) => message.type === 'session.state');
+    const consoleClient = await TestClient.connect(wsUrl(server, '/v1/console'), bearer());
+    consoleClient.sendJson({ type: 'session.watch', messageId: 'w1', sessionId: 's1' });
+    await consoleClient.replyTo('w1');
+    await consoleClient.next((message) => message.type === 'session.state');
 
-    console.sendJson({ type: 'slab.adjust', messageId: 'a1', sessionId: 's1', planRevision: 0, adjustment: { slabId: 'L4/L5', tiltAboutRowDeg: 90 } });
-    const tooSteep = await console.replyTo('a1');
+    consoleClient.sendJson({ type: 'slab.adjust', messageId: 'a1', sessionId: 's1', planRevision: 0, adjustment: { slabId: 'L4/L5', tiltAboutRowDeg: 90 } });
+    const tooSteep = await consoleClient.replyTo('a1');
     assert.is(tooSteep.code, 'ERR_INVALID_MESSAGE');
     assert.is(tooSteep.field, 'adjustment.tiltAboutRowDeg');
     assert.is(tooSteep.expected, 'a number <= 45');
 
-    console.sendJson({ type: 'plan.confirm', messageId: 'a2', sessionId: 's1', planRevision: 'latest' });
-    const wrongType = await console.replyTo('a2');
+    consoleClient.sendJson({ type: 'plan.confirm', messageId: 'a2', sessionId: 's1', planRevision: 'latest' });
+    const wrongType = await consoleClient.replyTo('a2');
     assert.is(wrongType.field, 'planRevision');
     assert.match(String(wrongType.message), /planRevision/);
 
-    console.sendJson({ type: 'exam.started', messageId: 'a3' });
-    const scannerTypeOnConsole = await console.replyTo('a3');
+    consoleClient.sendJson({ type: 'exam.started', messageId: 'a3' });
+    const scannerTypeOnConsole = await consoleClient.replyTo('a3');
     assert.is(scannerTypeOnConsole.code, 'ERR_UNKNOWN_MESSAGE_TYPE');
 
-    console.socket.send(Buffer.from('{"type":"plan.reject"}'));
-    const binary = await console.next((message) => message.type === 'error');
+    consoleClient.socket.send(Buffer.from('{"type":"plan.reject"}'));
+    const binary = await consoleClient.next((message) => message.type === 'error');
     assert.is(binary.code, 'ERR_BINARY_NOT_ALLOWED');
 
     assert.equal(hub.callsOf('console').map((call) => call.message?.type), ['session.watch']);
     hub.sessionStreams.get('s1')?.next(sessionState('s1', 'exam-1', 'segmenting'));
-    const update = await console.next((message) => message.type === 'session.state');
+    const update = await consoleClient.next((message) => message.type === 'session.state');
     assert.is(update.state, 'segmenting');
 
-    console.sendJson({ type: 'plan.confirm', messageId: 'a4', sessionId: 's1', planRevision: 0 });
-    const ack = await console.replyTo('a4');
+    consoleClient.sendJson({ type: 'plan.confirm', messageId: 'a4', sessionId: 's1', planRevision: 0 });
+    const ack = await consoleClient.replyTo('a4');
     assert.is(ack.type, 'ack');
-    await console.close();
+    await consoleClient.close();
   } finally {
     await server.close();
   }
@@ -313,13 +313,13 @@ test('watch of unknown session rejected', async () => {
   const hub = new HubDouble();
   const server = await startWith(hub);
   try {
-    const console = await TestClient.connect(wsUrl(server, '/v1/console'), bearer());
-    console.sendJson({ type: 'session.watch', messageId: 'w1', sessionId: 'missing' });
-    const reply = await console.replyTo('w1');
+    const consoleClient = await TestClient.connect(wsUrl(server, '/v1/console'), bearer());
+    consoleClient.sendJson({ type: 'session.watch', messageId: 'w1', sessionId: 'missing' });
+    const reply = await consoleClient.replyTo('w1');
     assert.is(reply.code, 'ERR_UNKNOWN_SESSION');
     assert.is(hub.callsOf('console').length, 1);
-    assert.ok(console.isOpen);
-    await console.close();
+    assert.ok(consoleClient.isOpen);
+    await consoleClient.close();
   } finally {
     await server.close();
   }
@@ -330,16 +330,16 @@ test('failed session stream reported', async () => {
   const stream = hub.openSession('s1', 'exam-1');
   const server = await startWith(hub);
   try {
-    const console = await TestClient.connect(wsUrl(server, '/v1/console'), bearer());
-    console.sendJson({ type: 'session.watch', messageId: 'w1', sessionId: 's1' });
-    await console.next((message) => message.type === 'session.state');
+    const consoleClient = await TestClient.connect(wsUrl(server, '/v1/console'), bearer());
+    consoleClient.sendJson({ type: 'session.watch', messageId: 'w1', sessionId: 's1' });
+    await consoleClient.next((message) => message.type === 'session.state');
     stream.error(Object.assign(new Error('session s1 was dropped from memory'), { code: 'ERR_SESSION_DROPPED' }));
-    const reply = await console.next((message) => message.type === 'error');
+    const reply = await consoleClient.next((message) => message.type === 'error');
     assert.is(reply.code, 'ERR_WATCH_FAILED');
     assert.is(reply.inReplyTo, 'w1');
     assert.match(String(reply.message), /ERR_SESSION_DROPPED/);
-    assert.ok(console.isOpen);
-    await console.close();
+    assert.ok(consoleClient.isOpen);
+    await consoleClient.close();
   } finally {
     await server.close();
   }
@@ -350,16 +350,16 @@ test('watched sessions per connection limited', async () => {
   for (const sessionId of ['s1', 's2', 's3']) hub.openSession(sessionId, `exam-${sessionId}`);
   const server = await startWith(hub, { maxWatchedSessionsPerConnection: 2 });
   try {
-    const console = await TestClient.connect(wsUrl(server, '/v1/console'), bearer());
+    const consoleClient = await TestClient.connect(wsUrl(server, '/v1/console'), bearer());
     for (const [index, sessionId] of ['s1', 's2', 's1', 's3'].entries()) {
-      console.sendJson({ type: 'session.watch', messageId: `w${index}`, sessionId });
+      consoleClient.sendJson({ type: 'session.watch', messageId: `w${index}`, sessionId });
     }
-    assert.is((await console.replyTo('w0')).type, 'ack');
-    assert.is((await console.replyTo('w1')).type, 'ack');
-    assert.is((await console.replyTo('w2')).type, 'ack', 'watching the same session again is a resync');
-    const tooMany = await console.replyTo('w3');
+    assert.is((await consoleClient.replyTo('w0')).type, 'ack');
+    assert.is((await consoleClient.replyTo('w1')).type, 'ack');
+    assert.is((await consoleClient.replyTo('w2')).type, 'ack', 'watching the same session again is a resync');
+    const tooMany = await consoleClient.replyTo('w3');
     assert.is(tooMany.code, 'ERR_TOO_MANY_WATCHED_SESSIONS');
-    await console.close();
+    await consoleClient.close();
   } finally {
     await server.close();
   }
@@ -406,14 +406,14 @@ test('oversized frame rejected, connection survives', async () => {
   const hub = new HubDouble();
   const server = await startWith(hub, { maxConsoleMessageBytes: 1024, maxScannerMessageBytes: 4096 });
   try {
-    const console = await TestClient.connect(wsUrl(server, '/v1/console'), bearer());
-    console.sendJson({ type: 'plan.reject', messageId: 'big', sessionId: 's1', reason: 'x'.repeat(1500) });
-    const reply = await console.next((message) => message.type === 'error');
+    const consoleClient = await TestClient.connect(wsUrl(server, '/v1/console'), bearer());
+    consoleClient.sendJson({ type: 'plan.reject', messageId: 'big', sessionId: 's1', reason: 'x'.repeat(1500) });
+    const reply = await consoleClient.next((message) => message.type === 'error');
     assert.is(reply.code, 'ERR_MESSAGE_TOO_LARGE');
     assert.is(reply.inReplyTo, 'big');
     assert.is(reply.expected, 'at most 1024 bytes');
-    console.sendJson({ type: 'plan.reject', messageId: 'small', sessionId: 's1', reason: 'motion' });
-    assert.is((await console.replyTo('small')).type, 'ack');
+    consoleClient.sendJson({ type: 'plan.reject', messageId: 'small', sessionId: 's1', reason: 'motion' });
+    assert.is((await consoleClient.replyTo('small')).type, 'ack');
 
     const scanner = await TestClient.connect(wsUrl(server, '/v1/scanner'), bearer());
     scanner.socket.send(fakeDicom(5000));
@@ -426,7 +426,7 @@ test('oversized frame rejected, connection survives', async () => {
     const closed = new Promise<number>((resolve) => scanner.socket.once('close', (code) => resolve(code)));
     scanner.socket.send(fakeDicom(9000));
     assert.is(await closed, 1009);
-    await console.close();
+    await consoleClient.close();
   } finally {
     await server.close();
   }
@@ -436,22 +436,22 @@ test('rate limit drops excess, connection survives', async () => {
   const hub = new HubDouble();
   const server = await startWith(hub, { consoleRateLimit: { messagesPerSecond: 5, burstMessages: 3 } });
   try {
-    const console = await TestClient.connect(wsUrl(server, '/v1/console'), bearer());
+    const consoleClient = await TestClient.connect(wsUrl(server, '/v1/console'), bearer());
     for (let index = 0; index < 8; index += 1) {
-      console.sendJson({ type: 'replan.request', messageId: `r${index}`, sessionId: 's1' });
+      consoleClient.sendJson({ type: 'replan.request', messageId: `r${index}`, sessionId: 's1' });
     }
-    const replies = await Promise.all(Array.from({ length: 8 }, (_, index) => console.replyTo(`r${index}`)));
+    const replies = await Promise.all(Array.from({ length: 8 }, (_, index) => consoleClient.replyTo(`r${index}`)));
     const limited = replies.filter((reply) => reply.code === 'ERR_RATE_LIMITED');
     const acked = replies.filter((reply) => reply.type === 'ack');
     assert.is(acked.length, 3);
     assert.is(limited.length, 5);
     assert.is(hub.callsOf('console').length, 3);
-    assert.ok(console.isOpen);
+    assert.ok(consoleClient.isOpen);
 
     await new Promise((resolve) => setTimeout(resolve, 450));
-    console.sendJson({ type: 'replan.request', messageId: 'later', sessionId: 's1' });
-    assert.is((await console.replyTo('later')).type, 'ack');
-    await console.close();
+    consoleClient.sendJson({ type: 'replan.request', messageId: 'later', sessionId: 's1' });
+    assert.is((await consoleClient.replyTo('later')).type, 'ack');
+    await consoleClient.close();
   } finally {
     await server.close();
   }
@@ -460,9 +460,9 @@ test('rate limit drops excess, connection survives', async () => {
 test('repeated rate limit overrun closes connection', async () => {
   const server = await startWith(new HubDouble(), { consoleRateLimit: { messagesPerSecond: 1, burstMessages: 1 }, maxDroppedMessagesInRow: 5 });
   try {
-    const console = await TestClient.connect(wsUrl(server, '/v1/console'), bearer());
-    const closed = new Promise<number>((resolve) => console.socket.once('close', (code) => resolve(code)));
-    for (let index = 0; index < 10; index += 1) console.sendJson({ type: 'replan.request', messageId: `r${index}`, sessionId: 's1' });
+    const consoleClient = await TestClient.connect(wsUrl(server, '/v1/console'), bearer());
+    const closed = new Promise<number>((resolve) => consoleClient.socket.once('close', (code) => resolve(code)));
+    for (let index = 0; index < 10; index += 1) consoleClient.sendJson({ type: 'replan.request', messageId: `r${index}`, sessionId: 's1' });
     assert.is(await closed, 1008);
   } finally {
     await server.close();
@@ -472,8 +472,8 @@ test('repeated rate limit overrun closes connection', async () => {
 test('keepalive closes peer that stops answering pings', async () => {
   const server = await startWith(new HubDouble(), { keepaliveIntervalMs: 50 });
   try {
-    const console = await TestClient.connect(wsUrl(server, '/v1/console'), { ...bearer(), autoPong: false });
-    const closed = new Promise<number>((resolve) => console.socket.once('close', (code) => resolve(code)));
+    const consoleClient = await TestClient.connect(wsUrl(server, '/v1/console'), { ...bearer(), autoPong: false });
+    const closed = new Promise<number>((resolve) => consoleClient.socket.once('close', (code) => resolve(code)));
     assert.is(await closed, 1006);
 
     const live = await TestClient.connect(wsUrl(server, '/v1/console'), bearer());
@@ -494,7 +494,15 @@ test('HTTP routes: healthz, static, 404, 405', async () => {
 
     const index = await fetch(`${server.url}/`);
     assert.ok(index.status === 200 || index.status === 503, `index status ${index.status}`);
-    if (index.status === 200) assert.match(index.headers.get('content-type') ?? '', /text\/html/);
+    if (index.status === 200) {
+      assert.match(index.headers.get('content-type') ?? '', /text\/html/);
+      assert.is(index.headers.get('referrer-policy'), 'no-referrer');
+      assert.is(index.headers.get('cache-control'), 'no-store');
+    }
+
+    const bundle = await fetch(`${server.url}/dist/main.js`);
+    assert.ok(bundle.status === 200 || bundle.status === 404, `bundle status ${bundle.status}`);
+    if (bundle.status === 200) assert.is(bundle.headers.get('content-type'), 'text/javascript; charset=utf-8');
 
     assert.is((await fetch(`${server.url}/dist/..%2F..%2Fpackage.json`)).status, 404);
     assert.is((await fetch(`${server.url}/nothing-here`)).status, 404);
@@ -540,12 +548,12 @@ test('logs connections without message content', async () => {
   const hub = new HubDouble();
   const server = await startWith(hub, { logger: captured });
   try {
-    const console = await TestClient.connect(wsUrl(server, '/v1/console'), bearer());
-    console.sendJson({ type: 'plan.reject', messageId: 'p1', sessionId: 's1', reason: 'DOE^JOHN moved' });
-    await console.replyTo('p1');
-    console.sendJson({ type: 'plan.reject', messageId: 'p2', sessionId: 's1', reason: 7, note: 'DOE^JOHN' });
-    await console.replyTo('p2');
-    await console.close();
+    const consoleClient = await TestClient.connect(wsUrl(server, '/v1/console'), bearer());
+    consoleClient.sendJson({ type: 'plan.reject', messageId: 'p1', sessionId: 's1', reason: 'DOE^JOHN moved' });
+    await consoleClient.replyTo('p1');
+    consoleClient.sendJson({ type: 'plan.reject', messageId: 'p2', sessionId: 's1', reason: 7, note: 'DOE^JOHN' });
+    await consoleClient.replyTo('p2');
+    await consoleClient.close();
     await new Promise((resolve) => setTimeout(resolve, 50));
   } finally {
     await server.close();
@@ -565,8 +573,8 @@ test('logs connections without message content', async () => {
 
 test('close ends open connections', async () => {
   const server = await startWith(new HubDouble());
-  const console = await TestClient.connect(wsUrl(server, '/v1/console'), bearer());
-  const closed = new Promise<number>((resolve) => console.socket.once('close', (code) => resolve(code)));
+  const consoleClient = await TestClient.connect(wsUrl(server, '/v1/console'), bearer());
+  const closed = new Promise<number>((resolve) => consoleClient.socket.once('close', (code) => resolve(code)));
   await server.close();
   assert.is(await closed, 1001);
 });
