@@ -1,0 +1,108 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { run } from '../../../server/planning/planCommand.ts';
+import { readLocalizerInput } from '../../../server/planning/localizerInput.ts';
+import { writeClassicImage } from '../dicom/dicomFixtures.ts';
+
+async function captureOutput(action: () => Promise<number>): Promise<{ code: number; stdout: string; stderr: string }> {
+  const originalOut = process.stdout.write.bind(process.stdout);
+  const originalErr = process.stderr.write.bind(process.stderr);
+  let stdout = '';
+  let stderr = '';
+  process.stdout.write = ((chunk: string | Uint8Array) => {
+    stdout += String(chunk);
+    return true;
+  }) as typeof process.stdout.write;
+  process.stderr.write = ((chunk: string | Uint8Array) => {
+    stderr += String(chunk);
+    return true;
+  }) as typeof process.stderr.write;
+  try {
+    return { code: await action(), stdout, stderr };
+  } finally {
+    process.stdout.write = originalOut;
+    process.stderr.write = originalErr;
+  }
+}
+
+test('help prints usage', async () => {
+  const { code, stdout } = await captureOutput(() => run(['--help']));
+  assert.is(code, 0);
+  assert.match(stdout, /Usage: lumbar-copilot plan/);
+  assert.match(stdout, /--protocol NAME/);
+});
+
+test('missing input is a usage error', async () => {
+  const { code, stderr } = await captureOutput(() => run([]));
+  assert.is(code, 2);
+  assert.match(stderr, /Expected one input/);
+});
+
+test('unknown option is a usage error', async () => {
+  const { code, stderr } = await captureOutput(() => run(['phantom', '--fast']));
+  assert.is(code, 2);
+  assert.match(stderr, /--fast/);
+});
+
+/** Writes a 3-plane localizer as one series: 3 sagittal, 2 coronal and 2 axial images. */
+function writeThreePlaneFolder(folder: string): void {
+  const planes = [
+    ...[-4, 0, 4].map((x) => ({ orientation: [0, 1, 0, 0, 0, -1], position: [x, -50, 50] })),
+    ...[-4, 4].map((y) => ({ orientation: [1, 0, 0, 0, 0, -1], position: [-50, y, 50] })),
+    ...[-4, 4].map((z) => ({ orientation: [1, 0, 0, 0, 1, 0], position: [-50, -50, z] })),
+  ];
+  planes.forEach((plane, index) => {
+    const bytes = writeClassicImage({
+      sopInstanceUid: `1.2.826.0.1.3680043.9.5.${index + 1}`,
+      imageOrientationPatient: plane.orientation,
+      imagePositionPatient: plane.position,
+      instanceNumber: index + 1,
+    });
+    writeFileSync(join(folder, `image-${index + 1}.dcm`), bytes);
+  });
+  writeFileSync(join(folder, 'README.txt'), 'not DICOM');
+}
+
+test('three-plane folder yields the sagittal stack', async () => {
+  const folder = mkdtempSync(join(tmpdir(), 'localizer-'));
+  try {
+    writeThreePlaneFolder(folder);
+    const input = await readLocalizerInput(folder);
+    assert.is(input.localizer.images.length, 3);
+    assert.ok(input.localizer.images.every((image) => image.geometry.rowCosineLps[1] === 1));
+    assert.is(input.referenceSegmentation, null);
+  } finally {
+    rmSync(folder, { recursive: true, force: true });
+  }
+});
+
+test('labels flag on a DICOM folder fails clearly', async () => {
+  const folder = mkdtempSync(join(tmpdir(), 'localizer-'));
+  try {
+    writeThreePlaneFolder(folder);
+    await run([folder, '--labels']).then(
+      () => assert.unreachable('expected an error'),
+      (error: unknown) => assert.match((error as Error).message, /--labels needs an input with a label map/),
+    );
+  } finally {
+    rmSync(folder, { recursive: true, force: true });
+  }
+});
+
+test('empty folder fails clearly', async () => {
+  const folder = mkdtempSync(join(tmpdir(), 'localizer-'));
+  try {
+    await readLocalizerInput(folder).then(
+      () => assert.unreachable('expected an error'),
+      (error: unknown) => assert.match((error as Error).message, /No DICOM Part 10 files found/),
+    );
+  } finally {
+    rmSync(folder, { recursive: true, force: true });
+  }
+});
+
+test.run();
