@@ -1,0 +1,153 @@
+/**
+ * Image-based disc check that needs no segmentation: near the expected disc centre, the central
+ * slice should show a compact, roughly elliptical region brighter than its surroundings (the
+ * disc on T2). It cannot tell one disc level from another.
+ */
+import type { Vec3 } from '../geometry/types.ts';
+import { dot, subtract } from '../geometry/vec3.ts';
+import type { AcquiredSlice } from './acquiredStack.ts';
+import { formatNumber, makeCheck } from './grading.ts';
+import { otsuThreshold } from './imageRegions.ts';
+import type { QcCheck } from './types.ts';
+
+/** Side of the square searched around the expected disc centre, millimetres. */
+const WINDOW_MM = 80;
+/** Farthest a bright pixel may lie from the expected centre to seed the disc region, millimetres. */
+const MAX_SEED_DISTANCE_MM = 12;
+/** Plausible axial area of a lumbar disc's bright region, mm^2. */
+const MIN_DISC_AREA_MM2 = 150;
+const MAX_DISC_AREA_MM2 = 4000;
+/** Region area over the area of its moment ellipse. A disc fills most of its ellipse. */
+const MIN_ELLIPSE_FILL = 0.6;
+
+export interface DiscAppearance {
+  areaMm2: number;
+  ellipseFill: number;
+  touchesWindowEdge: boolean;
+}
+
+/** Measures the bright region nearest `expectedCenterLpsMm` on one slice, or returns null when none is near. */
+export function measureDiscAppearance(slice: AcquiredSlice, expectedCenterLpsMm: Vec3): DiscAppearance | null {
+  const g = slice.image.geometry;
+  const relative = subtract(expectedCenterLpsMm, g.imagePositionLpsMm);
+  const centerColumn = Math.round(dot(relative, g.rowCosineLps) / g.spacingBetweenColumnsMm);
+  const centerRow = Math.round(dot(relative, g.columnCosineLps) / g.spacingBetweenRowsMm);
+  const halfColumns = Math.round(WINDOW_MM / 2 / g.spacingBetweenColumnsMm);
+  const halfRows = Math.round(WINDOW_MM / 2 / g.spacingBetweenRowsMm);
+  const c0 = Math.max(0, centerColumn - halfColumns);
+  const c1 = Math.min(g.columns - 1, centerColumn + halfColumns);
+  const r0 = Math.max(0, centerRow - halfRows);
+  const r1 = Math.min(g.rows - 1, centerRow + halfRows);
+  if (c1 - c0 < 4 || r1 - r0 < 4) return null;
+  const width = c1 - c0 + 1;
+  const height = r1 - r0 + 1;
+  const window = new Float32Array(width * height);
+  for (let r = r0; r <= r1; r++) {
+    for (let c = c0; c <= c1; c++) window[(r - r0) * width + (c - c0)] = slice.image.pixels[r * g.columns + c];
+  }
+  const threshold = otsuThreshold(window);
+
+  // Seed: the bright pixel nearest the expected centre, within MAX_SEED_DISTANCE_MM.
+  let seed = -1;
+  let seedDistance = Number.POSITIVE_INFINITY;
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      if (window[y * width + x] <= threshold) continue;
+      const distance = Math.hypot((x + c0 - centerColumn) * g.spacingBetweenColumnsMm, (y + r0 - centerRow) * g.spacingBetweenRowsMm);
+      if (distance < seedDistance) {
+        seedDistance = distance;
+        seed = y * width + x;
+      }
+    }
+  }
+  if (seed < 0 || seedDistance > MAX_SEED_DISTANCE_MM) return null;
+
+  const inRegion = new Uint8Array(width * height);
+  const stack = [seed];
+  inRegion[seed] = 1;
+  let count = 0;
+  let sumX = 0;
+  let sumY = 0;
+  let sumXX = 0;
+  let sumYY = 0;
+  let sumXY = 0;
+  let touchesWindowEdge = false;
+  while (stack.length > 0) {
+    const index = stack.pop() ?? 0;
+    const x = index % width;
+    const y = (index - x) / width;
+    const xMm = x * g.spacingBetweenColumnsMm;
+    const yMm = y * g.spacingBetweenRowsMm;
+    count += 1;
+    sumX += xMm;
+    sumY += yMm;
+    sumXX += xMm * xMm;
+    sumYY += yMm * yMm;
+    sumXY += xMm * yMm;
+    if (x === 0 || y === 0 || x === width - 1 || y === height - 1) touchesWindowEdge = true;
+    const neighbours = [x > 0 ? index - 1 : -1, x < width - 1 ? index + 1 : -1, y > 0 ? index - width : -1, y < height - 1 ? index + width : -1];
+    for (const next of neighbours) {
+      if (next >= 0 && inRegion[next] === 0 && window[next] > threshold) {
+        inRegion[next] = 1;
+        stack.push(next);
+      }
+    }
+  }
+  const pixelAreaMm2 = g.spacingBetweenColumnsMm * g.spacingBetweenRowsMm;
+  const areaMm2 = count * pixelAreaMm2;
+  const meanX = sumX / count;
+  const meanY = sumY / count;
+  const varianceX = sumXX / count - meanX * meanX;
+  const varianceY = sumYY / count - meanY * meanY;
+  const covariance = sumXY / count - meanX * meanY;
+  // A filled ellipse with semi-axes a, b has variances a^2/4 and b^2/4 along its axes, so its
+  // area is pi * a * b = 4 * pi * sqrt(det(covariance)).
+  const determinant = Math.max(0, varianceX * varianceY - covariance * covariance);
+  const ellipseAreaMm2 = 4 * Math.PI * Math.sqrt(determinant);
+  const ellipseFill = ellipseAreaMm2 > 0 ? Math.min(1, areaMm2 / ellipseAreaMm2) : 0;
+  return { areaMm2, ellipseFill, touchesWindowEdge };
+}
+
+export function isDiscLike(appearance: DiscAppearance | null): boolean {
+  return (
+    appearance !== null &&
+    !appearance.touchesWindowEdge &&
+    appearance.areaMm2 >= MIN_DISC_AREA_MM2 &&
+    appearance.areaMm2 <= MAX_DISC_AREA_MM2 &&
+    appearance.ellipseFill >= MIN_ELLIPSE_FILL
+  );
+}
+
+/**
+ * Grades the central slice. Without a segmentation a missing disc is a warning, since this is
+ * then the only anatomy check. With one, the segmentation checks decide and this one only reports.
+ */
+export function checkDiscAppearance(central: AcquiredSlice, expectedCenterLpsMm: Vec3, level: string, hasSegmentation: boolean): QcCheck {
+  const appearance = measureDiscAppearance(central, expectedCenterLpsMm);
+  const discLike = isDiscLike(appearance);
+  const area = appearance === null ? null : appearance.areaMm2;
+  if (discLike) {
+    return makeCheck({
+      code: 'DISC_APPEARANCE',
+      verdict: 'pass',
+      value: area,
+      threshold: null,
+      unit: 'mm2',
+      message: {
+        en: `A disc-like region of ${formatNumber(area ?? 0, 0)} mm² is visible at the slab centre.`,
+        'zh-CN': `层块中心可见面积 ${formatNumber(area ?? 0, 0)} mm² 的椎间盘样区域。`,
+      },
+    });
+  }
+  return makeCheck({
+    code: 'DISC_APPEARANCE',
+    verdict: hasSegmentation ? 'pass' : 'warn',
+    value: area,
+    threshold: null,
+    unit: 'mm2',
+    message: {
+      en: `No compact bright region like disc ${level} at the centre of the central slice. Confirm on the images that the slab shows the disc.`,
+      'zh-CN': `中心层面的中央未见类似 ${level} 椎间盘的致密高信号区域。请在图像上确认层块包含该椎间盘。`,
+    },
+  });
+}

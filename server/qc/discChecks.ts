@@ -1,0 +1,85 @@
+/** Anatomy checks from the localizer segmentation: target disc inside the slab, and at the right level. */
+import type { Slab } from '../planning/types.ts';
+import type { DiscProjection } from './discProjection.ts';
+import { formatNumber, gradeMin, makeCheck, thresholdFor } from './grading.ts';
+import type { QcConfig } from './qcConfig.ts';
+import type { QcCheck } from './types.ts';
+
+export function checkDiscCoverage(projection: DiscProjection, slab: Slab, config: QcConfig): QcCheck {
+  if (projection.targetLabel === null || projection.targetVoxels === 0) {
+    return makeCheck({
+      code: 'DISC_COVERAGE',
+      verdict: 'warn',
+      value: null,
+      threshold: config.minDiscCoveragePercent.warn,
+      unit: '%',
+      message: {
+        en: `Disc ${slab.level} is not in the localizer segmentation, so its coverage cannot be checked. Confirm the level on the images.`,
+        'zh-CN': `定位像分割结果中没有 ${slab.level} 椎间盘，无法检查覆盖范围。请在图像上确认节段。`,
+      },
+    });
+  }
+  const percent = (projection.targetVoxelsInside / projection.targetVoxels) * 100;
+  const limits = config.minDiscCoveragePercent;
+  const verdict = gradeMin(percent, limits);
+  const shown = formatNumber(percent, 0);
+  return makeCheck({
+    code: 'DISC_COVERAGE',
+    verdict,
+    value: percent,
+    threshold: thresholdFor(verdict, limits),
+    unit: '%',
+    message:
+      verdict === 'pass'
+        ? { en: `${shown}% of disc ${slab.level} lies inside the slab.`, 'zh-CN': `${slab.level} 椎间盘的 ${shown}% 位于层块内。` }
+        : {
+            en: `Only ${shown}% of disc ${slab.level} lies inside the slab (limit ${thresholdFor(verdict, limits)}%). Rescan with the corrected slab.`,
+            'zh-CN': `${slab.level} 椎间盘仅有 ${shown}% 位于层块内（限值 ${thresholdFor(verdict, limits)}%）。请使用校正后的层块重新扫描。`,
+          },
+  });
+}
+
+export function checkDiscLevel(projection: DiscProjection, slab: Slab, config: QcConfig): QcCheck {
+  let total = 0;
+  let otherName: string | null = null;
+  let otherCount = 0;
+  for (const [name, count] of projection.discVoxelsInsideByName) {
+    total += count;
+    if (name !== slab.level && count > otherCount) {
+      otherName = name;
+      otherCount = count;
+    }
+  }
+  if (total === 0) {
+    return makeCheck({
+      code: 'DISC_LEVEL',
+      verdict: projection.targetLabel === null ? 'warn' : 'fail',
+      value: 0,
+      threshold: config.minTargetLevelPercent.fail,
+      unit: '%',
+      message: {
+        en: `No segmented disc lies inside the slab planned for ${slab.level}. The slab sits on a vertebral body or outside the spine.`,
+        'zh-CN': `计划用于 ${slab.level} 的层块内没有已分割的椎间盘。层块可能位于椎体上或脊柱之外。`,
+      },
+    });
+  }
+  const targetCount = projection.discVoxelsInsideByName.get(slab.level) ?? 0;
+  const percent = (targetCount / total) * 100;
+  const limits = config.minTargetLevelPercent;
+  const verdict = gradeMin(percent, limits);
+  const shown = formatNumber(percent, 0);
+  return makeCheck({
+    code: 'DISC_LEVEL',
+    verdict,
+    value: percent,
+    threshold: thresholdFor(verdict, limits),
+    unit: '%',
+    message:
+      verdict === 'pass'
+        ? { en: `Slab shows disc ${slab.level}.`, 'zh-CN': `层块显示 ${slab.level} 椎间盘。` }
+        : {
+            en: `Wrong level: the slab planned for ${slab.level} shows ${otherName} (${slab.level} is ${shown}% of the disc tissue inside, limit ${thresholdFor(verdict, limits)}%).`,
+            'zh-CN': `节段错误：计划用于 ${slab.level} 的层块显示 ${otherName}（层块内椎间盘组织中 ${slab.level} 占 ${shown}%，限值 ${thresholdFor(verdict, limits)}%）。`,
+          },
+  });
+}

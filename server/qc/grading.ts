@@ -1,0 +1,55 @@
+/** Grading of measured values against warn and fail limits, and assembly of `QcCheck`s. */
+import type { QcLimits } from './qcConfig.ts';
+import type { LocalizedText, QcCheck, Verdict } from './types.ts';
+
+const VERDICT_RANK: Record<Verdict, number> = { pass: 0, warn: 1, fail: 2 };
+
+/** Grades a value where larger is worse: fail above `limits.fail`, warn above `limits.warn`. */
+export function gradeMax(value: number, limits: QcLimits): Verdict {
+  if (value > limits.fail) return 'fail';
+  if (value > limits.warn) return 'warn';
+  return 'pass';
+}
+
+/** Grades a value where smaller is worse: fail below `limits.fail`, warn below `limits.warn`. */
+export function gradeMin(value: number, limits: QcLimits): Verdict {
+  if (value < limits.fail) return 'fail';
+  if (value < limits.warn) return 'warn';
+  return 'pass';
+}
+
+/** Returns the worst verdict, `pass` for an empty list. */
+export function worstVerdict(verdicts: Iterable<Verdict>): Verdict {
+  let worst: Verdict = 'pass';
+  for (const verdict of verdicts) {
+    if (VERDICT_RANK[verdict] > VERDICT_RANK[worst]) worst = verdict;
+  }
+  return worst;
+}
+
+/** The threshold a verdict was judged against: the fail limit once failed, the warn limit otherwise. */
+export function thresholdFor(verdict: Verdict, limits: QcLimits): number {
+  return verdict === 'fail' ? limits.fail : limits.warn;
+}
+
+export function makeCheck(fields: {
+  code: string;
+  verdict: Verdict;
+  value: number | null;
+  threshold: number | null;
+  unit: string;
+  message: LocalizedText;
+}): QcCheck {
+  const value = fields.value === null ? null : roundForDisplay(fields.value);
+  return { ...fields, value };
+}
+
+/** Rounds to three significant decimals so wire messages carry no float noise. */
+export function roundForDisplay(value: number): number {
+  return Math.round(value * 1000) / 1000;
+}
+
+/** Formats a number for a message with at most `digits` decimals. */
+export function formatNumber(value: number, digits = 1): string {
+  return Number(value.toFixed(digits)).toString();
+}
