@@ -74,6 +74,11 @@ export class ConsoleWatcher {
     this.send({ type: 'session.watch', messageId: randomUUID(), sessionId: this.options.sessionId });
   }
 
+  /** Sends a technologist action on this connection. */
+  sendAction(message: ConsoleInbound): void {
+    this.send(message);
+  }
+
   private send(message: ConsoleInbound): void {
     if (this.socket?.readyState !== WebSocket.OPEN) {
       this.options.logger.warn({ type: message.type }, 'console connection closed: action not sent');

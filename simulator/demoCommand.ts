@@ -1,0 +1,143 @@
+/**
+ * `lumbar-copilot demo` (what `npm start` runs): starts the server on 127.0.0.1, prints the
+ * console URL with its token, runs one simulated exam on the embedded phantom at a realistic
+ * pace, waiting for the technologist on the console (or confirming itself with
+ * `--auto-confirm`), then keeps serving until Ctrl+C.
+ */
+import { parseArgs } from 'node:util';
+
+import { logger } from '../server/log.ts';
+import { TokenError } from '../server/transport/auth.ts';
+import { parseServeArguments, ServeUsageError } from '../server/transport/serveArguments.ts';
+import { startServing, type ServeHandle } from '../server/transport/serveCommand.ts';
+import { runSimulatedExam } from './scanner.ts';
+import { formatSummary } from './simulateCommand.ts';
+import { EXAM_RUN_OPTION_SPEC, EXAM_RUN_OPTIONS_HELP, examRunArguments, SimulateUsageError, type ExamRunArguments } from './simulateArguments.ts';
+
+const EXIT_USAGE = 2;
+
+/** How long the demo waits for a technologist to confirm a plan, ms. */
+const MAX_PLAN_WAIT_MS = 60 * 60_000;
+
+export const DEMO_HELP = `Usage: lumbar-copilot demo [options]
+
+Starts the server on 127.0.0.1, prints the console URL with its token, and runs one simulated
+lumbar exam on the embedded phantom. Open the URL and confirm the proposed plan; the scanner
+then acquires each slab and the console shows QC. The server keeps running until Ctrl+C.
+
+Options:
+  --seed N                    phantom seed, a whole number (default 1)
+${EXAM_RUN_OPTIONS_HELP.replace('(default 20)', '(default 8)')}  --port PORT                 TCP port, 0 picks a free port (default 8080)
+  --data-dir DIR              folder for the session journal and token (default ./var)
+  --token TOKEN               access token (default: LUMBAR_COPILOT_TOKEN, else the stored one)
+  --model PATH                ONNX segmentation model (default models/lumbar-seg.onnx)
+  --execution-provider NAME   cpu, cuda or webgpu (default cpu)
+  --help                      print this help
+`;
+
+interface DemoArguments extends ExamRunArguments {
+  help: boolean;
+  seed: number;
+  serveArgv: string[];
+}
+
+export function parseDemoArguments(argv: string[]): DemoArguments {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        help: { type: 'boolean' },
+        seed: { type: 'string' },
+        port: { type: 'string' },
+        'data-dir': { type: 'string' },
+        token: { type: 'string' },
+        model: { type: 'string' },
+        'execution-provider': { type: 'string' },
+        ...EXAM_RUN_OPTION_SPEC,
+      },
+    });
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new SimulateUsageError(`${reason} Run \`lumbar-copilot demo --help\` for the valid options.`);
+  }
+  const values = parsed.values;
+  const run = examRunArguments({ ...values, 'seconds-per-series': values['seconds-per-series'] ?? '8' }, 'realtime');
+  const seedText = values.seed ?? '1';
+  const seed = Number(seedText);
+  if (!/^\d+$/.test(seedText) || seed > 2 ** 31 - 1) {
+    throw new SimulateUsageError(`Invalid --seed "${seedText}": use a whole number from 0 to 2147483647.`);
+  }
+  const serveArgv = ['--host', '127.0.0.1'];
+  for (const name of ['port', 'data-dir', 'token', 'model', 'execution-provider'] as const) {
+    const value = values[name];
+    if (value !== undefined) serveArgv.push(`--${name}`, value);
+  }
+  return { help: values.help ?? false, seed, serveArgv, ...run };
+}
+
+export async function run(argv: string[]): Promise<number> {
+  let args: DemoArguments;
+  try {
+    args = parseDemoArguments(argv);
+  } catch (error) {
+    if (!(error instanceof SimulateUsageError)) throw error;
+    process.stderr.write(`${error.message}\n`);
+    return EXIT_USAGE;
+  }
+  if (args.help) {
+    process.stdout.write(DEMO_HELP);
+    return 0;
+  }
+
+  let handle: ServeHandle;
+  try {
+    handle = await startServing(parseServeArguments(args.serveArgv), process.env, logger);
+  } catch (error) {
+    if (!(error instanceof ServeUsageError) && !(error instanceof TokenError)) throw error;
+    process.stderr.write(`${error.message}\n`);
+    return EXIT_USAGE;
+  }
+
+  const abort = new AbortController();
+  const stopped = new Promise<void>((resolve) => {
+    process.once('SIGINT', () => {
+      abort.abort();
+      resolve();
+    });
+    process.once('SIGTERM', () => {
+      abort.abort();
+      resolve();
+    });
+  });
+
+  process.stdout.write(
+    args.autoConfirm
+      ? `Running a simulated exam on phantom seed ${args.seed}; the simulator confirms the plan itself.\n`
+      : `Running a simulated exam on phantom seed ${args.seed}. Open the console URL above and confirm the proposed plan.\n`,
+  );
+  const report = await runSimulatedExam({
+    serverUrl: handle.server.url,
+    token: handle.server.token,
+    case: `phantom:${args.seed}`,
+    autoConfirm: args.autoConfirm,
+    faults: args.faults,
+    pace: args.pace,
+    secondsPerSeries: args.secondsPerSeries,
+    protocol: args.protocol,
+    maxPlanWaitMs: MAX_PLAN_WAIT_MS,
+    logger,
+    signal: abort.signal,
+  });
+  process.stdout.write(formatSummary(report));
+
+  if (!abort.signal.aborted) {
+    process.stdout.write('The exam is over; the server keeps running. Press Ctrl+C to stop it.\n');
+    await stopped;
+  }
+  logger.info('shutting down');
+  await handle.close();
+  return report.completed ? 0 : 1;
+}

@@ -1,0 +1,101 @@
+/**
+ * `lumbar-copilot replay`: re-runs a recorded session from a journal against a server and
+ * reports where the proposals or QC verdicts differ from the recording.
+ */
+import { writeFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+
+import { logger } from '../server/log.ts';
+import { ReplayError, replaySession, type ReplayReport } from './replay.ts';
+
+const EXIT_USAGE = 2;
+
+export const REPLAY_HELP = `Usage: lumbar-copilot replay --server URL --token TOKEN --journal FILE --session ID [options]
+
+Sends a recorded session's scanner messages, images and technologist actions to a server again,
+on a new exam id, and compares the final plan and QC verdicts with the recording.
+
+Options:
+  --server URL      server base URL, such as http://127.0.0.1:8080
+  --token TOKEN     access token (default: LUMBAR_COPILOT_TOKEN)
+  --journal FILE    journal database, journal.sqlite in the recording server's data directory
+  --session ID      recorded session id (GET /v1/sessions on the recording server lists them)
+  --report FILE     write the JSON report to FILE
+  --help            print this help
+
+Exit status: 0 when the replay matches the recording, 1 when it differs or did not complete,
+2 for invalid options or an unreadable journal.
+`;
+
+export async function run(argv: string[]): Promise<number> {
+  let values;
+  try {
+    values = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        help: { type: 'boolean' },
+        server: { type: 'string' },
+        token: { type: 'string' },
+        journal: { type: 'string' },
+        session: { type: 'string' },
+        report: { type: 'string' },
+      },
+    }).values;
+  } catch (error) {
+    process.stderr.write(`${error instanceof Error ? error.message : String(error)} Run \`lumbar-copilot replay --help\` for the valid options.\n`);
+    return EXIT_USAGE;
+  }
+  if (values.help === true) {
+    process.stdout.write(REPLAY_HELP);
+    return 0;
+  }
+  const token = values.token ?? process.env.LUMBAR_COPILOT_TOKEN;
+  const missing = [
+    ['--server', values.server],
+    ['--token', token],
+    ['--journal', values.journal],
+    ['--session', values.session],
+  ].filter(([, value]) => value === undefined || value === '');
+  if (missing.length > 0) {
+    process.stderr.write(`Missing ${missing.map(([name]) => name).join(', ')}. Run \`lumbar-copilot replay --help\` for the options.\n`);
+    return EXIT_USAGE;
+  }
+
+  let report: ReplayReport;
+  try {
+    report = await replaySession({
+      serverUrl: values.server as string,
+      token: token as string,
+      journalPath: values.journal as string,
+      sessionId: values.session as string,
+      logger,
+    });
+  } catch (error) {
+    if (!(error instanceof ReplayError)) throw error;
+    process.stderr.write(`${error.message}\n`);
+    return EXIT_USAGE;
+  }
+
+  if (values.report !== undefined) await writeFile(values.report, `${JSON.stringify(report, null, 2)}\n`);
+  process.stdout.write(formatReplaySummary(report));
+  return report.completed && report.identical ? 0 : 1;
+}
+
+export function formatReplaySummary(report: ReplayReport): string {
+  const lines = [
+    `Replayed session ${report.recordedSessionId} as ${report.replayedSessionId ?? '-'} (exam ${report.replayedExamId}): ${report.eventsReplayed} events sent, ${report.eventsSkipped.length} skipped`,
+    `Final state: recorded ${report.recordedState}, replayed ${report.replayedState ?? '-'}${report.failureReason === null ? '' : ` (${report.failureReason})`}`,
+  ];
+  if (report.identical) lines.push('Proposals and QC verdicts match the recording.');
+  for (const difference of report.proposalDifferences) {
+    const detail =
+      difference.change === 'geometry'
+        ? `centre moved ${difference.centerDifferenceMm?.toFixed(2)} mm, normal turned ${difference.angleDifferenceDeg?.toFixed(2)} deg, slices ${difference.recordedSliceCount} -> ${difference.replayedSliceCount}`
+        : difference.change;
+    lines.push(`  proposal ${difference.kind} ${difference.level}: ${detail}`);
+  }
+  for (const difference of report.qcDifferences) lines.push(`  QC ${difference.level}: recorded ${difference.recorded ?? '-'}, replayed ${difference.replayed ?? '-'}`);
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,147 @@
+/**
+ * Options of `lumbar-copilot simulate` and the simulation options `demo` shares with it. Pure:
+ * every invalid value raises `SimulateUsageError` naming the value and the fix.
+ */
+import { parseArgs } from 'node:util';
+
+import { FAULT_KINDS, DEFAULT_FAULT_STRENGTHS, parseFault, FaultSpecError, type Fault } from './faults.ts';
+
+export class SimulateUsageError extends Error {
+  readonly code = 'ERR_INVALID_ARGUMENT';
+  constructor(message: string) {
+    super(message);
+    this.name = 'SimulateUsageError';
+  }
+}
+
+export interface ExamRunArguments {
+  autoConfirm: boolean;
+  faults: Fault[];
+  pace: 'realtime' | 'fast';
+  /** Seconds per series with `pace: 'realtime'`. */
+  secondsPerSeries: number;
+  protocol: string;
+}
+
+export interface SimulateArguments extends ExamRunArguments {
+  help: boolean;
+  serverUrl: string;
+  token: string;
+  caseSpec: string;
+  reportPath: string | null;
+}
+
+const FAULT_HELP = FAULT_KINDS.map((kind) => `${kind} (default ${DEFAULT_FAULT_STRENGTHS[kind]})`).join(', ');
+
+export const EXAM_RUN_OPTIONS_HELP = `  --auto-confirm              confirm each proposed plan and decide failed slabs from the
+                              simulator's own console connection (default: wait for a technologist)
+  --fault KIND[:STRENGTH]     inject a scanner fault; repeat for several. Kinds and default
+                              strengths: ${FAULT_HELP}.
+                              Units: motion mm, ghosting fraction of the image, wrong-angle
+                              degrees, wrong-offset mm, slow-link ms per frame, others counts
+  --pace realtime|fast        realtime spreads each series over --seconds-per-series;
+                              fast sends as fast as the server acknowledges
+  --seconds-per-series S      acquisition time of one series with --pace realtime (default 20)
+  --protocol NAME             planning protocol named in exam.started (default lumbar-routine)
+`;
+
+export const SIMULATE_HELP = `Usage: lumbar-copilot simulate --server URL --token TOKEN --case CASE [options]
+
+Runs one simulated lumbar exam against a server, as a scanner adapter would: 3-plane survey,
+sagittal T2 localizer, then each confirmed slab resliced from the case volume, then exam end.
+
+Options:
+  --server URL                server base URL, such as http://127.0.0.1:8080
+  --token TOKEN               access token (default: LUMBAR_COPILOT_TOKEN)
+  --case CASE                 phantom or phantom:SEED (the procedural phantom), a volume file
+                              (.nii, .nii.gz, .mha, .mhd; case-NN_image.nii.gz picks up
+                              case-NN_labels.nii.gz and the folder's dataset.json) or a folder
+                              of DICOM files
+${EXAM_RUN_OPTIONS_HELP}  --report FILE               write the JSON report to FILE
+  --help                      print this help
+
+Exit status: 0 when the exam completed, 1 when it did not, 2 for invalid options.
+`;
+
+export const EXAM_RUN_OPTION_SPEC = {
+  'auto-confirm': { type: 'boolean' },
+  fault: { type: 'string', multiple: true },
+  pace: { type: 'string' },
+  'seconds-per-series': { type: 'string' },
+  protocol: { type: 'string' },
+} as const;
+
+/** Validates the options shared by `simulate` and `demo`; `defaultPace` differs between them. */
+export function examRunArguments(
+  values: { 'auto-confirm'?: boolean; fault?: string[]; pace?: string; 'seconds-per-series'?: string; protocol?: string },
+  defaultPace: 'realtime' | 'fast',
+): ExamRunArguments {
+  const pace = values.pace ?? defaultPace;
+  if (pace !== 'realtime' && pace !== 'fast') {
+    throw new SimulateUsageError(`Invalid --pace "${pace}": use realtime or fast.`);
+  }
+  const secondsText = values['seconds-per-series'] ?? '20';
+  const secondsPerSeries = Number(secondsText);
+  if (!Number.isFinite(secondsPerSeries) || secondsPerSeries < 0 || secondsPerSeries > 3600) {
+    throw new SimulateUsageError(`Invalid --seconds-per-series "${secondsText}": use a number of seconds from 0 to 3600.`);
+  }
+  let faults: Fault[];
+  try {
+    faults = (values.fault ?? []).map(parseFault);
+  } catch (error) {
+    if (error instanceof FaultSpecError) throw new SimulateUsageError(error.message);
+    throw error;
+  }
+  const kinds = faults.map((fault) => fault.kind);
+  const repeated = kinds.find((kind, index) => kinds.indexOf(kind) !== index);
+  if (repeated !== undefined) throw new SimulateUsageError(`--fault ${repeated} is given twice: pass each fault kind once, with one strength.`);
+  const protocol = values.protocol ?? 'lumbar-routine';
+  if (!/^[A-Za-z0-9._/-]{1,128}$/.test(protocol)) {
+    throw new SimulateUsageError(`Invalid --protocol "${protocol}": use a protocol name such as lumbar-routine.`);
+  }
+  return { autoConfirm: values['auto-confirm'] ?? false, faults, pace, secondsPerSeries, protocol };
+}
+
+/** Parses the words after `simulate`; `environment` supplies LUMBAR_COPILOT_TOKEN. */
+export function parseSimulateArguments(argv: string[], environment: NodeJS.ProcessEnv): SimulateArguments {
+  let values;
+  try {
+    values = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        help: { type: 'boolean' },
+        server: { type: 'string' },
+        token: { type: 'string' },
+        case: { type: 'string' },
+        report: { type: 'string' },
+        ...EXAM_RUN_OPTION_SPEC,
+      },
+    }).values;
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new SimulateUsageError(`${reason} Run \`lumbar-copilot simulate --help\` for the valid options.`);
+  }
+  const run = examRunArguments(values, 'fast');
+  if (values.help === true) return { help: true, serverUrl: '', token: '', caseSpec: '', reportPath: null, ...run };
+
+  const serverUrl = values.server;
+  if (serverUrl === undefined) throw new SimulateUsageError('Missing --server: pass the server base URL, such as http://127.0.0.1:8080.');
+  let parsed: URL;
+  try {
+    parsed = new URL(serverUrl);
+  } catch {
+    throw new SimulateUsageError(`Invalid --server "${serverUrl}": pass a URL such as http://127.0.0.1:8080.`);
+  }
+  if (!['http:', 'https:', 'ws:', 'wss:'].includes(parsed.protocol)) {
+    throw new SimulateUsageError(`Invalid --server "${serverUrl}": use an http, https, ws or wss URL.`);
+  }
+  const token = values.token ?? environment.LUMBAR_COPILOT_TOKEN;
+  if (token === undefined || token === '') {
+    throw new SimulateUsageError('Missing --token: pass the access token the server printed, or set LUMBAR_COPILOT_TOKEN.');
+  }
+  const caseSpec = values.case;
+  if (caseSpec === undefined) throw new SimulateUsageError('Missing --case: pass phantom, phantom:SEED, a volume file or a DICOM folder.');
+  return { help: false, serverUrl, token, caseSpec, reportPath: values.report ?? null, ...run };
+}

@@ -1,0 +1,66 @@
+/**
+ * `lumbar-copilot simulate`: runs one simulated exam against a running server and prints a
+ * summary; `--report` writes the full JSON report.
+ */
+import { writeFile } from 'node:fs/promises';
+
+import { logger } from '../server/log.ts';
+import type { SimulationReport } from './report.ts';
+import { runSimulatedExam } from './scanner.ts';
+import { parseSimulateArguments, SIMULATE_HELP, SimulateUsageError, type SimulateArguments } from './simulateArguments.ts';
+
+const EXIT_USAGE = 2;
+
+export async function run(argv: string[]): Promise<number> {
+  let args: SimulateArguments;
+  try {
+    args = parseSimulateArguments(argv, process.env);
+  } catch (error) {
+    if (!(error instanceof SimulateUsageError)) throw error;
+    process.stderr.write(`${error.message}\n`);
+    return EXIT_USAGE;
+  }
+  if (args.help) {
+    process.stdout.write(SIMULATE_HELP);
+    return 0;
+  }
+
+  const abort = new AbortController();
+  const onSignal = () => abort.abort();
+  process.once('SIGINT', onSignal);
+  let report: SimulationReport;
+  try {
+    report = await runSimulatedExam({
+      serverUrl: args.serverUrl,
+      token: args.token,
+      case: args.caseSpec,
+      autoConfirm: args.autoConfirm,
+      faults: args.faults,
+      pace: args.pace,
+      secondsPerSeries: args.secondsPerSeries,
+      protocol: args.protocol,
+      logger,
+      signal: abort.signal,
+    });
+  } finally {
+    process.off('SIGINT', onSignal);
+  }
+
+  if (args.reportPath !== null) await writeFile(args.reportPath, `${JSON.stringify(report, null, 2)}\n`);
+  process.stdout.write(formatSummary(report));
+  return report.completed ? 0 : 1;
+}
+
+/** A few lines a person reads after the run: outcome, latency and one line per slab. */
+export function formatSummary(report: SimulationReport): string {
+  const lines = [
+    `Exam ${report.examId} on ${report.case}: ${report.completed ? 'completed' : `not completed (${report.failureReason ?? 'unknown reason'})`}`,
+    `Session ${report.sessionId ?? '-'}, plan revision ${report.planRevision ?? '-'}, localizer to proposal ${report.latencyMs ?? '-'} ms, ${report.images.acknowledged}/${report.images.sent} images acknowledged, ${report.reconnects} reconnects`,
+  ];
+  for (const slab of report.slabs) {
+    const truth = slab.angleErrorDeg === null ? 'no ground truth' : `angle error ${slab.angleErrorDeg.toFixed(1)} deg, centre error ${slab.centerErrorMm?.toFixed(1)} mm`;
+    lines.push(`  ${slab.level.padEnd(8)} QC ${slab.qc ?? '-'}${slab.attempts > 1 ? ` after ${slab.attempts} acquisitions` : ''}, ${truth}`);
+  }
+  for (const rejection of report.images.rejected) lines.push(`  image ${rejection.sopInstanceUid} rejected: ${rejection.code}`);
+  return `${lines.join('\n')}\n`;
+}
