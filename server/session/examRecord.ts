@@ -30,6 +30,13 @@ export class ExamRecord {
     return [...(this.imagesBySeries.get(seriesInstanceUid)?.values() ?? [])];
   }
 
+  /** Number of images over all series. */
+  totalImageCount(): number {
+    let count = 0;
+    for (const series of this.imagesBySeries.values()) count += series.size;
+    return count;
+  }
+
   imageCount(seriesInstanceUid: string): number {
     return this.imagesBySeries.get(seriesInstanceUid)?.size ?? 0;
   }

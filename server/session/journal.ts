@@ -67,6 +67,8 @@ export interface JournalSession {
 export interface PersistedSession extends JournalSession {
   /** The XState persisted snapshot, parsed from JSON. */
   snapshot: unknown;
+  /** Sequence number of the last journal event the snapshot includes; later events must be replayed. */
+  appliedSeq: number;
 }
 
 export interface SegmentationArtifact {
@@ -107,7 +109,8 @@ CREATE TABLE IF NOT EXISTS sessions (
   updated_at TEXT NOT NULL,
   state TEXT NOT NULL,
   open INTEGER NOT NULL,
-  snapshot_json TEXT NOT NULL
+  snapshot_json TEXT NOT NULL,
+  applied_seq INTEGER NOT NULL DEFAULT 0
 );
 
 CREATE TABLE IF NOT EXISTS segmentations (
@@ -145,6 +148,7 @@ interface SessionRow {
   state: string;
   open: number;
   snapshot_json: string;
+  applied_seq: number;
 }
 
 function toEvent(row: EventRow): JournalEvent {
@@ -189,17 +193,26 @@ export class Journal {
       // NOTE: NORMAL survives a crash of this process; a power loss may drop the last transactions.
       this.db.pragma('synchronous = NORMAL');
       this.db.exec(SCHEMA);
+      this.addMissingColumns();
     }
     this.insertEvent = this.db.prepare(
       `INSERT INTO journal_events (received_at_ms, session_id, exam_id, source, type, user, connection_id, message_id, message_json, image)
        VALUES (@receivedAtMs, @sessionId, @examId, @source, @type, @user, @connectionId, @messageId, @messageJson, @image)`,
     );
     this.upsertSession = this.db.prepare(
-      `INSERT INTO sessions (session_id, exam_id, protocol_name, patient_position, created_at, updated_at, state, open, snapshot_json)
-       VALUES (@sessionId, @examId, @protocolName, @patientPosition, @updatedAt, @updatedAt, @state, @open, @snapshotJson)
+      `INSERT INTO sessions (session_id, exam_id, protocol_name, patient_position, created_at, updated_at, state, open, snapshot_json, applied_seq)
+       VALUES (@sessionId, @examId, @protocolName, @patientPosition, @updatedAt, @updatedAt, @state, @open, @snapshotJson, @appliedSeq)
        ON CONFLICT (session_id) DO UPDATE SET updated_at = excluded.updated_at, state = excluded.state,
-         open = excluded.open, snapshot_json = excluded.snapshot_json`,
+         open = excluded.open, snapshot_json = excluded.snapshot_json, applied_seq = excluded.applied_seq`,
     );
+  }
+
+  /** Adds columns that journals written by earlier versions lack. */
+  private addMissingColumns(): void {
+    const columns = this.db.prepare('PRAGMA table_info(sessions)').all() as { name: string }[];
+    if (!columns.some((column) => column.name === 'applied_seq')) {
+      this.db.exec('ALTER TABLE sessions ADD COLUMN applied_seq INTEGER NOT NULL DEFAULT 0');
+    }
   }
 
   /** Appends one inbound event and returns its sequence number. */
@@ -230,6 +243,7 @@ export class Journal {
       state: session.state,
       open: session.open ? 1 : 0,
       snapshotJson: JSON.stringify(session.snapshot),
+      appliedSeq: session.appliedSeq,
     });
   }
 
@@ -265,18 +279,19 @@ export class Journal {
   /** Sessions whose exam has not ended, with their persisted snapshots, oldest first. */
   openSessions(): PersistedSession[] {
     const rows = this.db.prepare('SELECT * FROM sessions WHERE open = 1 ORDER BY created_at, session_id').all() as SessionRow[];
-    return rows.map((row) => ({ ...toSession(row), snapshot: JSON.parse(row.snapshot_json) }));
+    return rows.map((row) => ({ ...toSession(row), snapshot: JSON.parse(row.snapshot_json), appliedSeq: row.applied_seq }));
   }
 
   /**
    * Reads every journalled event of one session in arrival order. `includeImages: false` leaves the
    * image bytes out (their rows stay, with `image` null), which keeps a long exam's read small.
+   * `afterSeq` returns only events with a larger sequence number.
    */
-  readSessionEvents(sessionId: string, options: { includeImages?: boolean } = {}): JournalEvent[] {
+  readSessionEvents(sessionId: string, options: { includeImages?: boolean; afterSeq?: number } = {}): JournalEvent[] {
     const columns = `${EVENT_COLUMNS_WITHOUT_IMAGE}, ${options.includeImages === false ? 'NULL AS image' : 'image'}`;
     const rows = this.db
-      .prepare(`SELECT ${columns} FROM journal_events WHERE session_id = ? ORDER BY seq`)
-      .all(sessionId) as EventRow[];
+      .prepare(`SELECT ${columns} FROM journal_events WHERE session_id = ? AND seq > ? ORDER BY seq`)
+      .all(sessionId, options.afterSeq ?? 0) as EventRow[];
     return rows.map(toEvent);
   }
 

@@ -98,6 +98,13 @@ interface SessionRuntime {
   scannerConnectionId: string | null;
   /** Receive time of the last inbound event the machine acted on, for `latencyMs`. */
   lastTriggerAtMs: number | null;
+  /** Sequence number of the last journal event of this session that the machine has received. */
+  appliedSeq: number;
+  saveScheduled: boolean;
+  disposed: boolean;
+  /** The localizer message, built once per localizer series. */
+  localizerWire: Extract<ConsoleOutbound, { type: 'localizer' }> | null;
+  scannerLink: string;
   /** Type of the last event the machine processed, for the transition log. */
   tracker: { lastEventType: string };
   loopState: string;
@@ -175,7 +182,7 @@ class Hub implements SessionHubWithStats {
     if (message.type === 'exam.started') return this.startOrResumeExam(message, origin);
 
     const runtime = this.openByExam.get(message.examId) ?? null;
-    this.journal.append(this.entry(runtime, 'scanner', message, origin, message.examId));
+    this.append(this.entry(runtime, 'scanner', message, origin, message.examId));
     if (runtime === null) {
       const error = new SessionError(
         'ERR_UNKNOWN_EXAM',
@@ -196,7 +203,7 @@ class Hub implements SessionHubWithStats {
     this.assertOpen();
     const examId = this.connectionExams.get(origin.connectionId) ?? null;
     const runtime = examId === null ? null : (this.openByExam.get(examId) ?? null);
-    this.journal.append({
+    this.append({
       receivedAtMs: origin.receivedAtMs,
       sessionId: runtime?.sessionId ?? null,
       examId,
@@ -235,7 +242,7 @@ class Hub implements SessionHubWithStats {
     this.connectionExams.delete(origin.connectionId);
     for (const runtime of this.openByExam.values()) {
       if (runtime.scannerConnectionId !== origin.connectionId) continue;
-      this.journal.append(this.linkEntry(runtime, 'scanner.disconnected', origin));
+      this.append(this.linkEntry(runtime, 'scanner.disconnected', origin));
       runtime.scannerConnectionId = null;
       runtime.lastTriggerAtMs = origin.receivedAtMs;
       runtime.inbound.next({ type: 'scanner.disconnected' });
@@ -262,7 +269,7 @@ class Hub implements SessionHubWithStats {
   async handleConsoleMessage(message: ConsoleInbound, origin: EventOrigin): Promise<ConsoleOutbound[]> {
     this.assertOpen();
     const runtime = this.sessions.get(message.sessionId) ?? null;
-    this.journal.append(this.entry(runtime, 'console', message, origin, runtime?.examId ?? null));
+    this.append(this.entry(runtime, 'console', message, origin, runtime?.examId ?? null));
     if (runtime === null) {
       const error = new SessionError(
         'ERR_UNKNOWN_SESSION',
@@ -287,7 +294,7 @@ class Hub implements SessionHubWithStats {
         return undefined;
       }
       const watcher: Watcher = { mailbox: new ConsoleMailbox(this.maxQueuedErrors), subscriber };
-      for (const message of this.currentMessages(runtime)) watcher.mailbox.put({ message, triggerAtMs: null });
+      for (const message of this.currentMessages(runtime, watcher)) watcher.mailbox.put({ message, triggerAtMs: null });
       runtime.watchers.add(watcher);
       this.scheduleFlush(runtime);
       if (runtime.open) runtime.inbound.next({ type: 'consoles.changed', consoleCount: runtime.watchers.size });
@@ -340,7 +347,7 @@ class Hub implements SessionHubWithStats {
     const existing = this.openByExam.get(message.examId) ?? null;
     if (existing !== null) {
       // The documented way for a reconnecting scanner to resume: send exam.started again.
-      this.journal.append(this.entry(existing, 'scanner', message, origin, message.examId));
+      this.append(this.entry(existing, 'scanner', message, origin, message.examId));
       this.noteScannerConnection(existing, origin);
       return [{ type: 'ack', inReplyTo: message.messageId, examId: existing.examId, sessionId: existing.sessionId }];
     }
@@ -353,7 +360,7 @@ class Hub implements SessionHubWithStats {
       protocolError = error;
     }
     const sessionId = protocolError === null ? randomUUID() : null;
-    this.journal.append({ ...this.entry(null, 'scanner', message, origin, message.examId), sessionId });
+    const seq = this.append({ ...this.entry(null, 'scanner', message, origin, message.examId), sessionId });
     if (sessionId === null) {
       const detail = protocolError instanceof Error ? protocolError.message : String(protocolError);
       const error = new SessionError(
@@ -371,6 +378,7 @@ class Hub implements SessionHubWithStats {
       patientPosition: message.patientPosition,
       createdAt: new Date(origin.receivedAtMs).toISOString(),
       snapshot: null,
+      appliedSeq: seq,
     });
     runtime.log.info({ protocolName, scannerId: message.scannerId ?? null }, 'session started');
     this.noteScannerConnection(runtime, origin);
@@ -384,6 +392,7 @@ class Hub implements SessionHubWithStats {
     patientPosition: PatientPosition;
     createdAt: string;
     snapshot: Snapshot<unknown> | null;
+    appliedSeq: number;
     record?: ExamRecord;
   }): SessionRuntime {
     const record = init.record ?? new ExamRecord();
@@ -418,6 +427,11 @@ class Hub implements SessionHubWithStats {
       scannerConnectionId: null,
       lastTriggerAtMs: null,
       tracker,
+      appliedSeq: init.appliedSeq,
+      saveScheduled: false,
+      disposed: false,
+      localizerWire: null,
+      scannerLink: '',
       loopState: '',
       stateKey: '',
       updatedAt: init.createdAt,
@@ -460,7 +474,7 @@ class Hub implements SessionHubWithStats {
     const previous = runtime.scannerConnectionId;
     runtime.scannerConnectionId = origin.connectionId;
     if (previous !== null) runtime.log.warn({ previous, connectionId: origin.connectionId }, 'another scanner connection took over the exam');
-    this.journal.append(this.linkEntry(runtime, 'scanner.connected', origin));
+    this.append(this.linkEntry(runtime, 'scanner.connected', origin));
     runtime.inbound.next({ type: 'scanner.connected' });
   }
 
@@ -472,6 +486,7 @@ class Hub implements SessionHubWithStats {
   }
 
   private onSnapshot(runtime: SessionRuntime): void {
+    if (runtime.disposed) return;
     const snapshot = runtime.actor.getSnapshot();
     const loopState = loopStateName(snapshot.value);
     const scanner = scannerLinkState(snapshot.value);
@@ -481,20 +496,15 @@ class Hub implements SessionHubWithStats {
       runtime.log.info({ from: runtime.loopState || null, to: loopState, eventType: runtime.tracker.lastEventType }, 'session state changed');
       runtime.loopState = loopState;
     }
+    if (scanner !== runtime.scannerLink) {
+      if (runtime.scannerLink !== '') runtime.log.info({ from: runtime.scannerLink, to: scanner, eventType: runtime.tracker.lastEventType }, 'scanner link changed');
+      runtime.scannerLink = scanner;
+    }
     runtime.updatedAt = now;
     const endedNow = runtime.open && loopState === 'ended';
     if (endedNow) runtime.open = false;
-
-    this.journal.saveSession({
-      sessionId: runtime.sessionId,
-      examId: runtime.examId,
-      protocolName: runtime.protocolName,
-      patientPosition: runtime.patientPosition,
-      updatedAt: now,
-      state: loopState,
-      open: runtime.open,
-      snapshot: runtime.actor.getPersistedSnapshot(),
-    });
+    if (endedNow) this.saveSnapshot(runtime);
+    else this.scheduleSave(runtime);
 
     const emitted = runtime.emitted.splice(0);
     for (const event of emitted) this.publishEmitted(runtime, event);
@@ -508,6 +518,33 @@ class Hub implements SessionHubWithStats {
     }
 
     if (endedNow) this.retireEnded(runtime);
+  }
+
+  /**
+   * Persists the session's snapshot once per turn of the event loop, however many transitions
+   * happened in it. Events journalled after the saved snapshot are replayed on restore.
+   */
+  private scheduleSave(runtime: SessionRuntime): void {
+    if (runtime.saveScheduled) return;
+    runtime.saveScheduled = true;
+    setImmediate(() => {
+      if (runtime.saveScheduled && !runtime.disposed) this.saveSnapshot(runtime);
+    });
+  }
+
+  private saveSnapshot(runtime: SessionRuntime): void {
+    runtime.saveScheduled = false;
+    this.journal.saveSession({
+      sessionId: runtime.sessionId,
+      examId: runtime.examId,
+      protocolName: runtime.protocolName,
+      patientPosition: runtime.patientPosition,
+      updatedAt: runtime.updatedAt,
+      state: runtime.loopState,
+      open: runtime.open,
+      snapshot: runtime.actor.getPersistedSnapshot(),
+      appliedSeq: runtime.appliedSeq,
+    });
   }
 
   private publishEmitted(runtime: SessionRuntime, event: ExamEmitted): void {
@@ -553,10 +590,24 @@ class Hub implements SessionHubWithStats {
     }
   }
 
-  private async publishLocalizer(runtime: SessionRuntime, seriesInstanceUid: string): Promise<void> {
+  /**
+   * Sends the localizer to every watcher, or only to `watcher` when given. The wire message is
+   * built once per series and cached, because it carries every pixel of the localizer.
+   */
+  private async publishLocalizer(runtime: SessionRuntime, seriesInstanceUid: string, watcher?: Watcher): Promise<void> {
     try {
-      const series = await runtime.record.series(seriesInstanceUid, this.services.buildSeries);
-      this.broadcast(runtime, localizerMessage(runtime.sessionId, seriesInstanceUid, series.images));
+      let message = runtime.localizerWire?.seriesInstanceUid === seriesInstanceUid ? runtime.localizerWire : null;
+      if (message === null) {
+        const series = await runtime.record.series(seriesInstanceUid, this.services.buildSeries);
+        message = localizerMessage(runtime.sessionId, seriesInstanceUid, series.images);
+        runtime.localizerWire = message;
+      }
+      if (watcher === undefined) {
+        this.broadcast(runtime, message);
+      } else {
+        watcher.mailbox.put({ message, triggerAtMs: null });
+        this.scheduleFlush(runtime);
+      }
     } catch (error) {
       runtime.log.warn({ err: error, seriesInstanceUid }, 'localizer could not be prepared for the console');
     }
@@ -577,14 +628,16 @@ class Hub implements SessionHubWithStats {
     });
   }
 
-  /** Everything a console needs to show the session now: what was produced so far, then the state. */
-  private currentMessages(runtime: SessionRuntime): ConsoleOutbound[] {
+  /**
+   * Returns everything a console needs to show the session now: what was produced so far, then
+   * the state. The localizer follows separately because sorting its series may take a while.
+   */
+  private currentMessages(runtime: SessionRuntime, watcher: Watcher): ConsoleOutbound[] {
     const context = runtime.actor.getSnapshot().context;
     const messages: ConsoleOutbound[] = [];
     const localizerUid = context.localizerSeriesUid;
     if (localizerUid !== null && runtime.record.imageCount(localizerUid) > 0) {
-      // The sorted series is cached once the localizer was published or segmented.
-      void this.publishLocalizer(runtime, localizerUid);
+      void this.publishLocalizer(runtime, localizerUid, watcher);
     }
     const segmentation = runtime.record.segmentation;
     if (segmentation !== null && context.segmentation?.seriesInstanceUid === segmentation.seriesInstanceUid) {
@@ -664,19 +717,40 @@ class Hub implements SessionHubWithStats {
         patientPosition: persisted.patientPosition as PatientPosition,
         createdAt: persisted.createdAt,
         snapshot,
+        appliedSeq: persisted.appliedSeq,
         record,
       });
       runtime.inbound.next({ type: 'scanner.disconnected' });
       runtime.inbound.next({ type: 'consoles.changed', consoleCount: 0 });
       runtime.inbound.next({ type: 'session.restored' });
-      runtime.log.info({ state: runtime.loopState, images: record.imageCount(runtime.actor.getSnapshot().context.localizerSeriesUid ?? ''), unreadable }, 'session restored');
+      const replayed = this.replayJournalTail(runtime, persisted.appliedSeq);
+      runtime.log.info({ state: runtime.loopState, imagesRestored: record.totalImageCount(), unreadable, replayed }, 'session restored');
     }
+  }
+
+  /**
+   * Applies the session's messages journalled after its saved snapshot (a crash can come
+   * between journalling an event and saving the snapshot it produced). Returns how many
+   * the machine accepted.
+   */
+  private replayJournalTail(runtime: SessionRuntime, appliedSeq: number): number {
+    let accepted = 0;
+    for (const event of this.journal.readSessionEvents(runtime.sessionId, { includeImages: false, afterSeq: appliedSeq })) {
+      runtime.appliedSeq = event.seq;
+      if (event.source === 'link' || event.type === 'image' || event.type === 'exam.started' || event.type === 'session.watch') continue;
+      // The transport validated these messages against the wire schema before they were journalled.
+      const message = event.message as ExamEvent;
+      const origin = { connectionId: event.connectionId, user: event.user, receivedAtMs: event.receivedAtMs };
+      if (this.apply(runtime, message, origin) === null) accepted += 1;
+    }
+    return accepted;
   }
 
   /** Frees an ended session's images and keeps only the newest ended sessions for late watchers. */
   private retireEnded(runtime: SessionRuntime): void {
     this.openByExam.delete(runtime.examId);
     runtime.record = new ExamRecord();
+    runtime.localizerWire = null;
     runtime.log.info({ endReason: runtime.actor.getSnapshot().context.endReason }, 'session ended');
     this.endedOrder.push(runtime.sessionId);
     while (this.endedOrder.length > this.maxEndedSessions) {
@@ -688,6 +762,8 @@ class Hub implements SessionHubWithStats {
   }
 
   private dispose(runtime: SessionRuntime): void {
+    if (runtime.saveScheduled) this.saveSnapshot(runtime);
+    runtime.disposed = true;
     runtime.inbound.complete();
     runtime.actor.stop();
     runtime.scannerOutbound.complete();
@@ -731,6 +807,14 @@ class Hub implements SessionHubWithStats {
       message: null,
       image: null,
     };
+  }
+
+  /** Appends to the journal and records the sequence number as applied to the entry's session. */
+  private append(entry: JournalEntry): number {
+    const seq = this.journal.append(entry);
+    const runtime = entry.sessionId === null ? undefined : this.sessions.get(entry.sessionId);
+    if (runtime !== undefined) runtime.appliedSeq = seq;
+    return seq;
   }
 
   private assertOpen(): void {

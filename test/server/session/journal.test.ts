@@ -33,6 +33,7 @@ function snapshotRow(sessionId: string, updatedAt: string, open: boolean) {
     state: open ? 'segmenting' : 'ended',
     open,
     snapshot: { value: { loop: 'segmenting' }, context: {}, status: 'active' },
+    appliedSeq: 7,
   };
 }
 
@@ -106,6 +107,7 @@ test('sessions list newest first', () => {
     ['s1'],
   );
   assert.equal(open[0].snapshot, { value: { loop: 'segmenting' }, context: {}, status: 'active' });
+  assert.is(open[0].appliedSeq, 7);
   journal.close();
   dir.remove();
 });

@@ -124,13 +124,13 @@ test('journal row exists before segmentation runs', async () => {
   const doubles = createDoubles();
   const { hub } = createTestHub(dir.dataDir, doubles);
   const seen: string[][] = [];
+  let sessionId = '';
   doubles.onCall = (kind) => {
     const reader = openJournal({ dataDir: dir.dataDir, readonly: true });
-    const sessionId = reader.listSessions()[0]?.sessionId ?? '';
     seen.push([kind, ...reader.readSessionEvents(sessionId, { includeImages: false }).map((event) => event.type)]);
     reader.close();
   };
-  const sessionId = await startExam(hub);
+  sessionId = await startExam(hub);
   await sendLocalizer(hub);
   await waitUntil(() => sessionState(hub, sessionId) === 'planning.awaitingTechnologist', 'the proposed plan');
   await hub.handleConsoleMessage(
@@ -249,6 +249,35 @@ test('restart restores the session state', async () => {
   );
   await acquireSlab(second.hub, 'slab-1', 0, 'exam-1', reconnect);
   await waitUntil(() => doubles.calls.qc === 1, 'QC of a slab after the restart');
+  await second.hub.close();
+  dir.remove();
+});
+
+test('crash before the snapshot replays the journal', async () => {
+  const dir = temporaryDataDir();
+  const first = createTestHub(dir.dataDir);
+  const sessionId = await startExam(first.hub);
+  await sendLocalizer(first.hub);
+  await waitUntil(() => sessionState(first.hub, sessionId) === 'planning.awaitingTechnologist', 'the proposed plan');
+  await settle();
+
+  // The confirmation is journalled and applied at once, but its snapshot is saved on a later
+  // turn of the event loop; a second hub opened in the same turn sees the hub as if it crashed.
+  void first.hub.handleConsoleMessage(
+    { type: 'plan.confirm', messageId: messageId(), sessionId, planRevision: 0, slabIds: ['slab-3'] },
+    consoleOrigin(),
+  );
+  const reader = openJournal({ dataDir: dir.dataDir, readonly: true });
+  const saved = reader.listSessions().find((session) => session.sessionId === sessionId);
+  reader.close();
+  const second = createTestHub(dir.dataDir);
+  await first.hub.close();
+
+  assert.is(saved?.state, 'planning.awaitingTechnologist');
+  const watcher = collect(second.hub.watchSession(sessionId));
+  await settle();
+  const plan = watcher.messages.find((message) => message.type === 'plan');
+  assert.equal(plan?.type === 'plan' ? plan.confirmedSlabIds : null, ['slab-3'], 'the journalled confirmation is replayed');
   await second.hub.close();
   dir.remove();
 });
