@@ -1,7 +1,9 @@
 /**
  * Segmentation latency benchmark: a 20-slice sagittal localizer (256 x 256, 1.1 mm pixels, 4.4 mm
  * apart) of the analytic test spine, segmented repeatedly with 2 intra-op threads. Reports the
- * median and 95th percentile of the whole `segment` call and of each stage.
+ * median and 95th percentile of the whole `segment` call and of each stage. `run()` serves
+ * `test/bench/run.ts`; register it under a name other than `segmentation`, because
+ * docs/benchmarks/segmentation.md holds the accuracy results of `lumbar-copilot evaluate`.
  *
  * Run alone: node --import tsx test/bench/segmentation.ts [--model PATH] [--runs N] [--threads N]
  */
@@ -13,6 +15,11 @@ import { parseArgs } from 'node:util';
 import { quantile } from '../../server/inference/evaluation/metrics.ts';
 import { createOnnxSegmenter } from '../../server/inference/onnxSegmenter.ts';
 import { renderLocalizer, STANDARD_SAGITTAL } from '../server/inference/syntheticSpine.ts';
+import type { BenchmarkResult } from './types.ts';
+
+/** Latency targets for a 20-slice series with 2 threads, milliseconds. */
+export const TARGET_MEDIAN_MS = 250;
+export const TARGET_P95_MS = 400;
 
 export interface SegmentationBenchmarkOptions {
   /** ONNX model; default `models/lumbar-seg.onnx`. */
@@ -73,6 +80,31 @@ export async function benchmarkSegmentation(options: SegmentationBenchmarkOption
     totalMs: summary(totals),
     stagesMs: { preprocess: summary(stages.preprocess), inference: summary(stages.inference), postprocess: summary(stages.postprocess) },
     machine: `${cpus().length} x ${cpus()[0]?.model ?? 'unknown CPU'}, Node ${process.version}`,
+  };
+}
+
+/** Runs the benchmark on the shipped model and formats it for `test/bench/run.ts`. */
+export async function run(): Promise<BenchmarkResult> {
+  const result = await benchmarkSegmentation();
+  const targetMet = result.totalMs.median <= TARGET_MEDIAN_MS && result.totalMs.p95 <= TARGET_P95_MS;
+  const row = (name: string, stats: { median: number; p95: number }) => `| ${name} | ${stats.median.toFixed(1)} ms | ${stats.p95.toFixed(1)} ms |`;
+  const markdown = [
+    `Model ${result.modelVersion}; ${result.slices}-slice synthetic sagittal localizer of ${result.matrix} pixels; ${result.threads} intra-op threads; ${result.runs} runs after 3 warm-up runs.`,
+    '',
+    '| Stage | Median | p95 |',
+    '|---|---|---|',
+    row('preprocess', result.stagesMs.preprocess),
+    row('inference', result.stagesMs.inference),
+    row('postprocess', result.stagesMs.postprocess),
+    row('whole `segment` call', result.totalMs),
+    '',
+    `Target: median at most ${TARGET_MEDIAN_MS} ms and p95 at most ${TARGET_P95_MS} ms: ${targetMet ? 'met' : 'not met'}.`,
+  ].join('\n');
+  return {
+    title: 'Segmentation latency',
+    markdown,
+    summary: `segment: median ${result.totalMs.median.toFixed(1)} ms, p95 ${result.totalMs.p95.toFixed(1)} ms`,
+    targetMet,
   };
 }
 
