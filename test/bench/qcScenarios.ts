@@ -30,7 +30,7 @@ export const STUDY_UID = '1.2.826.0.1.3680043.10.9.1';
 export const FRAME_UID = '1.2.826.0.1.3680043.10.9.2';
 const DISC_NAME = /^(T\d{1,2}|L\d|S1)\/(L\d|S1)$/;
 
-/** Faults of the benchmark; `strength` is in the unit of the simulator fault of the same name. */
+/** Fault of the benchmark. `strength` is in the unit of the simulator fault of the same name. */
 export type BenchFaultKind =
   | 'wrong-angle'
   | 'wrong-offset'
@@ -111,7 +111,7 @@ function header(description: string, seriesUid: string, phase: 'ROW' | 'COL', fr
 export interface PreparedCase {
   examCase: ExamCase;
   localizer: MrSeries;
-  /** Segmentation from the case's disc labels; null when the case labels no discs. */
+  /** Segmentation from the case's disc labels, null when the case labels no discs. */
   segmentation: SegmentationResult | null;
   /** Noise sigma per quadrature channel of a clean acquisition. */
   noiseSigma: number;

@@ -422,7 +422,7 @@ export async function run(): Promise<BenchmarkResult> {
     'both measured on the benchmark process clock. Each event gives one sample per console.',
     '',
     `**Paced** (the target scenario): each scanner pauses ${DEFAULT_TRANSPORT_BENCH.scannerThinkMs} ms on average after each`,
-    'acknowledged frame, which is still faster than a scanner reconstructs images.',
+    'acknowledged frame, so it sends at most about 10 frames per second.',
     '**Flood**: no pauses, every scanner sends as fast as the server acknowledges, which shows the',
     'saturation behaviour rather than the latency at a realistic load.',
     '',

@@ -1,0 +1,112 @@
+/**
+ * Planning benchmark: time of `planner.propose` per exam and the plan's error against the
+ * phantom's exact ground truth, planning from the phantom's own labels resliced onto a sagittal
+ * localizer (so the numbers measure the planner, not the model).
+ *
+ *   node --import tsx test/bench/planning.ts     # writes docs/benchmarks/planning.md
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+
+import { readLocalizerInput } from '../../server/planning/localizerInput.ts';
+import { createPlanner } from '../../server/planning/planner.ts';
+import { loadProtocol } from '../../server/planning/protocols.ts';
+import { angleBetweenAxesDeg, distance } from '../../server/geometry/vec3.ts';
+import { describeMachine } from './machine.ts';
+import { formatMs, percentile } from './stats.ts';
+import type { BenchmarkResult } from './types.ts';
+
+const PHANTOM_SEEDS = [1, 2, 3, 4, 5, 6];
+const WARMUP_RUNS = 5;
+const TIMED_RUNS = 30;
+const TARGET_MS = 20;
+
+export async function run(): Promise<BenchmarkResult> {
+  const planner = createPlanner();
+  const protocol = loadProtocol();
+  const times: number[] = [];
+  const angleErrors: number[] = [];
+  const centerErrors: number[] = [];
+  const rows: string[] = [];
+
+  for (const seed of PHANTOM_SEEDS) {
+    const input = await readLocalizerInput(`phantom:${seed}`);
+    const segmentation = input.referenceSegmentation;
+    if (segmentation === null) throw new Error(`phantom:${seed} has no labels; the phantom always has them, so the phantom module changed.`);
+    const propose = () => planner.propose({ segmentation, localizer: input.localizer, protocol });
+
+    for (let index = 0; index < WARMUP_RUNS; index += 1) propose();
+    const seedTimes: number[] = [];
+    for (let index = 0; index < TIMED_RUNS; index += 1) {
+      const start = performance.now();
+      propose();
+      seedTimes.push(performance.now() - start);
+    }
+    times.push(...seedTimes);
+
+    const plan = propose();
+    const seedAngles: number[] = [];
+    const seedCenters: number[] = [];
+    for (const slab of plan.slabs) {
+      const truth = input.truth.find((disc) => disc.level === slab.level);
+      if (slab.kind !== 'axial-disc' || truth === undefined) continue;
+      seedAngles.push(angleBetweenAxesDeg(slab.normalLps, truth.normalLps));
+      seedCenters.push(distance(slab.centerLpsMm, truth.centerLpsMm));
+    }
+    angleErrors.push(...seedAngles);
+    centerErrors.push(...seedCenters);
+    const { rows: imageRows, columns } = input.localizer.images[0].geometry;
+    rows.push(
+      `| ${seed} | ${columns}x${imageRows}x${input.localizer.images.length} | ${seedAngles.length} | ${formatMs(percentile(seedTimes, 50))} | ${formatMs(percentile(seedTimes, 95))} | ${Math.max(...seedAngles).toFixed(2)} | ${Math.max(...seedCenters).toFixed(2)} |`,
+    );
+  }
+
+  const medianMs = percentile(times, 50) ?? Number.POSITIVE_INFINITY;
+  const p95Ms = percentile(times, 95) ?? Number.POSITIVE_INFINITY;
+  const angleMedian = percentile(angleErrors, 50) ?? Number.NaN;
+  const angleP95 = percentile(angleErrors, 95) ?? Number.NaN;
+  const centerMedian = percentile(centerErrors, 50) ?? Number.NaN;
+  const centerP95 = percentile(centerErrors, 95) ?? Number.NaN;
+  const timeMet = medianMs < TARGET_MS;
+  const accuracyMet = angleMedian <= 1.5 && angleP95 <= 4 && centerMedian <= 1.5;
+
+  const markdown = [
+    `Planning from the phantom's reference labels (seeds ${PHANTOM_SEEDS.join(', ')}), resliced onto the simulator's default sagittal localizer (15 slices of 4 mm, 1 mm pixels), protocol \`lumbar-routine\` (5 discs, sagittal stack). Each exam is planned ${WARMUP_RUNS} times to warm up and then timed ${TIMED_RUNS} times with \`performance.now()\`. Errors compare each disc slab with the phantom's construction: the disc centre is the midpoint of its two endplate centres and its normal the mean of the endplate normals.`,
+    '',
+    '| seed | localizer (columns x rows x slices) | discs | median time | p95 time | max angle error (deg) | max centre error (mm) |',
+    '|---|---|---|---|---|---|---|',
+    ...rows,
+    '',
+    `All exams: planning time median ${formatMs(medianMs)}, p95 ${formatMs(p95Ms)} (target under ${TARGET_MS} ms per exam: ${timeMet ? 'met' : 'missed'}).`,
+    '',
+    `Disc slabs (${angleErrors.length}): angle error median ${angleMedian.toFixed(2)} deg, p95 ${angleP95.toFixed(2)} deg; centre error median ${centerMedian.toFixed(2)} mm, p95 ${centerP95.toFixed(2)} mm (targets: angle median at most 1.5 deg and p95 at most 4 deg, centre median at most 1.5 mm: ${accuracyMet ? 'met' : 'missed'}).`,
+    '',
+    'These errors measure the planner on exact labels. The model-to-reference plan errors on held-out data come from `lumbar-copilot evaluate`.',
+  ].join('\n');
+  return {
+    title: 'Planning: time per exam and error against phantom ground truth',
+    markdown,
+    summary: `planning median ${formatMs(medianMs)}, p95 ${formatMs(p95Ms)}; angle error median ${angleMedian.toFixed(2)} deg, p95 ${angleP95.toFixed(2)} deg; centre error median ${centerMedian.toFixed(2)} mm`,
+    targetMet: timeMet && accuracyMet,
+  };
+}
+
+if (process.argv[1] !== undefined && resolve(process.argv[1]) === resolve(import.meta.filename)) {
+  const result = await run();
+  const page = [
+    `# ${result.title}`,
+    '',
+    'Command: `node --import tsx test/bench/planning.ts`',
+    '',
+    `Machine: ${describeMachine()}.`,
+    '',
+    `Date: ${new Date().toISOString().slice(0, 10)}.`,
+    '',
+    result.markdown,
+    '',
+  ].join('\n');
+  const pagePath = resolve(import.meta.dirname, '../../docs/benchmarks/planning.md');
+  mkdirSync(resolve(pagePath, '..'), { recursive: true });
+  writeFileSync(pagePath, page);
+  process.stdout.write(`${result.summary}\nWrote ${pagePath}\n`);
+}
