@@ -1,5 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import fc from 'fast-check';
 import type { Vec3 } from '../../../server/geometry/types.ts';
 import {
   buildModelInput,
@@ -81,6 +82,22 @@ test('reorientation: in-plane rotation of 10 degrees', () => {
     columns: 160,
   };
   assert.ok(canonicalMismatch(geometry) < 0.05);
+});
+
+test('reorientation: any in-plane rotation and flip', () => {
+  fc.assert(
+    fc.property(fc.double({ min: -30, max: 30, noNaN: true }), fc.boolean(), fc.boolean(), (angleDeg, flipRows, transpose) => {
+      const angle = (angleDeg * Math.PI) / 180;
+      let rowCosine: Vec3 = [0, Math.cos(angle), Math.sin(angle)];
+      let columnCosine: Vec3 = [0, Math.sin(angle), -Math.cos(angle)];
+      if (flipRows) rowCosine = [0, -rowCosine[1], -rowCosine[2]];
+      if (transpose) [rowCosine, columnCosine] = [columnCosine, rowCosine];
+      const geometry = { ...STANDARD_SAGITTAL, rowCosine, columnCosine, rows: 160, columns: 160, sliceCount: 1 };
+      const mismatch = canonicalMismatch(geometry);
+      assert.ok(mismatch < 0.05, `${angleDeg.toFixed(1)} deg, flip ${flipRows}, transpose ${transpose}: ${(mismatch * 100).toFixed(1)}% differ`);
+    }),
+    { numRuns: 8, seed: 7 },
+  );
 });
 
 test('resampling: non-square pixels either way', () => {
