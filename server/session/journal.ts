@@ -9,6 +9,7 @@
  *     const journal = openJournal({ dataDir: './var', readonly: true });
  *     for (const session of journal.listSessions()) {
  *       const events = journal.readSessionEvents(session.sessionId); // in arrival order
+ *       const recorded = journal.readSession(session.sessionId)?.snapshot; // machine snapshot
  *     }
  *     journal.close();
  *
@@ -274,6 +275,16 @@ export class Journal {
   listSessions(): JournalSession[] {
     const rows = this.db.prepare('SELECT * FROM sessions ORDER BY created_at DESC, session_id').all() as SessionRow[];
     return rows.map(toSession);
+  }
+
+  /**
+   * Reads one session with its last persisted snapshot (`snapshot.context` is the exam machine's
+   * context: plan, QC results, confirmations); null when the journal has no such session.
+   */
+  readSession(sessionId: string): PersistedSession | null {
+    const row = this.db.prepare('SELECT * FROM sessions WHERE session_id = ?').get(sessionId) as SessionRow | undefined;
+    if (row === undefined) return null;
+    return { ...toSession(row), snapshot: JSON.parse(row.snapshot_json), appliedSeq: row.applied_seq };
   }
 
   /** Sessions whose exam has not ended, with their persisted snapshots, oldest first. */

@@ -1,9 +1,10 @@
 /**
  * The session hub: one exam machine per exam, fed by the transport. Every inbound event is
- * appended to the journal before the machine receives it; machine snapshots are persisted after
- * every transition and turned into console messages, which each watching console receives
- * through its own coalescing mailbox. A new hub on the same data directory restores the open
- * sessions and continues them in the state they were in.
+ * appended to the journal before the machine receives it. Machine snapshots are saved at most
+ * once per turn of the event loop, together with the last journal sequence they include.
+ * Each watching console receives the session's messages through its own coalescing mailbox.
+ * A new hub on the same data directory restores the open sessions, replays their journal tail
+ * and continues them in the state they were in.
  */
 import { randomUUID } from 'node:crypto';
 
@@ -147,7 +148,7 @@ class Hub implements SessionHubWithStats {
   private readonly parseImages: (bytes: Uint8Array) => MrImage[];
   private readonly sessions = new Map<string, SessionRuntime>();
   private readonly openByExam = new Map<string, SessionRuntime>();
-  /** The exam each scanner connection last spoke about, to place its images. */
+  /** The exam each scanner connection last named in a message, to place its images. */
   private readonly connectionExams = new Map<string, string>();
   private readonly endedOrder: string[] = [];
   private readonly maxQueuedErrors: number;
@@ -447,6 +448,7 @@ class Hub implements SessionHubWithStats {
     });
     runtime.inbound.subscribe((event) => runtime.actor.send(event));
 
+    // NOTE: an open session stays in memory, and is restored at every start, until its exam.ended arrives.
     this.sessions.set(runtime.sessionId, runtime);
     this.openByExam.set(runtime.examId, runtime);
     runtime.actor.start();
@@ -493,7 +495,11 @@ class Hub implements SessionHubWithStats {
     const now = new Date().toISOString();
 
     if (loopState !== runtime.loopState) {
-      runtime.log.info({ from: runtime.loopState || null, to: loopState, eventType: runtime.tracker.lastEventType }, 'session state changed');
+      const reason = snapshot.context.reason;
+      runtime.log.info(
+        { from: runtime.loopState || null, to: loopState, eventType: runtime.tracker.lastEventType, reasonCode: reason?.code ?? null, reason: reason?.message ?? null },
+        'session state changed',
+      );
       runtime.loopState = loopState;
     }
     if (scanner !== runtime.scannerLink) {

@@ -108,6 +108,10 @@ test('sessions list newest first', () => {
   );
   assert.equal(open[0].snapshot, { value: { loop: 'segmenting' }, context: {}, status: 'active' });
   assert.is(open[0].appliedSeq, 7);
+  assert.is(journal.readSession('s2')?.state, 'ended');
+  assert.is(journal.readSession('s2')?.open, false);
+  assert.equal(journal.readSession('s2')?.snapshot, { value: { loop: 'segmenting' }, context: {}, status: 'active' });
+  assert.is(journal.readSession('missing'), null);
   journal.close();
   dir.remove();
 });
