@@ -75,6 +75,10 @@ export async function startServing(
 ): Promise<ServeHandle> {
   prepareDataDir(args.dataDir);
   const token = resolveToken({ token: args.token, environment, dataDir: args.dataDir });
+  // Announced at once, because a later start failure would otherwise hide that the file exists.
+  if (token.source === 'generated') {
+    dependencies.print(`Generated an access token and stored it in ${token.tokenPath} (mode 0600). Later starts reuse it.\n`);
+  }
 
   const [{ createPlanner }, { loadProtocol }, { createQcChecker }, { createSessionHub }] = await Promise.all([
     import('../planning/planner.ts'),
@@ -108,9 +112,6 @@ export async function startServing(
     throw listenError(error, args);
   }
 
-  if (token.source === 'generated') {
-    dependencies.print(`Generated an access token and stored it in ${token.tokenPath} (mode 0600). Later starts reuse it.\n`);
-  }
   dependencies.print(`Lumbar Co-pilot is listening on ${server.url}\nOpen the console: ${server.consoleUrl}\n`);
 
   return {
