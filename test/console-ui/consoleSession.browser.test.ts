@@ -110,6 +110,11 @@ test('console shows prompt, plan and alert', async () => {
   assert.match(await page.getByTestId('status-model').innerText(), /lumbar-seg 0\.3\.0 on cpu/);
   assert.match(await page.getByTestId('status-latency').innerText(), /42 ms/);
   assert.equal(receivedOfType('session.watch').at(-1)?.sessionId, SESSION_ID);
+  const scroll = await page.evaluate(() => ({
+    vertical: document.documentElement.scrollHeight - document.documentElement.clientHeight,
+    horizontal: document.documentElement.scrollWidth - document.documentElement.clientWidth,
+  }));
+  assert.equal(scroll, { vertical: 0, horizontal: 0 }, 'the console must fit a 1920x1080 screen without scrolling');
   await screenshot(page, 'desktop-1920x1080-en-plan');
 });
 
@@ -277,7 +282,8 @@ test('language switch renders Chinese', async () => {
   await page.getByRole('button', { name: '简体中文' }).click();
   await page.getByTestId('prompt-text').filter({ hasText: NEXT_ACTIONS.qcReview.zh }).waitFor();
   assert.match(await page.locator('lc-qc-panel li[data-slab-id="slab-L4-L5"]').getByTestId('qc-verdict').innerText(), /L4\/L5：不通过/);
-  assert.match(await page.locator('lc-qc-panel li[data-code="SNR_LOW"]').first().innerText(), /SNR 充足/);
+  // Passed checks sit in a closed <details>, so read their text rather than their rendering.
+  assert.match((await page.locator('lc-qc-panel li[data-code="SNR_LOW"]').first().textContent()) ?? '', /SNR 充足/);
   assert.equal(await page.evaluate(() => document.documentElement.lang), 'zh-CN');
   assert.match(await page.getByTestId('flags-alert').innerText(), /置信度低/);
   await screenshot(page, 'desktop-1920x1080-zh-CN-qc');

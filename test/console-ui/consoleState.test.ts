@@ -45,6 +45,17 @@ test('new localizer drops segmentation, plan and QC', () => {
   assert.equal(next.qcResults, {});
 });
 
+test('localizer after resync keeps the rest', () => {
+  const session = new ScriptedSession();
+  session.publishQc();
+  const [state, localizer, segmentation, plan, ...qc] = session.snapshot();
+  // The session hub streams the localizer last because it is prepared asynchronously.
+  const resynced = replay([segmentation, plan, ...qc, state, localizer]);
+  assert.ok(resynced.segmentation !== null);
+  assert.ok(resynced.plan !== null);
+  assert.equal(Object.keys(resynced.qcResults).length, 3);
+});
+
 test('QC result is kept per slab', () => {
   const session = new ScriptedSession();
   session.publishQc();

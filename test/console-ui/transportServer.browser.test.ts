@@ -61,7 +61,7 @@ test('console loads from the transport server', async () => {
   assert.match(await alert.innerText(), /six lumbar vertebrae/);
   assert.match(await page.getByTestId('status-connection').innerText(), /Connected/);
   const warning = page.locator('lc-slab-panel .warnings li[data-code="DISC_AXIS_DISAGREES"]');
-  assert.match(await warning.innerText(), /L5\/S1: disc shape and endplates disagree/);
+  assert.match(await warning.innerText(), /L5\/S1: Disc shape and endplates disagree/);
   assert.match(await warning.innerText(), /6\.2 degrees/);
   await page.screenshot({ path: join(ARTIFACT_DIR, 'transport-1920x1080-en-transitional.png') });
 });

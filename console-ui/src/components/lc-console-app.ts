@@ -75,6 +75,7 @@ export class LcConsoleApp extends LitElement {
     sharedStyles,
     css`
       :host {
+        box-sizing: border-box;
         display: grid;
         grid-template-rows: auto auto auto auto minmax(0, 1fr);
         gap: 0.5rem;
@@ -231,7 +232,9 @@ export class LcConsoleApp extends LitElement {
     const slabs = state.plan?.plan.slabs ?? [];
     if (slabs.some((slab) => slab.slabId === this.selectedSlabId)) return;
     const confirmed = state.plan?.confirmedSlabIds ?? [];
-    const firstOpen = slabs.find((slab) => !confirmed.includes(slab.slabId)) ?? slabs[0];
+    // Axial slabs are what the technologist adjusts most; a sagittal stack covers the whole localizer.
+    const isOpen = (slab: WireSlab) => !confirmed.includes(slab.slabId);
+    const firstOpen = slabs.find((slab) => isOpen(slab) && slab.kind.startsWith('axial')) ?? slabs.find(isOpen) ?? slabs[0];
     this.selectedSlabId = firstOpen?.slabId ?? null;
   }
 
@@ -287,6 +290,10 @@ export class LcConsoleApp extends LitElement {
     const slabs = this.displayedSlabs();
     const qcResults = Object.values(state.qcResults);
     const flaggedLevels = (state.segmentation?.flags ?? []).flatMap((flag) => (flag.level ? [flag.level] : []));
+    const alertCodes = (state.segmentation?.flags ?? []).map((flag) => flag.code);
+    // A label map belongs to one localizer series; overlaying it on another would mislabel levels.
+    const localizerUid = state.localizer?.seriesInstanceUid ?? null;
+    const overlay = state.segmentation !== null && (localizerUid === null || state.segmentation.seriesInstanceUid === localizerUid) ? state.segmentation : null;
     const hasAlerts = anatomyAlerts(state.segmentation, DEFAULT_MIN_CONFIDENCE).length > 0;
     const slabPanel = html`
           <lc-slab-panel
@@ -295,6 +302,7 @@ export class LcConsoleApp extends LitElement {
             .selectedSlabId=${this.selectedSlabId}
             .pendingSlabIds=${Object.keys(this.pending)}
             .flaggedLevels=${flaggedLevels}
+            .alertCodes=${alertCodes}
             @slab-select=${(event: CustomEvent<{ slabId: string }>) => (this.selectedSlabId = event.detail.slabId)}
             @slab-adjust=${(event: CustomEvent<{ adjustment: SlabAdjustment }>) => this.controller?.adjust(event.detail.adjustment)}
             @plan-confirm=${(event: CustomEvent<{ slabIds?: string[] }>) => this.controller?.confirm(event.detail.slabIds)}
@@ -326,7 +334,7 @@ export class LcConsoleApp extends LitElement {
         <lc-localizer-viewer
           id="viewer"
           .localizer=${state.localizer}
-          .segmentation=${state.segmentation}
+          .segmentation=${overlay}
           .slabs=${slabs}
           .confirmedSlabIds=${state.plan?.confirmedSlabIds ?? []}
           .selectedSlabId=${this.selectedSlabId}

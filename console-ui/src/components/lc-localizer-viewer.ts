@@ -26,6 +26,11 @@ type Gesture =
   | { kind: 'pan'; pointerId: number; startPx: CanvasPoint; startCenterXMm: number; startCenterYMm: number }
   | { kind: 'window'; pointerId: number; startPx: CanvasPoint; startCenter: number; startWidth: number };
 
+/** Returns a point just inside the top-left corner of a band's bounding box, for its name. */
+function bandTopLeft(band: CanvasPoint[]): CanvasPoint {
+  return { x: Math.min(...band.map((point) => point.x)) + 8, y: Math.min(...band.map((point) => point.y)) + 14 };
+}
+
 export interface SlabAdjustEventDetail {
   adjustment: SlabAdjustment;
 }
@@ -442,13 +447,17 @@ export class LcLocalizerViewer extends LitElement {
         context.moveTo(shape.band[0].x, shape.band[0].y);
         for (const point of shape.band.slice(1)) context.lineTo(point.x, point.y);
         context.closePath();
-        context.fillStyle = selected ? 'rgba(255,210,77,0.18)' : 'rgba(77,184,255,0.10)';
-        context.fill();
+        // A slab parallel to the slice (a sagittal stack) covers the whole image, so it gets an outline only.
+        if (shape.centerLine !== null) {
+          context.fillStyle = selected ? 'rgba(255,210,77,0.18)' : 'rgba(77,184,255,0.10)';
+          context.fill();
+        }
         context.setLineDash([6, 4]);
-        context.lineWidth = 1;
+        context.lineWidth = selected ? 2 : 1;
         context.strokeStyle = colour;
         context.stroke();
         context.setLineDash([]);
+        if (shape.centerLine === null) this.drawSlabName(context, shape.slab.level, confirmed, colour, selected, bandTopLeft(shape.band), 'left');
       }
       if (shape.centerLine !== null) {
         context.beginPath();
@@ -458,16 +467,8 @@ export class LcLocalizerViewer extends LitElement {
         context.strokeStyle = colour;
         context.stroke();
 
-        const [leftEnd] = shape.centerLine.start.x <= shape.centerLine.end.x ? [shape.centerLine.start] : [shape.centerLine.end];
-        context.font = `${selected ? 700 : 600} 15px "Noto Sans", "Noto Sans CJK SC", sans-serif`;
-        context.textAlign = 'right';
-        context.textBaseline = 'middle';
-        context.lineWidth = 3;
-        context.strokeStyle = 'rgba(0,0,0,0.85)';
-        const text = confirmed ? `✓ ${shape.slab.level}` : shape.slab.level;
-        context.strokeText(text, leftEnd.x - 8, leftEnd.y);
-        context.fillStyle = colour;
-        context.fillText(text, leftEnd.x - 8, leftEnd.y);
+        const leftEnd = shape.centerLine.start.x <= shape.centerLine.end.x ? shape.centerLine.start : shape.centerLine.end;
+        this.drawSlabName(context, shape.slab.level, confirmed, colour, selected, { x: leftEnd.x - 8, y: leftEnd.y }, 'right');
 
         if (selected && shape.handle !== null) {
           context.beginPath();
@@ -480,6 +481,26 @@ export class LcLocalizerViewer extends LitElement {
         }
       }
     }
+  }
+
+  private drawSlabName(
+    context: CanvasRenderingContext2D,
+    level: string,
+    confirmed: boolean,
+    colour: string,
+    selected: boolean,
+    at: CanvasPoint,
+    align: 'left' | 'right',
+  ): void {
+    context.font = `${selected ? 700 : 600} 15px "Noto Sans", "Noto Sans CJK SC", sans-serif`;
+    context.textAlign = align;
+    context.textBaseline = 'middle';
+    context.lineWidth = 3;
+    context.strokeStyle = 'rgba(0,0,0,0.85)';
+    const text = confirmed ? `✓ ${level}` : level;
+    context.strokeText(text, at.x, at.y);
+    context.fillStyle = colour;
+    context.fillText(text, at.x, at.y);
   }
 
   private pointerPosition(event: PointerEvent | WheelEvent): CanvasPoint {

@@ -18,10 +18,11 @@ const VERDICT_KEYS: Record<WireQcResult['verdict'], MessageKey> = {
 
 const VERDICT_ICONS: Record<WireQcResult['verdict'], string> = { pass: '✓', warn: '!', fail: '✕' };
 
-/** Formats a measured value with its unit, writing degrees as ° without a space. */
+/** Formats a measured value with its unit: whole numbers without decimals, degrees as ° without a space. */
 function formatQuantity(value: number, unit: string): string {
-  if (unit === 'deg') return `${formatNumber(value, 2)}°`;
-  return unit === '' ? formatNumber(value, 2) : `${formatNumber(value, 2)} ${unit}`;
+  const number = Number.isInteger(value) ? String(value) : formatNumber(value, 2);
+  if (unit === 'deg') return `${number}°`;
+  return unit === '' ? number : `${number} ${unit}`;
 }
 
 /** Accepts a bare base64 PNG or a complete data URL. */
@@ -136,6 +137,13 @@ export class LcQcPanel extends LitElement {
         flex-wrap: wrap;
         margin-top: 0.3rem;
       }
+      details.passed {
+        color: var(--lc-muted);
+        margin: 0.2rem 0;
+      }
+      details.passed summary {
+        cursor: pointer;
+      }
       .corrected {
         font-size: 0.85rem;
         color: var(--lc-muted);
@@ -147,8 +155,20 @@ export class LcQcPanel extends LitElement {
     this.dispatchEvent(new CustomEvent('qc-acknowledge', { detail: { slabId, action }, bubbles: true, composed: true }));
   }
 
+  private renderCheck(check: WireQcResult['checks'][number]) {
+    return html`<li class="check-${check.verdict}" data-code=${check.code}>
+      ${translate(VERDICT_KEYS[check.verdict])}: ${localizedText(check.message)}
+      ${check.value !== null && check.threshold !== null
+        ? html`<span>(${translate('qc.measured', { value: formatQuantity(check.value, check.unit), threshold: formatQuantity(check.threshold, check.unit) })})</span>`
+        : ''}
+    </li>`;
+  }
+
   private renderResult(result: WireQcResult) {
     const verdict = translate(VERDICT_KEYS[result.verdict]);
+    // Failed and warning checks are the reasons; passed checks fold away so the reasons stand out.
+    const problems = result.checks.filter((check) => check.verdict !== 'pass');
+    const passed = result.checks.filter((check) => check.verdict === 'pass');
     return html`
       <li class="result ${result.verdict}" data-slab-id=${result.slabId} data-verdict=${result.verdict}>
         <div class="title">
@@ -156,16 +176,13 @@ export class LcQcPanel extends LitElement {
           <span data-testid="qc-verdict">${translate('qc.verdictFor', { level: result.level, verdict })}</span>
           <span class="elapsed">${translate('qc.elapsed', { ms: Math.round(result.elapsedMs) })}</span>
         </div>
-        <ul class="checks">
-          ${result.checks.map(
-            (check) => html`<li class="check-${check.verdict}" data-code=${check.code}>
-              ${translate(VERDICT_KEYS[check.verdict])}: ${localizedText(check.message)}
-              ${check.value !== null && check.threshold !== null
-                ? html`<span>(${translate('qc.measured', { value: formatQuantity(check.value, check.unit), threshold: formatQuantity(check.threshold, check.unit) })})</span>`
-                : ''}
-            </li>`,
-          )}
-        </ul>
+        ${problems.length > 0 ? html`<ul class="checks">${problems.map((check) => this.renderCheck(check))}</ul>` : ''}
+        ${passed.length > 0
+          ? html`<details class="passed">
+              <summary>${translate('qc.passedChecks', { count: passed.length })}</summary>
+              <ul class="checks">${passed.map((check) => this.renderCheck(check))}</ul>
+            </details>`
+          : ''}
         ${result.thumbnails.length > 0
           ? html`<div class="thumbnails" role="group" aria-label=${translate('qc.thumbnails', { level: result.level })}>
               ${result.thumbnails.map(

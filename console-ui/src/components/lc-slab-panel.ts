@@ -36,8 +36,13 @@ const FIELDS: NumberField[] = [
  * is English only, so it is shown as the detail in English and kept as the tooltip otherwise.
  */
 function warningText(warning: PlanMessage['plan']['warnings'][number]): string {
-  const level = warning.level ?? '';
-  return translateIfKnown(`plan.warning.${warning.code}`, { level }) ?? translate('plan.warning.unknown', { level, message: warning.message });
+  // The planner passes segmentation flags on as warnings, so their alert texts apply too.
+  const text = translateIfKnown(`plan.warning.${warning.code}`) ?? translateIfKnown(`flags.${warning.code}`, { level: warning.level ?? '' }) ?? warning.message;
+  return warning.level ? translate('plan.warning.withLevel', { level: warning.level, text }) : text;
+}
+
+function hasCatalogueText(code: string): boolean {
+  return translateIfKnown(`plan.warning.${code}`) !== null || translateIfKnown(`flags.${code}`) !== null;
 }
 
 export function slabSummary(slab: WireSlab): string {
@@ -56,6 +61,7 @@ export class LcSlabPanel extends LitElement {
     selectedSlabId: { attribute: false },
     pendingSlabIds: { attribute: false },
     flaggedLevels: { attribute: false },
+    alertCodes: { attribute: false },
     formError: { state: true },
   };
 
@@ -66,6 +72,8 @@ export class LcSlabPanel extends LitElement {
   declare pendingSlabIds: string[];
   /** Levels named by anatomy alerts, marked in the list. */
   declare flaggedLevels: string[];
+  /** Codes the anatomy banner already shows; planner warnings with these codes are not repeated. */
+  declare alertCodes: string[];
   declare formError: string | null;
 
   private readonly locale = new LocaleController(this);
@@ -77,6 +85,7 @@ export class LcSlabPanel extends LitElement {
     this.selectedSlabId = null;
     this.pendingSlabIds = [];
     this.flaggedLevels = [];
+    this.alertCodes = [];
     this.formError = null;
   }
 
@@ -342,6 +351,7 @@ export class LcSlabPanel extends LitElement {
     }
     const confirmedIds = plan.confirmedSlabIds;
     const selected = this.slabs.find((slab) => slab.slabId === this.selectedSlabId) ?? null;
+    const warnings = plan.plan.warnings.filter((warning) => !this.alertCodes.includes(warning.code));
     const allConfirmed = this.slabs.length > 0 && this.slabs.every((slab) => confirmedIds.includes(slab.slabId));
     return html`
       <div class="header">
@@ -351,12 +361,12 @@ export class LcSlabPanel extends LitElement {
       <ul class="slabs" aria-label=${translate('plan.label')}>
         ${this.slabs.map((slab) => this.renderSlab(slab, confirmedIds))}
       </ul>
-      ${plan.plan.warnings.length > 0
+      ${warnings.length > 0
         ? html`<ul class="warnings" aria-label=${translate('plan.warnings')}>
-            ${plan.plan.warnings.map(
+            ${warnings.map(
               (warning) =>
                 html`<li data-code=${warning.code} title=${warning.message}>
-                  ${warningText(warning)}${locale$.value === 'en' ? html`<span class="detail">${warning.message}</span>` : ''}
+                  ${warningText(warning)}${locale$.value === 'en' && hasCatalogueText(warning.code) ? html`<span class="detail">${warning.message}</span>` : ''}
                 </li>`,
             )}
           </ul>`

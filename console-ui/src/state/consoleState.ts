@@ -47,10 +47,19 @@ export function reduceServerMessage(state: ConsoleState, message: ConsoleOutboun
   switch (message.type) {
     case 'session.state':
       return { ...base, session: message, lastError: null };
-    case 'localizer':
-      // A new localizer makes the old segmentation, plan and QC meaningless.
-      if (base.localizer?.seriesInstanceUid === message.seriesInstanceUid) return { ...base, localizer: message };
-      return { ...base, localizer: message, segmentation: null, plan: null, qcResults: {} };
+    case 'localizer': {
+      // The server sends the localizer after the rest of a resync, so only a localizer that
+      // replaces an earlier one makes the plan and QC results stale.
+      const replacesLocalizer = base.localizer !== null && base.localizer.seriesInstanceUid !== message.seriesInstanceUid;
+      const segmentationMatches = base.segmentation === null || base.segmentation.seriesInstanceUid === message.seriesInstanceUid;
+      return {
+        ...base,
+        localizer: message,
+        segmentation: segmentationMatches ? base.segmentation : null,
+        plan: replacesLocalizer ? null : base.plan,
+        qcResults: replacesLocalizer ? {} : base.qcResults,
+      };
+    }
     case 'segmentation':
       return { ...base, segmentation: message };
     case 'plan':
