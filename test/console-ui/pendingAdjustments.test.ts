@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 
-import { NO_PENDING, addAdjustment, dropOnError, previewSlab, settleOnRevision } from '../../console-ui/src/state/pendingAdjustments.ts';
+import { NO_PENDING, addAdjustment, dropIfStillInFlight, dropOnError, previewSlab, settleOnRevision } from '../../console-ui/src/state/pendingAdjustments.ts';
 import { discSlab } from './consoleFixtures.ts';
 
 function idSource(): () => string {
@@ -46,8 +46,21 @@ test('error for the in-flight change drops all', () => {
   const nextId = idSource();
   let state = addAdjustment(NO_PENDING, { slabId: 's', shiftAlongNormalMm: 1 }, 4, nextId).pending;
   state = addAdjustment(state, { slabId: 's', shiftAlongNormalMm: 1 }, 4, nextId).pending;
-  assert.is(dropOnError(state, 'other-message'), state);
-  assert.is(dropOnError(state, 'm1'), NO_PENDING);
+  assert.is(dropOnError(state, { inReplyTo: 'other-message', message: 'stale' }), state);
+  assert.is(dropOnError(state, { inReplyTo: 'm1', message: 'stale' }), NO_PENDING);
+});
+
+test('broadcast adjustment failure drops its slab', () => {
+  const state = addAdjustment(NO_PENDING, { slabId: 'slab-L4-L5', shiftAlongNormalMm: 1 }, 4, idSource()).pending;
+  const failure = { field: 'adjustment', message: 'slab slab-L4-L5 was not adjusted: tilt too large; the plan is unchanged' };
+  assert.is(dropOnError(state, failure), NO_PENDING);
+  assert.is(dropOnError(state, { ...failure, message: 'slab slab-L3-L4 was not adjusted' }), state);
+});
+
+test('timeout drops only the same message', () => {
+  const state = addAdjustment(NO_PENDING, { slabId: 's', shiftAlongNormalMm: 1 }, 4, idSource()).pending;
+  assert.is(dropIfStillInFlight(state, 'm2'), state);
+  assert.is(dropIfStillInFlight(state, 'm1'), NO_PENDING);
 });
 
 test('preview applies only unsettled changes', () => {

@@ -48,7 +48,7 @@ if (skipReason === null) {
   try {
     pipeline = await loadPipeline();
   } catch (error) {
-    skipReason = `pipeline modules not loadable: ${error instanceof Error ? error.message : String(error)}`;
+    skipReason = `failed to load the pipeline modules: ${error instanceof Error ? error.message : String(error)}`;
   }
 }
 

@@ -6,8 +6,16 @@ import { BehaviorSubject, type Subscription } from 'rxjs';
 
 import { ConsoleSocket, type ConsoleSocketOptions, type ReceivedMessage } from '../connection/consoleSocket.ts';
 import { EMPTY_CONSOLE_STATE, reduceServerMessage, type ConsoleState } from '../state/consoleState.ts';
-import { NO_PENDING, addAdjustment, dropOnError, settleOnRevision, type InFlightAdjustment, type PendingAdjustments } from '../state/pendingAdjustments.ts';
-import type { ConsoleCommand, ConsoleInbound, SlabAdjustment } from '../wire.ts';
+import {
+  NO_PENDING,
+  addAdjustment,
+  dropIfStillInFlight,
+  dropOnError,
+  settleOnRevision,
+  type InFlightAdjustment,
+  type PendingAdjustments,
+} from '../state/pendingAdjustments.ts';
+import type { ConsoleCommand, ConsoleInbound, ErrorMessage, SlabAdjustment } from '../wire.ts';
 
 export interface SessionSummary {
   sessionId: string;
@@ -20,6 +28,11 @@ export interface ControllerOptions extends ConsoleSocketOptions {
   /** Base HTTP URL of the server, such as `http://127.0.0.1:8080`. */
   httpBaseUrl: string;
   token: string;
+  /**
+   * Time to wait for the plan revision that settles a sent adjustment, milliseconds. After it
+   * the console drops its preview and shows the server's plan again. Default 5000.
+   */
+  maxAdjustmentWaitMs?: number;
 }
 
 export class ConsoleController {
@@ -118,6 +131,16 @@ export class ConsoleController {
       planRevision: inFlight.planRevision,
       adjustment: inFlight.adjustment,
     });
+    setTimeout(() => this.dropStalled(inFlight), this.options.maxAdjustmentWaitMs ?? 5000);
+  }
+
+  private dropStalled(inFlight: InFlightAdjustment): void {
+    const slabId = inFlight.adjustment.slabId;
+    const pending = this.pending$.value[slabId];
+    if (pending === undefined || dropIfStillInFlight(pending, inFlight.messageId) !== NO_PENDING) return;
+    const remaining = { ...this.pending$.value };
+    delete remaining[slabId];
+    this.pending$.next(remaining);
   }
 
   private sendCommand(command: ConsoleCommand): boolean {
@@ -133,7 +156,7 @@ export class ConsoleController {
     const watched = this.socket.watchedSession;
     if (message.type !== 'ack' && message.type !== 'error' && watched !== null && message.sessionId !== watched) return;
     const next = reduceServerMessage(this.state$.value, message);
-    if (message.type === 'error') this.dropRejectedAdjustment(message.inReplyTo);
+    if (message.type === 'error') this.dropRejectedAdjustment(message);
     if (message.type === 'plan' && next.plan === message) this.settleAdjustments(message.plan.revision);
     if (next !== this.state$.value) {
       this.lastReceivedAtMs = receivedAtMs;
@@ -153,10 +176,10 @@ export class ConsoleController {
     for (const inFlight of toSend) this.sendAdjustment(inFlight);
   }
 
-  private dropRejectedAdjustment(inReplyTo: string | undefined): void {
+  private dropRejectedAdjustment(error: ErrorMessage): void {
     const updated: Record<string, PendingAdjustments> = {};
     for (const [slabId, pending] of Object.entries(this.pending$.value)) {
-      const remaining = dropOnError(pending, inReplyTo);
+      const remaining = dropOnError(pending, error);
       if (remaining !== NO_PENDING) updated[slabId] = remaining;
     }
     this.pending$.next(updated);

@@ -48,10 +48,20 @@ export function settleOnRevision(
   return { pending: { inFlight: send, queued: null }, send };
 }
 
-/** Drops the in-flight change and the queue when the server rejected that change's message. */
-export function dropOnError(pending: PendingAdjustments, inReplyTo: string | undefined): PendingAdjustments {
-  if (pending.inFlight !== null && pending.inFlight.messageId === inReplyTo) return NO_PENDING;
-  return pending;
+/**
+ * Drops the in-flight change and the queue when the server rejected that change's message, or
+ * reported a failed adjustment of this slab without naming the message.
+ */
+export function dropOnError(pending: PendingAdjustments, error: { inReplyTo?: string; field?: string; message: string }): PendingAdjustments {
+  if (pending.inFlight === null) return pending;
+  if (pending.inFlight.messageId === error.inReplyTo) return NO_PENDING;
+  const namesThisSlab = error.inReplyTo === undefined && error.field === 'adjustment' && error.message.includes(pending.inFlight.adjustment.slabId);
+  return namesThisSlab ? NO_PENDING : pending;
+}
+
+/** Drops the in-flight change and the queue when `messageId` is still unanswered, as after a timeout. */
+export function dropIfStillInFlight(pending: PendingAdjustments, messageId: string): PendingAdjustments {
+  return pending.inFlight?.messageId === messageId ? NO_PENDING : pending;
 }
 
 /** Returns the slab as it should look now: the server's slab with this console's unsettled changes on top. */
