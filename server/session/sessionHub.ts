@@ -1,14 +1,15 @@
 /**
  * The session hub: one exam machine per exam, fed by the transport. Every inbound event is
- * appended to the journal before the machine receives it. Machine snapshots are saved at most
- * once per turn of the event loop, together with the last journal sequence they include.
+ * appended to the journal before the machine receives it. A session's snapshot is saved on the
+ * next turn of the event loop (at once when the exam ends or the hub closes), together with the
+ * last journal sequence it includes.
  * Each watching console receives the session's messages through its own coalescing mailbox.
  * A new hub on the same data directory restores the open sessions, replays their journal tail
  * and continues them in the state they were in.
  */
 import { randomUUID } from 'node:crypto';
 
-import { Observable, Subject, type Subscriber } from 'rxjs';
+import { Observable, Subject } from 'rxjs';
 import { createActor, type Actor, type InspectionEvent, type Snapshot } from 'xstate';
 
 import { buildSeries as buildDicomSeries } from '../dicom/series.ts';
@@ -20,7 +21,7 @@ import type { Logger } from '../log.ts';
 import type { Planner, PlanningProtocol } from '../planning/types.ts';
 import type { QcChecker } from '../qc/types.ts';
 import type { ConsoleInbound, ConsoleOutbound, ProtocolErrorMessage, ScannerInbound, ScannerOutbound } from '../transport/protocol.ts';
-import { ConsoleMailbox } from './consoleMailbox.ts';
+import { ConsoleFanout, type ConsoleWatcher } from './consoleFanout.ts';
 import {
   localizerMessage,
   planApplyMessage,
@@ -35,11 +36,13 @@ import { ExamRecord, type BuildSeries } from './examRecord.ts';
 import { DEFAULT_EXAM_LIMITS, type ExamEmitted, type ExamEvent, type ExamLimits } from './examTypes.ts';
 import type { EventOrigin, SessionHub } from './hub.ts';
 import { openJournal, type Journal, type JournalEntry } from './journal.ts';
+import { imageEntry, linkEntry, messageEntry } from './journalEntries.ts';
 import { nextAction } from './nextAction.ts';
 import { SessionError } from './sessionError.ts';
 import { pendingSlabIds } from './slabQueue.ts';
 import { loopStateName, scannerLinkState } from './stateName.ts';
-import { restoreSegmentation, segmentationArtifact } from './segmentationArtifact.ts';
+import { segmentationArtifact } from './segmentationArtifact.ts';
+import { isPatientPosition, rebuildRecord, restorableSnapshot } from './sessionRestore.ts';
 
 export interface SessionHubOptions {
   /** Folder for the journal database; created when missing. */
@@ -78,11 +81,6 @@ export interface SessionHubWithStats extends SessionHub {
   stats(): SessionHubStats;
 }
 
-interface Watcher {
-  mailbox: ConsoleMailbox;
-  subscriber: Subscriber<ConsoleOutbound>;
-}
-
 interface SessionRuntime {
   sessionId: string;
   examId: string;
@@ -95,7 +93,7 @@ interface SessionRuntime {
   inbound: Subject<ExamEvent>;
   /** Messages for the scanner that drives the exam. */
   scannerOutbound: Subject<ScannerOutbound>;
-  watchers: Set<Watcher>;
+  consoles: ConsoleFanout;
   scannerConnectionId: string | null;
   /** Receive time of the last inbound event the machine acted on, for `latencyMs`. */
   lastTriggerAtMs: number | null;
@@ -112,7 +110,6 @@ interface SessionRuntime {
   stateKey: string;
   updatedAt: string;
   open: boolean;
-  flushScheduled: boolean;
   /** Emitted events waiting for the snapshot they belong to. */
   emitted: ExamEmitted[];
   log: Logger;
@@ -123,11 +120,6 @@ const DEFAULT_PROTOCOL = 'lumbar-routine';
 async function loadDefaultProtocol(nameOrPath: string): Promise<PlanningProtocol> {
   const protocols = await import('../planning/protocols.ts');
   return protocols.loadProtocol(nameOrPath);
-}
-
-function isPersistedSnapshot(value: unknown): value is Snapshot<unknown> & { context: Record<string, unknown> } {
-  if (typeof value !== 'object' || value === null || !('value' in value) || !('status' in value) || !('context' in value)) return false;
-  return typeof value.context === 'object' && value.context !== null;
 }
 
 function readErrorCode(error: unknown, fallback: string): string {
@@ -155,7 +147,8 @@ class Hub implements SessionHubWithStats {
   private readonly maxEndedSessions: number;
   private readonly defaultProtocol: string;
   private readonly log: Logger;
-  private coalescedMessages = 0;
+  /** Coalesced console messages of sessions already dropped from memory. */
+  private retiredCoalescedMessages = 0;
   private closed = false;
 
   constructor(private readonly options: SessionHubOptions) {
@@ -183,7 +176,7 @@ class Hub implements SessionHubWithStats {
     if (message.type === 'exam.started') return this.startOrResumeExam(message, origin);
 
     const runtime = this.openByExam.get(message.examId) ?? null;
-    this.append(this.entry(runtime, 'scanner', message, origin, message.examId));
+    this.append(messageEntry({ sessionId: runtime?.sessionId ?? null, examId: message.examId }, 'scanner', message, origin));
     if (runtime === null) {
       const error = new SessionError(
         'ERR_UNKNOWN_EXAM',
@@ -204,18 +197,7 @@ class Hub implements SessionHubWithStats {
     this.assertOpen();
     const examId = this.connectionExams.get(origin.connectionId) ?? null;
     const runtime = examId === null ? null : (this.openByExam.get(examId) ?? null);
-    this.append({
-      receivedAtMs: origin.receivedAtMs,
-      sessionId: runtime?.sessionId ?? null,
-      examId,
-      source: 'scanner',
-      type: 'image',
-      user: origin.user,
-      connectionId: origin.connectionId,
-      messageId: null,
-      message: null,
-      image: bytes,
-    });
+    this.append(imageEntry({ sessionId: runtime?.sessionId ?? null, examId }, bytes, origin));
     if (runtime === null) {
       const reason = examId === null ? 'this connection has not started or named an exam' : `exam ${examId} has no open session`;
       const error = new SessionError('ERR_NO_EXAM_FOR_IMAGE', `an image arrived but ${reason}; send exam.started before images`, 'exam.started');
@@ -243,7 +225,7 @@ class Hub implements SessionHubWithStats {
     this.connectionExams.delete(origin.connectionId);
     for (const runtime of this.openByExam.values()) {
       if (runtime.scannerConnectionId !== origin.connectionId) continue;
-      this.append(this.linkEntry(runtime, 'scanner.disconnected', origin));
+      this.append(linkEntry(runtime, 'scanner.disconnected', origin));
       runtime.scannerConnectionId = null;
       runtime.lastTriggerAtMs = origin.receivedAtMs;
       runtime.inbound.next({ type: 'scanner.disconnected' });
@@ -270,7 +252,7 @@ class Hub implements SessionHubWithStats {
   async handleConsoleMessage(message: ConsoleInbound, origin: EventOrigin): Promise<ConsoleOutbound[]> {
     this.assertOpen();
     const runtime = this.sessions.get(message.sessionId) ?? null;
-    this.append(this.entry(runtime, 'console', message, origin, runtime?.examId ?? null));
+    this.append(messageEntry({ sessionId: runtime?.sessionId ?? null, examId: runtime?.examId ?? null }, 'console', message, origin));
     if (runtime === null) {
       const error = new SessionError(
         'ERR_UNKNOWN_SESSION',
@@ -294,18 +276,15 @@ class Hub implements SessionHubWithStats {
         );
         return undefined;
       }
-      const watcher: Watcher = { mailbox: new ConsoleMailbox(this.maxQueuedErrors), subscriber };
-      for (const message of this.currentMessages(runtime, watcher)) watcher.mailbox.put({ message, triggerAtMs: null });
-      runtime.watchers.add(watcher);
-      this.scheduleFlush(runtime);
-      if (runtime.open) runtime.inbound.next({ type: 'consoles.changed', consoleCount: runtime.watchers.size });
-      runtime.log.info({ consoleCount: runtime.watchers.size }, 'console watching');
+      const watcher = runtime.consoles.add(subscriber, this.currentMessages(runtime));
+      this.resendLocalizer(runtime, watcher);
+      if (runtime.open) runtime.inbound.next({ type: 'consoles.changed', consoleCount: runtime.consoles.size });
+      runtime.log.info({ consoleCount: runtime.consoles.size }, 'console watching');
 
       return () => {
-        this.coalescedMessages += watcher.mailbox.droppedCount;
-        if (!runtime.watchers.delete(watcher)) return;
-        if (runtime.open && !this.closed) runtime.inbound.next({ type: 'consoles.changed', consoleCount: runtime.watchers.size });
-        runtime.log.info({ consoleCount: runtime.watchers.size }, 'console stopped watching');
+        if (!runtime.consoles.remove(watcher)) return;
+        if (runtime.open && !this.closed) runtime.inbound.next({ type: 'consoles.changed', consoleCount: runtime.consoles.size });
+        runtime.log.info({ consoleCount: runtime.consoles.size }, 'console stopped watching');
       };
     });
   }
@@ -321,13 +300,12 @@ class Hub implements SessionHubWithStats {
   stats(): SessionHubStats {
     let watchers = 0;
     let maxMailboxSize = 0;
-    let coalesced = this.coalescedMessages;
+    let coalesced = this.retiredCoalescedMessages;
     for (const runtime of this.sessions.values()) {
-      for (const watcher of runtime.watchers) {
-        watchers += 1;
-        maxMailboxSize = Math.max(maxMailboxSize, watcher.mailbox.size);
-        coalesced += watcher.mailbox.droppedCount;
-      }
+      const consoles = runtime.consoles.stats();
+      watchers += runtime.consoles.size;
+      maxMailboxSize = Math.max(maxMailboxSize, consoles.maxMailboxSize);
+      coalesced += consoles.droppedCount;
     }
     return { openSessions: this.openByExam.size, watchers, maxMailboxSize, coalescedMessages: coalesced };
   }
@@ -348,7 +326,7 @@ class Hub implements SessionHubWithStats {
     const existing = this.openByExam.get(message.examId) ?? null;
     if (existing !== null) {
       // The documented way for a reconnecting scanner to resume: send exam.started again.
-      this.append(this.entry(existing, 'scanner', message, origin, message.examId));
+      this.append(messageEntry(existing, 'scanner', message, origin));
       this.noteScannerConnection(existing, origin);
       return [{ type: 'ack', inReplyTo: message.messageId, examId: existing.examId, sessionId: existing.sessionId }];
     }
@@ -361,7 +339,7 @@ class Hub implements SessionHubWithStats {
       protocolError = error;
     }
     const sessionId = protocolError === null ? randomUUID() : null;
-    const seq = this.append({ ...this.entry(null, 'scanner', message, origin, message.examId), sessionId });
+    const seq = this.append(messageEntry({ sessionId, examId: message.examId }, 'scanner', message, origin));
     if (sessionId === null) {
       const detail = protocolError instanceof Error ? protocolError.message : String(protocolError);
       const error = new SessionError(
@@ -424,7 +402,7 @@ class Hub implements SessionHubWithStats {
       actor,
       inbound: new Subject<ExamEvent>(),
       scannerOutbound: new Subject<ScannerOutbound>(),
-      watchers: new Set(),
+      consoles: new ConsoleFanout(this.maxQueuedErrors),
       scannerConnectionId: null,
       lastTriggerAtMs: null,
       tracker,
@@ -437,7 +415,6 @@ class Hub implements SessionHubWithStats {
       stateKey: '',
       updatedAt: init.createdAt,
       open: true,
-      flushScheduled: false,
       emitted: [],
       log: this.log.child({ sessionId: init.sessionId, examId: init.examId }),
     };
@@ -476,7 +453,7 @@ class Hub implements SessionHubWithStats {
     const previous = runtime.scannerConnectionId;
     runtime.scannerConnectionId = origin.connectionId;
     if (previous !== null) runtime.log.warn({ previous, connectionId: origin.connectionId }, 'another scanner connection took over the exam');
-    this.append(this.linkEntry(runtime, 'scanner.connected', origin));
+    this.append(linkEntry(runtime, 'scanner.connected', origin));
     runtime.inbound.next({ type: 'scanner.connected' });
   }
 
@@ -600,7 +577,7 @@ class Hub implements SessionHubWithStats {
    * Sends the localizer to every watcher, or only to `watcher` when given. The wire message is
    * built once per series and cached, because it carries every pixel of the localizer.
    */
-  private async publishLocalizer(runtime: SessionRuntime, seriesInstanceUid: string, watcher?: Watcher): Promise<void> {
+  private async publishLocalizer(runtime: SessionRuntime, seriesInstanceUid: string, watcher?: ConsoleWatcher): Promise<void> {
     try {
       let message = runtime.localizerWire?.seriesInstanceUid === seriesInstanceUid ? runtime.localizerWire : null;
       if (message === null) {
@@ -608,12 +585,8 @@ class Hub implements SessionHubWithStats {
         message = localizerMessage(runtime.sessionId, seriesInstanceUid, series.images);
         runtime.localizerWire = message;
       }
-      if (watcher === undefined) {
-        this.broadcast(runtime, message);
-      } else {
-        watcher.mailbox.put({ message, triggerAtMs: null });
-        this.scheduleFlush(runtime);
-      }
+      if (watcher === undefined) this.broadcast(runtime, message);
+      else runtime.consoles.send(watcher, message, null);
     } catch (error) {
       runtime.log.warn({ err: error, seriesInstanceUid }, 'localizer could not be prepared for the console');
     }
@@ -636,15 +609,11 @@ class Hub implements SessionHubWithStats {
 
   /**
    * Returns everything a console needs to show the session now: what was produced so far, then
-   * the state. The localizer follows separately because sorting its series may take a while.
+   * the state. The localizer is sent by `resendLocalizer`, because sorting its series is async.
    */
-  private currentMessages(runtime: SessionRuntime, watcher: Watcher): ConsoleOutbound[] {
+  private currentMessages(runtime: SessionRuntime): ConsoleOutbound[] {
     const context = runtime.actor.getSnapshot().context;
     const messages: ConsoleOutbound[] = [];
-    const localizerUid = context.localizerSeriesUid;
-    if (localizerUid !== null && runtime.record.imageCount(localizerUid) > 0) {
-      void this.publishLocalizer(runtime, localizerUid, watcher);
-    }
     const segmentation = runtime.record.segmentation;
     if (segmentation !== null && context.segmentation?.seriesInstanceUid === segmentation.seriesInstanceUid) {
       messages.push(segmentationMessage(runtime.sessionId, segmentation));
@@ -655,6 +624,17 @@ class Hub implements SessionHubWithStats {
     return messages;
   }
 
+  private resendLocalizer(runtime: SessionRuntime, watcher: ConsoleWatcher): void {
+    const localizerUid = runtime.actor.getSnapshot().context.localizerSeriesUid;
+    if (localizerUid !== null && runtime.record.imageCount(localizerUid) > 0) {
+      void this.publishLocalizer(runtime, localizerUid, watcher);
+    }
+  }
+
+  private broadcast(runtime: SessionRuntime, message: ConsoleOutbound): void {
+    runtime.consoles.broadcast(message, runtime.lastTriggerAtMs);
+  }
+
   private pendingPlanApply(runtime: SessionRuntime): Extract<ScannerOutbound, { type: 'plan.apply' }> | null {
     const context = runtime.actor.getSnapshot().context;
     if (!runtime.loopState.startsWith('acquisition.') || context.acquisition === null || context.plan === null) return null;
@@ -662,65 +642,22 @@ class Hub implements SessionHubWithStats {
     return slabIds.length === 0 ? null : planApplyMessage(runtime.examId, runtime.sessionId, context.plan, slabIds);
   }
 
-  // ------------------------------------------------------------------ console delivery
-
-  private broadcast(runtime: SessionRuntime, message: ConsoleOutbound): void {
-    if (runtime.watchers.size === 0) return;
-    for (const watcher of runtime.watchers) watcher.mailbox.put({ message, triggerAtMs: runtime.lastTriggerAtMs });
-    this.scheduleFlush(runtime);
-  }
-
-  /** Delivers mailboxes on a later turn of the event loop, so the machine never waits for a console. */
-  private scheduleFlush(runtime: SessionRuntime): void {
-    if (runtime.flushScheduled) return;
-    runtime.flushScheduled = true;
-    setImmediate(() => {
-      runtime.flushScheduled = false;
-      for (const watcher of runtime.watchers) {
-        for (const entry of watcher.mailbox.takeAll()) {
-          if (watcher.subscriber.closed) break;
-          const message = entry.message;
-          if (message.type === 'session.state') {
-            const latencyMs = entry.triggerAtMs === null ? null : Date.now() - entry.triggerAtMs;
-            watcher.subscriber.next({ ...message, latencyMs });
-          } else {
-            watcher.subscriber.next(message);
-          }
-        }
-      }
-    });
-  }
-
   // ------------------------------------------------------------------ restart recovery and retirement
 
   private restoreOpenSessions(): void {
+    const limits = { ...DEFAULT_EXAM_LIMITS, ...this.options.limits };
     for (const persisted of this.journal.openSessions()) {
-      if (!isPersistedSnapshot(persisted.snapshot)) {
-        this.log.error({ sessionId: persisted.sessionId }, 'persisted snapshot is not a machine snapshot; session not restored');
+      const snapshot = restorableSnapshot(persisted, limits);
+      if (snapshot === null || !isPatientPosition(persisted.patientPosition)) {
+        this.log.error({ sessionId: persisted.sessionId }, 'persisted session is not a valid exam machine snapshot; session not restored');
         continue;
       }
-      const record = new ExamRecord();
-      let unreadable = 0;
-      for (const row of this.journal.readSessionImages(persisted.sessionId)) {
-        try {
-          record.addImages(this.parseImages(row.image));
-        } catch {
-          // The same bytes were rejected when they arrived, so the session never used them.
-          unreadable += 1;
-        }
-      }
-      const artifact = this.journal.readSegmentation(persisted.sessionId);
-      if (artifact !== null) record.setSegmentation(restoreSegmentation(artifact));
-
-      // Running actors and timers are not persisted; `session.restored` restarts them. The
-      // limits come from this server's options, so a restart can change them.
-      const context = { ...persisted.snapshot.context, limits: { ...DEFAULT_EXAM_LIMITS, ...this.options.limits } };
-      const snapshot: Snapshot<unknown> = Object.assign({}, persisted.snapshot, { children: {}, context });
+      const { record, unreadableImages } = rebuildRecord(this.journal, persisted.sessionId, this.parseImages);
       const runtime = this.createRuntime({
         sessionId: persisted.sessionId,
         examId: persisted.examId,
         protocolName: persisted.protocolName,
-        patientPosition: persisted.patientPosition as PatientPosition,
+        patientPosition: persisted.patientPosition,
         createdAt: persisted.createdAt,
         snapshot,
         appliedSeq: persisted.appliedSeq,
@@ -730,7 +667,7 @@ class Hub implements SessionHubWithStats {
       runtime.inbound.next({ type: 'consoles.changed', consoleCount: 0 });
       runtime.inbound.next({ type: 'session.restored' });
       const replayed = this.replayJournalTail(runtime, persisted.appliedSeq);
-      runtime.log.info({ state: runtime.loopState, imagesRestored: record.totalImageCount(), unreadable, replayed }, 'session restored');
+      runtime.log.info({ state: runtime.loopState, imagesRestored: record.totalImageCount(), unreadableImages, replayed }, 'session restored');
     }
   }
 
@@ -763,6 +700,7 @@ class Hub implements SessionHubWithStats {
       const oldest = this.sessions.get(this.endedOrder.shift() ?? '');
       if (oldest === undefined) continue;
       this.dispose(oldest);
+      this.retiredCoalescedMessages += oldest.consoles.stats().droppedCount;
       this.sessions.delete(oldest.sessionId);
     }
   }
@@ -773,47 +711,10 @@ class Hub implements SessionHubWithStats {
     runtime.inbound.complete();
     runtime.actor.stop();
     runtime.scannerOutbound.complete();
-    for (const watcher of runtime.watchers) watcher.subscriber.complete();
-    runtime.watchers.clear();
+    runtime.consoles.complete();
   }
 
   // ------------------------------------------------------------------ journal entries
-
-  private entry(
-    runtime: SessionRuntime | null,
-    source: 'scanner' | 'console',
-    message: ScannerInbound | ConsoleInbound,
-    origin: EventOrigin,
-    examId: string | null,
-  ): JournalEntry {
-    return {
-      receivedAtMs: origin.receivedAtMs,
-      sessionId: runtime?.sessionId ?? null,
-      examId,
-      source,
-      type: message.type,
-      user: origin.user,
-      connectionId: origin.connectionId,
-      messageId: message.messageId,
-      message,
-      image: null,
-    };
-  }
-
-  private linkEntry(runtime: SessionRuntime, type: 'scanner.connected' | 'scanner.disconnected', origin: EventOrigin): JournalEntry {
-    return {
-      receivedAtMs: origin.receivedAtMs,
-      sessionId: runtime.sessionId,
-      examId: runtime.examId,
-      source: 'link',
-      type,
-      user: origin.user,
-      connectionId: origin.connectionId,
-      messageId: null,
-      message: null,
-      image: null,
-    };
-  }
 
   /** Appends to the journal and records the sequence number as applied to the entry's session. */
   private append(entry: JournalEntry): number {
