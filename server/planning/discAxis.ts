@@ -80,8 +80,9 @@ export function estimateDisc(grid: LabelGrid, level: string, warnings: PlanWarni
   const searchAxis = shapeNormalLps ?? directionLps(0, 0, 1);
 
   const [upperName, lowerName] = level.split('/');
-  const upperEndplate = fitEndplate(grid, voxels, shape, searchAxis, upperName, 'up', options);
-  const lowerEndplate = fitEndplate(grid, voxels, shape, searchAxis, lowerName, 'down', options);
+  const lines = discLines(grid, voxels, searchAxis);
+  const upperEndplate = lines === null ? null : fitEndplate(grid, lines, shape, upperName, 'up', options);
+  const lowerEndplate = lines === null ? null : fitEndplate(grid, lines, shape, lowerName, 'down', options);
 
   const choice = combineAxes(shapeNormalLps, upperEndplate, lowerEndplate, maxAxisDisagreementDeg);
   if (choice === null) {
@@ -100,7 +101,7 @@ export function estimateDisc(grid: LabelGrid, level: string, warnings: PlanWarni
     });
   }
 
-  const center = footprintCenter(grid, voxels, choice.normalLps) ?? shape.centroidLpsMm;
+  const center = lines === null ? shape.centroidLpsMm : footprintCenter(grid, lines);
   return {
     level,
     centerLpsMm: pointLpsMm(center[0], center[1], center[2]),
@@ -175,9 +176,8 @@ function meanPosition(positions: Float64Array): Vec3 {
  */
 function fitEndplate(
   grid: LabelGrid,
-  discVoxels: Int32Array,
+  lines: DiscLines,
   shape: PrincipalAxes,
-  axis: Vec3,
   vertebraName: string,
   side: 'up' | 'down',
   options: DiscAxisOptions,
@@ -185,43 +185,27 @@ function fitEndplate(
   const maxSearchMm = options.maxEndplateSearchMm ?? 6;
   const minPoints = options.minEndplatePoints ?? 12;
 
-  const line = gridLineAxis(grid, axis);
-  if (line === null) return null;
-  const { gridAxis, stride, axisSize, steps } = line;
-  const direction = side === 'up' ? line.upSign : -line.upSign;
+  const { gridAxis, stride, axisSize, steps } = lines.axis;
+  const direction = side === 'up' ? lines.axis.upSign : -lines.axis.upSign;
   const maxSteps = Math.max(1, Math.ceil(maxSearchMm / length(steps[gridAxis])));
-
-  // Outermost disc voxel on this side for each grid line through the disc.
-  const outermost = new Map<number, { coordinate: number; thickness: number; inner: number }>();
-  for (const index of discVoxels) {
-    const coordinate = voxelIndexToIjk(grid, index)[gridAxis];
-    const lineKey = index - coordinate * stride;
-    const entry = outermost.get(lineKey);
-    if (entry === undefined) {
-      outermost.set(lineKey, { coordinate, thickness: 1, inner: coordinate });
-      continue;
-    }
-    if ((coordinate - entry.coordinate) * direction > 0) entry.coordinate = coordinate;
-    if ((entry.inner - coordinate) * direction > 0) entry.inner = coordinate;
-    entry.thickness = Math.abs(entry.coordinate - entry.inner) + 1;
-  }
-  const thicknesses = [...outermost.values()].map((entry) => entry.thickness).sort((a, b) => a - b);
-  const medianThickness = thicknesses[Math.floor(thicknesses.length / 2)] ?? 0;
+  const medianThickness = lines.medianThickness;
 
   const vertebraLabels = new Set(grid.labelsByStructure.get(vertebraName) ?? []);
   const fromVertebra = vertebraLabels.size > 0;
 
   // Boundary position along the grid axis for each line (half-integer: between two voxels).
   const boundaryByLine = new Map<number, number>();
-  for (const [lineKey, entry] of outermost) {
-    if (entry.thickness < 0.5 * medianThickness) continue;
-    if (!isCentralLine(grid, lineKey + entry.coordinate * stride, shape)) continue;
+  for (const [lineKey, range] of lines.ranges) {
+    if (range.max - range.min + 1 < 0.5 * medianThickness) continue;
+    // Outermost disc voxel on this side of the line.
+    const outermost = direction > 0 ? range.max : range.min;
+    if (!isCentralLine(grid, lineKey + outermost * stride, shape)) continue;
     if (!fromVertebra) {
-      boundaryByLine.set(lineKey, entry.coordinate + direction * 0.5);
+      boundaryByLine.set(lineKey, outermost + direction * 0.5);
       continue;
     }
     for (let step = 1; step <= maxSteps; step += 1) {
-      const coordinate = entry.coordinate + direction * step;
+      const coordinate = outermost + direction * step;
       if (coordinate < 0 || coordinate >= axisSize) break;
       if (vertebraLabels.has(grid.labelMap[lineKey + coordinate * stride])) {
         boundaryByLine.set(lineKey, coordinate - direction * 0.5);
@@ -324,32 +308,51 @@ function gridLineAxis(grid: LabelGrid, axis: Vec3): GridLineAxis | null {
   };
 }
 
+/** The disc's extent along each grid line of the grid axis closest to the disc axis. */
+interface DiscLines {
+  axis: GridLineAxis;
+  /** Lowest and highest index along the grid axis, per line (keyed by the line's index at coordinate 0). */
+  ranges: Map<number, { min: number; max: number }>;
+  medianThickness: number;
+}
+
+function discLines(grid: LabelGrid, discVoxels: Int32Array, axis: Vec3): DiscLines | null {
+  const lineAxis = gridLineAxis(grid, axis);
+  if (lineAxis === null) return null;
+  const { gridAxis, stride } = lineAxis;
+  const perSlice = grid.rows * grid.columns;
+  const ranges = new Map<number, { min: number; max: number }>();
+  for (const index of discVoxels) {
+    const k = Math.floor(index / perSlice);
+    const j = Math.floor((index - k * perSlice) / grid.columns);
+    const coordinate = gridAxis === 2 ? k : gridAxis === 1 ? j : index - k * perSlice - j * grid.columns;
+    const lineKey = index - coordinate * stride;
+    const entry = ranges.get(lineKey);
+    if (entry === undefined) {
+      ranges.set(lineKey, { min: coordinate, max: coordinate });
+    } else if (coordinate < entry.min) {
+      entry.min = coordinate;
+    } else if (coordinate > entry.max) {
+      entry.max = coordinate;
+    }
+  }
+  const thicknesses = [...ranges.values()].map((range) => range.max - range.min + 1).sort((a, b) => a - b);
+  return { axis: lineAxis, ranges, medianThickness: thicknesses[Math.floor(thicknesses.length / 2)] ?? 0 };
+}
+
 /**
  * Centre of the disc as the mean over its grid lines of each line's mid-thickness point. Every
  * line counts once, so a wedge-shaped disc's thick end does not pull the centre towards it as
- * it pulls the voxel centroid. Returns null when no grid axis is close to the disc axis.
+ * it pulls the voxel centroid.
  */
-function footprintCenter(grid: LabelGrid, discVoxels: Int32Array, axis: Vec3): Vec3 | null {
-  const line = gridLineAxis(grid, axis);
-  if (line === null) return null;
-  const range = new Map<number, { min: number; max: number }>();
-  for (const index of discVoxels) {
-    const coordinate = voxelIndexToIjk(grid, index)[line.gridAxis];
-    const lineKey = index - coordinate * line.stride;
-    const entry = range.get(lineKey);
-    if (entry === undefined) range.set(lineKey, { min: coordinate, max: coordinate });
-    else {
-      entry.min = Math.min(entry.min, coordinate);
-      entry.max = Math.max(entry.max, coordinate);
-    }
-  }
+function footprintCenter(grid: LabelGrid, lines: DiscLines): Vec3 {
   let sum: Vec3 = [0, 0, 0];
-  for (const [lineKey, entry] of range) {
+  for (const [lineKey, range] of lines.ranges) {
     const ijk = voxelIndexToIjk(grid, lineKey);
-    ijk[line.gridAxis] = (entry.min + entry.max) / 2;
+    ijk[lines.axis.gridAxis] = (range.min + range.max) / 2;
     sum = add(sum, grid.transform.ijkToLps(ijk));
   }
-  return scale(sum, 1 / range.size);
+  return scale(sum, 1 / lines.ranges.size);
 }
 
 interface AxisChoice {

@@ -16,7 +16,7 @@ export interface LabelGrid {
   labelMap: Uint8Array;
   stack: SliceStackGeometry;
   transform: StackTransform;
-  /** Voxel indices (k * rows * columns + j * columns + i) per label value. */
+  /** Voxel indices (k * rows * columns + j * columns + i) per label value of a planning structure. */
   voxelsByLabel: Map<number, Int32Array>;
   /** Label values per canonical structure name (`L4`, `L4/L5`, `S1`, `canal`). */
   labelsByStructure: Map<string, number[]>;
@@ -60,34 +60,39 @@ export function buildLabelGrid(segmentation: SegmentationResult, localizer: MrSe
   }
 
   const stack = seriesStackGeometry(localizer);
-  const counts = new Int32Array(256);
-  const labelMap = segmentation.labelMap;
-  for (let index = 0; index < labelMap.length; index += 1) counts[labelMap[index]] += 1;
 
+  // Only labels of planning structures are indexed; tissue labels (fat, muscle) are skipped.
+  const structureOfLabel = new Map<number, string>();
+  for (const [value, labelName] of Object.entries(segmentation.labelNames)) {
+    const structure = canonicalStructureName(labelName);
+    const label = Number(value);
+    if (structure !== null && Number.isInteger(label) && label > 0 && label < 256) structureOfLabel.set(label, structure);
+  }
+  const wanted = new Uint8Array(256);
+  for (const label of structureOfLabel.keys()) wanted[label] = 1;
+
+  const labelMap = segmentation.labelMap;
+  const counts = new Int32Array(256);
+  for (let index = 0; index < labelMap.length; index += 1) counts[labelMap[index]] += 1;
   const byLabel: Array<Int32Array | null> = new Array<Int32Array | null>(256).fill(null);
   for (let label = 1; label < 256; label += 1) {
-    if (counts[label] > 0) byLabel[label] = new Int32Array(counts[label]);
+    if (wanted[label] === 1 && counts[label] > 0) byLabel[label] = new Int32Array(counts[label]);
   }
   const fill = new Int32Array(256);
   for (let index = 0; index < labelMap.length; index += 1) {
     const label = labelMap[index];
-    if (label === 0) continue;
+    if (wanted[label] === 0) continue;
     (byLabel[label] as Int32Array)[fill[label]++] = index;
   }
-  const voxelsByLabel = new Map<number, Int32Array>();
-  byLabel.forEach((voxels, label) => {
-    if (voxels !== null) voxelsByLabel.set(label, voxels);
-  });
 
+  const voxelsByLabel = new Map<number, Int32Array>();
   const labelsByStructure = new Map<string, number[]>();
-  for (const [value, labelName] of Object.entries(segmentation.labelNames)) {
-    const structure = canonicalStructureName(labelName);
-    const label = Number(value);
-    if (structure === null || !voxelsByLabel.has(label)) continue;
-    const labels = labelsByStructure.get(structure) ?? [];
-    labels.push(label);
-    labelsByStructure.set(structure, labels);
-  }
+  byLabel.forEach((voxels, label) => {
+    if (voxels === null) return;
+    voxelsByLabel.set(label, voxels);
+    const structure = structureOfLabel.get(label) ?? '';
+    labelsByStructure.set(structure, [...(labelsByStructure.get(structure) ?? []), label]);
+  });
 
   return { columns, rows, slices, labelMap, stack, transform: createStackTransform(stack), voxelsByLabel, labelsByStructure };
 }
