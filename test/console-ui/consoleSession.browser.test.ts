@@ -118,6 +118,56 @@ test('console shows prompt, plan and alert', async () => {
   await screenshot(page, 'desktop-1920x1080-en-plan');
 });
 
+test('viewer keys change slice, window, zoom', async () => {
+  if (skipReason) return;
+  const readouts = page.locator('lc-localizer-viewer .readout');
+  await page.locator('lc-localizer-viewer canvas').focus();
+  assert.is(await readouts.nth(0).innerText(), 'Slice 3 of 5');
+  await page.keyboard.press('PageDown');
+  assert.is(await readouts.nth(0).innerText(), 'Slice 4 of 5');
+  await page.keyboard.press('PageUp');
+  assert.is(await readouts.nth(0).innerText(), 'Slice 3 of 5');
+
+  assert.is(await readouts.nth(1).innerText(), 'W 1400 / L 700');
+  // Each step is 1/20 of the current width: +70 to the width, then +74 (1470 / 20) to the level.
+  await page.keyboard.press('Alt+ArrowRight');
+  await page.keyboard.press('Alt+ArrowUp');
+  assert.is(await readouts.nth(1).innerText(), 'W 1470 / L 774');
+  await page.keyboard.press('r');
+  assert.is(await readouts.nth(1).innerText(), 'W 1400 / L 700');
+
+  await page.keyboard.press('+');
+  assert.is(await readouts.nth(2).innerText(), 'Zoom 125%');
+  await page.keyboard.press('0');
+  assert.is(await readouts.nth(2).innerText(), 'Zoom 100%');
+
+  const overlayToggle = page.locator('lc-localizer-viewer input[type="checkbox"]');
+  await page.keyboard.press('o');
+  assert.is(await overlayToggle.isChecked(), false);
+  await page.keyboard.press('o');
+  assert.is(await overlayToggle.isChecked(), true);
+  assert.equal(receivedOfType('slab.adjust'), [], 'viewer keys must not move slabs');
+});
+
+test('ctrl drag changes window and level', async () => {
+  if (skipReason) return;
+  const box = await page.locator('lc-localizer-viewer canvas').boundingBox();
+  if (box === null) throw new Error('canvas hidden');
+  // An empty corner of the image, away from every slab.
+  const start = { x: box.x + 40, y: box.y + 40 };
+  await page.keyboard.down('Control');
+  await page.mouse.move(start.x, start.y);
+  await page.mouse.down();
+  await page.mouse.move(start.x + 100, start.y + 20, { steps: 4 });
+  await page.mouse.up();
+  await page.keyboard.up('Control');
+  // 1/200 of the starting width (1400) per pixel: +700 width, +140 level.
+  assert.is(await page.locator('lc-localizer-viewer .readout').nth(1).innerText(), 'W 2100 / L 840');
+  await page.locator('lc-localizer-viewer canvas').focus();
+  await page.keyboard.press('r');
+  assert.equal(receivedOfType('slab.adjust'), []);
+});
+
 test('drag moves slab by that change', async () => {
   if (skipReason) return;
   const slab = slabById('slab-L4-L5');
@@ -352,6 +402,13 @@ test('two consoles show the same plan', async () => {
   );
   assert.equal(summaries[0], summaries[1]);
   await second.close();
+});
+
+test('re-plan button sends replan.request', async () => {
+  if (skipReason) return;
+  await page.getByRole('button', { name: 'Re-plan' }).click();
+  const replan = await waitForReceived('replan.request', 1);
+  assert.is(replan.sessionId, SESSION_ID);
 });
 
 test('reject sends plan.reject with reason', async () => {
