@@ -4,9 +4,22 @@ import { createActor, waitFor } from 'xstate';
 
 import { provideExamActors } from '../../../server/session/examActors.ts';
 import { ExamRecord } from '../../../server/session/examRecord.ts';
-import type { ExamEmitted, ExamEvent, ExamLimits } from '../../../server/session/examTypes.ts';
+import { DEFAULT_EXAM_LIMITS, type ExamEmitted, type ExamEvent, type ExamLimits } from '../../../server/session/examTypes.ts';
+import { restorableSnapshot } from '../../../server/session/sessionRestore.ts';
 import { loopStateName, scannerLinkState } from '../../../server/session/stateName.ts';
 import { createDoubles, fakeImage, LOCALIZER_UID, SLAB_SERIES_UIDS, type Doubles } from './doubles.ts';
+
+const SESSION_ROW = {
+  sessionId: 'session-1',
+  examId: 'exam-1',
+  protocolName: 'lumbar-routine',
+  patientPosition: 'HFS',
+  createdAt: '2026-12-04T20:00:00.000Z',
+  updatedAt: '2026-12-04T20:00:00.000Z',
+  state: 'acquisition.qcChecking',
+  open: true,
+  appliedSeq: 0,
+};
 
 let messageCounter = 0;
 function messageId(): string {
@@ -425,6 +438,30 @@ test('console disconnect keeps the loop state', async () => {
   assert.is(loopStateName(snapshot.value), 'planning.awaitingTechnologist');
   assert.is(snapshot.context.plan?.revision, 0);
   exam.actor.stop();
+});
+
+test('restored QC check runs again', async () => {
+  const doubles = createDoubles({ qcDelayMs: 5_000 });
+  const exam = startExam(doubles);
+  await reachPlan(exam);
+  confirmAll(exam);
+  completeSlab(exam, 'slab-1', 0);
+  assert.is(exam.state(), 'acquisition.qcChecking');
+  const persisted = JSON.parse(JSON.stringify(exam.actor.getPersistedSnapshot()));
+  exam.actor.stop();
+
+  doubles.behaviour.qcDelayMs = 0;
+  const snapshot = restorableSnapshot({ ...SESSION_ROW, snapshot: persisted }, DEFAULT_EXAM_LIMITS);
+  assert.ok(snapshot);
+  const input = { sessionId: 'session-1', examId: 'exam-1', protocolName: 'lumbar-routine', patientPosition: 'HFS' } as const;
+  const restored = createActor(provideExamActors(doubles.services, exam.record), { input, snapshot }).start();
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  assert.is(loopStateName(restored.getSnapshot().value), 'acquisition.qcChecking', 'a restored snapshot starts no actor by itself');
+  restored.send({ type: 'session.restored' });
+  await waitFor(restored, (state) => loopStateName(state.value) === 'acquisition.acquiringSlab', { timeout: 2000 });
+  assert.is(restored.getSnapshot().context.qcResults['slab-1']?.verdict, 'pass');
+  assert.equal(restored.getSnapshot().context.acquisition?.doneSlabIds, ['slab-1']);
+  restored.stop();
 });
 
 test('exam aborted from any state', async () => {
