@@ -24,7 +24,7 @@ export interface ExamServices {
   qc: QcChecker;
   loadProtocol: (nameOrPath: string) => PlanningProtocol | Promise<PlanningProtocol>;
   buildSeries: BuildSeries;
-  /** Called with each full segmentation before the machine sees its summary, for example to persist it. */
+  /** Called with each full segmentation before the machine receives its summary, for example to persist it. */
   onSegmentation?: (sessionId: string, result: SegmentationResult) => void;
 }
 

@@ -41,7 +41,7 @@ export class ExamRecord {
     return this.imagesBySeries.get(seriesInstanceUid)?.size ?? 0;
   }
 
-  /** The series sorted along its normal, built once per set of images. */
+  /** Returns the series sorted along its normal, built once per set of images. */
   async series(seriesInstanceUid: string, buildSeries: BuildSeries): Promise<MrSeries> {
     const cached = this.sortedSeries.get(seriesInstanceUid);
     if (cached !== undefined) return cached;

@@ -4,7 +4,7 @@ export class SessionError extends Error {
     /** Stable code, such as `ERR_EVENT_NOT_EXPECTED` or `ERR_STALE_PLAN_REVISION`. */
     readonly code: string,
     message: string,
-    /** What the session expects instead, for the `expected` field of an `error` reply. */
+    /** Description of what the session expects instead, for the `expected` field of an `error` reply. */
     readonly expected?: string,
   ) {
     super(message);

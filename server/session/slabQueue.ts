@@ -37,7 +37,7 @@ export function startAcquisition(plan: Plan, confirmed: readonly string[]): Acqu
   };
 }
 
-/** The slab being acquired or checked, or null when every slab is done. */
+/** Returns the slab being acquired or checked, or null when every slab is done. */
 export function currentSlabId(acquisition: Acquisition): string | null {
   return acquisition.slabIds[acquisition.currentIndex] ?? null;
 }

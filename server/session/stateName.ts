@@ -16,7 +16,7 @@ export function dottedStateName(value: StateValue): string {
   return child === undefined ? key : `${key}.${dottedStateName(child)}`;
 }
 
-/** The dotted state of the `loop` region, which is what a console shows as the session state. */
+/** Returns the dotted state of the `loop` region, which consoles show as the session state. */
 export function loopStateName(value: StateValue): string {
   if (typeof value === 'string') return value;
   const loop = value.loop;

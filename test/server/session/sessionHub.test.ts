@@ -262,7 +262,7 @@ test('crash before the snapshot replays the journal', async () => {
   await settle();
 
   // The confirmation is journalled and applied at once, but its snapshot is saved on a later
-  // turn of the event loop; a second hub opened in the same turn sees the hub as if it crashed.
+  // turn of the event loop; a second hub opened in the same turn finds the journal as a crash would leave it.
   void first.hub.handleConsoleMessage(
     { type: 'plan.confirm', messageId: messageId(), sessionId, planRevision: 0, slabIds: ['slab-3'] },
     consoleOrigin(),
