@@ -1,0 +1,65 @@
+// Loads the exported model in onnxruntime-node, checks its metadata-declared grid, compares its
+// output on the reference input with the torch output written at export, and times a batch.
+//
+//   node models/check-onnx.mjs [model.onnx] [--slices N] [--runs R] [--threads T]
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import ort from 'onnxruntime-node';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    slices: { type: 'string', default: '12' },
+    runs: { type: 'string', default: '15' },
+    threads: { type: 'string', default: '2' },
+  },
+});
+const modelPath = positionals[0] ?? join(here, 'lumbar-seg.onnx');
+const threads = Number(values.threads);
+const session = await ort.InferenceSession.create(modelPath, {
+  executionProviders: ['cpu'],
+  intraOpNumThreads: threads,
+  interOpNumThreads: 1,
+  graphOptimizationLevel: 'all',
+});
+const size = 224;
+
+function readFloats(name) {
+  const bytes = readFileSync(join(here, '.cache', name));
+  return new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
+}
+
+const referenceInput = readFloats('reference-input.f32');
+const referenceOutput = readFloats('reference-output.f32');
+const count = referenceInput.length / (size * size);
+const result = await session.run({ image: new ort.Tensor('float32', referenceInput, [count, 1, size, size]) });
+const output = result.probabilities.data;
+let maxDifference = 0;
+for (let index = 0; index < output.length; index += 1) {
+  maxDifference = Math.max(maxDifference, Math.abs(output[index] - referenceOutput[index]));
+}
+console.log(`output dims [${result.probabilities.dims.join(', ')}], max |onnxruntime - torch| = ${maxDifference.toExponential(2)}`);
+if (!(maxDifference < 1e-4)) {
+  console.error(`Outputs differ by ${maxDifference}, more than 1e-4: the export does not match the trained model.`);
+  process.exit(1);
+}
+
+const slices = Number(values.slices);
+const runs = Number(values.runs);
+const batch = new Float32Array(slices * size * size);
+for (let index = 0; index < batch.length; index += 1) batch[index] = referenceInput[index % referenceInput.length];
+const feeds = { image: new ort.Tensor('float32', batch, [slices, 1, size, size]) };
+await session.run(feeds);
+const timesMs = [];
+for (let run = 0; run < runs; run += 1) {
+  const started = performance.now();
+  await session.run(feeds);
+  timesMs.push(performance.now() - started);
+}
+timesMs.sort((a, b) => a - b);
+const median = timesMs[Math.floor(timesMs.length / 2)];
+const p95 = timesMs[Math.min(timesMs.length - 1, Math.ceil(0.95 * timesMs.length) - 1)];
+console.log(`${slices} slices of ${size} x ${size}, ${threads} threads, ${runs} runs: median ${median.toFixed(1)} ms, p95 ${p95.toFixed(1)} ms`);

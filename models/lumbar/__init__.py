@@ -1,0 +1,1 @@
+"""Training pipeline of the lumbar sagittal segmentation model (see models/README.md)."""

@@ -1,0 +1,206 @@
+"""Batch sampling and augmentation on the CPU with torch.
+
+A batch starts as 2D sagittal slices on a 1 mm canvas: public images, or phantom tissue maps
+rendered here with a random contrast per tissue. Augmentation then simulates a localizer: slice
+thickness (averaging neighbouring 1 mm slices), gamma, bias field, acquisition pixel size (area
+downsampling), Rician noise, and pose and field of view (rotation, scale and shift of the crop
+that is resampled onto the model grid). The intensity window follows the inference rule.
+"""
+import math
+
+import numpy as np
+import torch
+from torch.nn import functional as F
+
+from .data import BACKGROUND, Case
+
+CANVAS_PX = 320
+MAX_THICKNESS_SLICES = 5
+THICKNESS_CHOICES = np.array([1, 2, 3, 4, 5])
+THICKNESS_WEIGHTS = np.array([0.2, 0.1, 0.25, 0.25, 0.2])
+
+# Intensity window, as the inference preprocessing computes it per series: voxels above this
+# fraction of the 99th percentile are foreground, and the window is their 1st to 99th percentile.
+FOREGROUND_FRACTION_OF_P99 = 0.05
+
+# Relative intensities per tissue, in the phantom's tissue order (see simulator/phantom/labels.ts).
+TISSUE_ORDER = ["air", "fat", "epiduralFat", "muscle", "softTissue", "csf", "cord", "cauda", "marrow", "cortex", "annulus", "nucleus", "vessel"]
+CONTRAST_PRESETS = {
+    "T2": [0, 0.85, 0.8, 0.2, 0.4, 1.0, 0.42, 0.5, 0.48, 0.08, 0.22, 0.82, 0.05],
+    "T1": [0, 0.95, 0.9, 0.35, 0.45, 0.12, 0.45, 0.35, 0.7, 0.08, 0.3, 0.38, 0.06],
+    "STIR": [0, 0.08, 0.1, 0.22, 0.35, 1.0, 0.45, 0.5, 0.2, 0.05, 0.18, 0.75, 0.05],
+}
+TEXTURE_AMPLITUDE = [0, 0.04, 0.05, 0.08, 0.35, 0.02, 0.03, 0.12, 0.1, 0, 0.05, 0.06, 0.2]
+MARROW = TISSUE_ORDER.index("marrow")
+CORTEX = TISSUE_ORDER.index("cortex")
+
+
+def _place(canvas: np.ndarray, array: np.ndarray) -> None:
+    """Copies `array` (..., H, W) into the centre of `canvas`, cropping what does not fit."""
+    height, width = array.shape[-2:]
+    top = (CANVAS_PX - height) // 2
+    left = (CANVAS_PX - width) // 2
+    source_top, source_left = max(-top, 0), max(-left, 0)
+    target_top, target_left = max(top, 0), max(left, 0)
+    rows = min(height - source_top, CANVAS_PX - target_top)
+    columns = min(width - source_left, CANVAS_PX - target_left)
+    canvas[..., target_top : target_top + rows, target_left : target_left + columns] = array[
+        ..., source_top : source_top + rows, source_left : source_left + columns
+    ]
+
+
+def sample_canvases(cases: list[Case], rng: np.random.Generator) -> dict:
+    """Draws one sagittal slice (of random thickness) per case onto 1 mm canvases."""
+    count = len(cases)
+    images = np.zeros((count, CANVAS_PX, CANVAS_PX), np.float32)
+    tissues = np.zeros((count, MAX_THICKNESS_SLICES, CANVAS_PX, CANVAS_PX), np.uint8)
+    weights = np.zeros((count, MAX_THICKNESS_SLICES), np.float32)
+    targets = np.zeros((count, CANVAS_PX, CANVAS_PX), np.uint8)
+    centres = np.zeros((count, 2), np.float32)
+    phantom = np.zeros(count, bool)
+    for index, case in enumerate(cases):
+        low, high = case.slice_range
+        k = int(rng.integers(low, high + 1))
+        thickness = int(rng.choice(THICKNESS_CHOICES, p=THICKNESS_WEIGHTS))
+        first = max(k - thickness // 2, 0)
+        last = min(first + thickness, case.targets.shape[2])
+        target = case.targets[:, :, k]
+        _place(targets[index], target)
+        if case.tissues is not None:
+            phantom[index] = True
+            _place(tissues[index, : last - first], np.transpose(case.tissues[:, :, first:last], (2, 0, 1)))
+            weights[index, : last - first] = 1
+        else:
+            _place(images[index], case.image[:, :, first:last].mean(axis=2))
+        rows, columns = np.nonzero((target != 0) & (target != BACKGROUND) & (target != 31) & ((target & (target - 1)) == 0))
+        height, width = target.shape
+        if rows.size:
+            centres[index] = [rows.mean() + (CANVAS_PX - height) // 2, columns.mean() + (CANVAS_PX - width) // 2]
+        else:
+            centres[index] = [CANVAS_PX / 2, CANVAS_PX / 2]
+    return {"images": images, "tissues": tissues, "weights": weights, "targets": targets, "centres": centres, "phantom": phantom}
+
+
+def _smooth_noise(count: int, cells: int, height: int, width: int, generator: torch.Generator) -> torch.Tensor:
+    """Smooth random field in about [-1, 1]: random values on a coarse grid, bicubically upsampled."""
+    coarse = torch.rand(count, 1, cells, cells, generator=generator) * 2 - 1
+    return F.interpolate(coarse, size=(height, width), mode="bicubic", align_corners=False)[:, 0]
+
+
+def _random_contrast(generator: torch.Generator) -> torch.Tensor:
+    draw = torch.rand(1, generator=generator).item()
+    if draw < 0.25:
+        contrast = torch.rand(len(TISSUE_ORDER), generator=generator) * 0.95 + 0.05
+        contrast[TISSUE_ORDER.index("air")] = 0
+        contrast[CORTEX] = torch.rand(1, generator=generator).item() * 0.15
+        return contrast
+    name = "T2" if draw < 0.65 else ("T1" if draw < 0.85 else "STIR")
+    jitter = 1 + 0.25 * (torch.rand(len(TISSUE_ORDER), generator=generator) * 2 - 1)
+    return (torch.tensor(CONTRAST_PRESETS[name]) * jitter).clamp(0, 1.2)
+
+
+def render_phantoms(tissues: torch.Tensor, weights: torch.Tensor, generator: torch.Generator, preset: str | None = None) -> torch.Tensor:
+    """Renders tissue maps (P, S, H, W) averaged over S slices, with a preset or a random contrast each."""
+    count, slices, height, width = tissues.shape
+    if preset is None:
+        contrast = torch.stack([_random_contrast(generator) for _ in range(count)])
+    else:
+        contrast = torch.tensor(CONTRAST_PRESETS[preset]).expand(count, -1)
+    index = tissues.long()
+    values = torch.gather(contrast[:, None, :].expand(count, slices, -1), 2, index.view(count, slices, -1)).view(count, slices, height, width)
+
+    # Cortex: bone voxels next to non-bone voxels get the cortex intensity.
+    bone = (index == MARROW).float()
+    near_soft_tissue = F.max_pool2d((1 - bone).view(-1, 1, height, width), 3, 1, 1).view(count, slices, height, width)
+    cortex = (bone * near_soft_tissue) > 0
+    values = torch.where(cortex, contrast[:, CORTEX, None, None, None].expand_as(values), values)
+
+    amplitude = torch.tensor(TEXTURE_AMPLITUDE)[index]
+    texture = _smooth_noise(count, 48, height, width, generator)[:, None]
+    values = values * (1 + amplitude * texture)
+    image = (values * weights[:, :, None, None]).sum(1) / weights.sum(1).clamp(min=1)[:, None, None]
+    return image
+
+
+def _quantile(values: torch.Tensor, fraction: float) -> float:
+    return torch.quantile(values, fraction).item()
+
+
+def _subsample(image: torch.Tensor, max_values: int = 20_000) -> torch.Tensor:
+    values = image.flatten()
+    return values[:: values.numel() // max_values + 1]
+
+
+def intensity_window(image: torch.Tensor) -> tuple[float, float]:
+    """The inference normalization window of one image (any shape)."""
+    values = _subsample(image)
+    threshold = FOREGROUND_FRACTION_OF_P99 * _quantile(values, 0.99)
+    foreground = values[values > threshold]
+    if foreground.numel() < 10:
+        foreground = values
+    low = _quantile(foreground, 0.01)
+    high = _quantile(foreground, 0.99)
+    if not high > low:
+        high = low + 1
+    return low, high
+
+
+def augment_batch(canvases: dict, output_px: int, spacing_mm: float, generator: torch.Generator, rng: np.random.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+    """Turns canvases into model inputs (B, 1, S, S) in [0, 1] and target bitmasks (B, S, S)."""
+    images = torch.from_numpy(canvases["images"])
+    phantom = canvases["phantom"]
+    if phantom.any():
+        # Only as many slices as the thickest phantom sample uses are rendered.
+        used = int(np.flatnonzero(canvases["weights"][phantom].any(axis=0)).max()) + 1
+        tissues = torch.from_numpy(canvases["tissues"][phantom][:, :used])
+        rendered = render_phantoms(tissues, torch.from_numpy(canvases["weights"][phantom][:, :used]), generator)
+        images[torch.from_numpy(phantom)] = rendered
+    count = images.shape[0]
+
+    grids = []
+    sampled = []
+    for index in range(count):
+        image = images[index]
+        image = (image / max(_quantile(_subsample(image), 0.995), 1e-6)).clamp(min=0)
+        pixel_mm = rng.uniform(0.8, 1.6)
+        if pixel_mm > 1.05:
+            size = int(round(CANVAS_PX / pixel_mm))
+            image = F.interpolate(image[None, None], size=(size, size), mode="area")[0, 0]
+
+        # Crop grid: output pixel offsets in mm, scaled and rotated, around a centre near the spine.
+        angle = math.radians(rng.uniform(-15, 15))
+        zoom = math.exp(rng.uniform(math.log(0.85), math.log(1.18)))
+        if rng.random() < 0.2:
+            centre = rng.uniform(CANVAS_PX * 0.3, CANVAS_PX * 0.7, size=2)
+        else:
+            centre = canvases["centres"][index] + rng.normal(0, 25, size=2)
+        offsets = (torch.arange(output_px, dtype=torch.float32) - (output_px - 1) / 2) * spacing_mm * zoom
+        rows, columns = torch.meshgrid(offsets, offsets, indexing="ij")
+        cosine, sine = math.cos(angle), math.sin(angle)
+        canvas_rows = centre[0] + cosine * rows - sine * columns
+        canvas_columns = centre[1] + sine * rows + cosine * columns
+        grid = torch.stack([(2 * canvas_columns + 1) / CANVAS_PX - 1, (2 * canvas_rows + 1) / CANVAS_PX - 1], dim=-1)[None]
+        grids.append(grid)
+
+        # Gamma, bias field and Rician noise are applied to the crop only, which is cheaper; the
+        # window comes from the whole slice, as the inference computes it over the series.
+        gamma = math.exp(rng.uniform(math.log(0.7), math.log(1.4)))
+        low, high = intensity_window(_subsample(image).pow(gamma))
+        low *= rng.uniform(0.9, 1.1)
+        high *= rng.uniform(0.93, 1.07)
+        crop = F.grid_sample(image[None, None], grid, mode="bilinear", padding_mode="zeros", align_corners=False)[0, 0]
+        inside = F.grid_sample(torch.ones(1, 1, *image.shape), grid, mode="nearest", padding_mode="zeros", align_corners=False)[0, 0]
+        crop = crop.pow(gamma) * torch.exp(0.25 * _smooth_noise(1, 4, output_px, output_px, generator)[0])
+        sigma = rng.uniform(0.0, 0.05) * (high - low)
+        real = crop + sigma * torch.randn(crop.shape, generator=generator)
+        imaginary = sigma * torch.randn(crop.shape, generator=generator)
+        crop = torch.sqrt(real * real + imaginary * imaginary)
+        # The contract pads outside the acquired field of view with 0 after normalization.
+        sampled.append((((crop - low) / (high - low)).clamp(0, 1) * inside)[None, None])
+
+    grid = torch.cat(grids)
+    model_inputs = torch.cat(sampled)
+    targets = F.grid_sample(torch.from_numpy(canvases["targets"]).float()[:, None], grid, mode="nearest", padding_mode="zeros", align_corners=False)
+    targets = targets[:, 0].round().long()
+    targets[targets == 0] = BACKGROUND
+    return model_inputs, targets

@@ -1,0 +1,64 @@
+"""ONNX export with the metadata the inference side checks."""
+import json
+from pathlib import Path
+
+import numpy as np
+import onnx
+import torch
+
+from .data import CLASSES
+
+OPSET = 13
+ORIENTATION = "rows superior->inferior, columns anterior->posterior"
+NORMALIZATION = (
+    "per-series percentile window: voxels above 0.05 x the 99th percentile of all voxels of the series are foreground; "
+    "intensities are clipped to the 1st..99th percentile of the foreground and scaled linearly to [0, 1]; "
+    "model pixels outside the acquired image are 0"
+)
+
+
+def export_onnx(model: torch.nn.Module, path: Path, input_px: int, spacing_mm: float, model_version: str, training_data_hash: str) -> None:
+    """Writes the model (softmax inside) with `lumbar.*` metadata, then a torch reference output."""
+    model.eval()
+    example = torch.rand(2, 1, input_px, input_px)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    torch.onnx.export(
+        model,
+        example,
+        str(path),
+        input_names=["image"],
+        output_names=["probabilities"],
+        dynamic_axes={"image": {0: "N"}, "probabilities": {0: "N"}},
+        opset_version=OPSET,
+        do_constant_folding=True,
+    )
+    proto = onnx.load(str(path))
+    metadata = {
+        "lumbar.classes": json.dumps(CLASSES),
+        "lumbar.inputHeight": str(input_px),
+        "lumbar.inputWidth": str(input_px),
+        "lumbar.spacingMm": str(spacing_mm),
+        "lumbar.normalization": NORMALIZATION,
+        "lumbar.orientation": ORIENTATION,
+        "lumbar.modelVersion": model_version,
+        "lumbar.trainingDataHash": training_data_hash,
+        "lumbar.opset": str(OPSET),
+    }
+    del proto.metadata_props[:]
+    for key, value in metadata.items():
+        entry = proto.metadata_props.add()
+        entry.key = key
+        entry.value = value
+    proto.producer_name = "lumbar-copilot models/train.py"
+    onnx.checker.check_model(proto)
+    onnx.save(proto, str(path))
+
+    # Reference input and torch output for the onnxruntime-node check (models/check-onnx.mjs).
+    generator = torch.Generator().manual_seed(3)
+    reference_input = torch.rand(3, 1, input_px, input_px, generator=generator)
+    with torch.no_grad():
+        reference_output = model(reference_input)
+    cache = Path(__file__).resolve().parent.parent / ".cache"
+    cache.mkdir(exist_ok=True)
+    reference_input.numpy().astype(np.float32).tofile(cache / "reference-input.f32")
+    reference_output.numpy().astype(np.float32).tofile(cache / "reference-output.f32")

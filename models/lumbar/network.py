@@ -1,0 +1,68 @@
+"""Compact 2D encoder-decoder (a small U-Net) for sagittal lumbar slices.
+
+The encoder works at 1/2 to 1/16 of the input resolution, and its deepest convolutions are
+dilated for context, because telling the sacrum from a lumbar body needs a view of the whole
+lower spine. A light full-resolution head refines the upsampled features with the input image,
+so boundaries sit at the input pixel size. Plain 3x3 convolutions are used throughout: with the
+CPU builds of torch and onnxruntime used here they run faster than depthwise-separable ones of
+the same width. Softmax is part of the graph.
+"""
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+
+class ConvNormReLU(nn.Sequential):
+    def __init__(self, in_channels, out_channels, kernel_size=3, stride=1, dilation=1):
+        padding = dilation * (kernel_size - 1) // 2
+        super().__init__(
+            nn.Conv2d(in_channels, out_channels, kernel_size, stride, padding, dilation=dilation, bias=False),
+            nn.BatchNorm2d(out_channels),
+            nn.ReLU(inplace=True),
+        )
+
+
+class UpBlock(nn.Module):
+    """Upsamples to the skip's size, concatenates the skip features and mixes them."""
+
+    def __init__(self, in_channels, skip_channels, out_channels):
+        super().__init__()
+        self.mix = ConvNormReLU(in_channels + skip_channels, out_channels, 1)
+        self.conv = ConvNormReLU(out_channels, out_channels, 3)
+
+    def forward(self, x, skip):
+        x = F.interpolate(x, size=skip.shape[-2:], mode="bilinear", align_corners=False)
+        return self.conv(self.mix(torch.cat([x, skip], dim=1)))
+
+
+class LumbarNet(nn.Module):
+    def __init__(self, classes=5, widths=(8, 16, 32, 64)):
+        super().__init__()
+        w1, w2, w3, w4 = widths
+        self.encoder1 = nn.Sequential(ConvNormReLU(1, w1, stride=2), ConvNormReLU(w1, w1))
+        self.encoder2 = nn.Sequential(ConvNormReLU(w1, w2, stride=2), ConvNormReLU(w2, w2))
+        self.encoder3 = nn.Sequential(ConvNormReLU(w2, w3, stride=2), ConvNormReLU(w3, w3))
+        self.encoder4 = nn.Sequential(
+            ConvNormReLU(w3, w4, stride=2),
+            ConvNormReLU(w4, w4, dilation=2),
+            ConvNormReLU(w4, w4, dilation=4),
+        )
+        self.decoder3 = UpBlock(w4, w3, w3)
+        self.decoder2 = UpBlock(w3, w2, w2)
+        self.decoder1 = UpBlock(w2, w1, w1)
+        self.refine = ConvNormReLU(w1 + 1, w1, 3)
+        self.classifier = nn.Conv2d(w1, classes, 1)
+
+    def logits(self, image):
+        skip1 = self.encoder1(image)
+        skip2 = self.encoder2(skip1)
+        skip3 = self.encoder3(skip2)
+        x = self.encoder4(skip3)
+        x = self.decoder3(x, skip3)
+        x = self.decoder2(x, skip2)
+        x = self.decoder1(x, skip1)
+        x = F.interpolate(x, size=image.shape[-2:], mode="bilinear", align_corners=False)
+        return self.classifier(self.refine(torch.cat([x, image], dim=1)))
+
+    def forward(self, image):
+        return torch.softmax(self.logits(image), dim=1)
