@@ -46,7 +46,7 @@ export interface DiscEstimate {
   shapeNormalLps: DirectionLps | null;
   upperEndplate: EndplateFit | null;
   lowerEndplate: EndplateFit | null;
-  /** How the axis was chosen, for the slab's rationale. */
+  /** Source of the axis (shape, endplates or both), for the slab's rationale. */
   method: string;
   voxelCount: number;
 }
@@ -117,7 +117,7 @@ export function estimateDisc(grid: LabelGrid, level: string, warnings: PlanWarni
 
 /**
  * Keeps the largest connected component of the disc and any other component that lies in the
- * same disc plane (an in-plane gap in the mask); drops the rest with a DISC_SPLIT warning.
+ * same disc plane, as an in-plane gap in the mask leaves. Drops the rest with a DISC_SPLIT warning.
  */
 function keepMainComponent(grid: LabelGrid, level: string, voxels: Int32Array, warnings: PlanWarning[], maxSplitOffsetMm: number): Int32Array {
   const components = connectedComponents(grid, voxels);
@@ -325,7 +325,9 @@ function discLines(grid: LabelGrid, discVoxels: Int32Array, axis: Vec3): DiscLin
   for (const index of discVoxels) {
     const k = Math.floor(index / perSlice);
     const j = Math.floor((index - k * perSlice) / grid.columns);
-    const coordinate = gridAxis === 2 ? k : gridAxis === 1 ? j : index - k * perSlice - j * grid.columns;
+    let coordinate = index - k * perSlice - j * grid.columns;
+    if (gridAxis === 1) coordinate = j;
+    if (gridAxis === 2) coordinate = k;
     const lineKey = index - coordinate * stride;
     const entry = ranges.get(lineKey);
     if (entry === undefined) {
@@ -364,24 +366,24 @@ interface AxisChoice {
 
 /**
  * Combines the shape axis and the endplate normals. The endplate axis is the normalized sum of
- * both endplate normals (their bisector); when it agrees with the shape axis, the result is
- * their weighted mean with the shape axis counting twice.
+ * both endplate normals (their bisector). When it agrees with the shape axis, the result is
+ * their weighted mean, with the shape axis counting twice.
  */
 function combineAxes(shapeNormal: DirectionLps | null, upper: EndplateFit | null, lower: EndplateFit | null, maxDisagreementDeg: number): AxisChoice | null {
   const surfaceWord = (upper?.fromVertebra ?? lower?.fromVertebra ?? true) ? 'endplates' : 'disc surfaces';
   let endplateAxis: Vec3 | null = null;
   let endplateLabel = '';
+  const single = upper ?? lower;
   if (upper !== null && lower !== null) {
     endplateAxis = normalize(add(upper.normalLps, lower.normalLps));
     endplateLabel = `both ${surfaceWord}`;
-  } else if (upper !== null || lower !== null) {
-    endplateAxis = (upper ?? lower)!.normalLps;
+  } else if (single !== null) {
+    endplateAxis = single.normalLps;
     endplateLabel = `the ${upper !== null ? 'upper' : 'lower'} ${surfaceWord.replace(/s$/, '')}`;
   }
 
-  if (shapeNormal === null && endplateAxis === null) return null;
-  if (shapeNormal === null) return { normalLps: toDirection(endplateAxis!), method: endplateLabel, disagreementDeg: null };
-  if (endplateAxis === null) return { normalLps: shapeNormal, method: 'the disc shape', disagreementDeg: null };
+  if (endplateAxis === null) return shapeNormal === null ? null : { normalLps: shapeNormal, method: 'the disc shape', disagreementDeg: null };
+  if (shapeNormal === null) return { normalLps: toDirection(endplateAxis), method: endplateLabel, disagreementDeg: null };
 
   const disagreementDeg = angleBetweenAxesDeg(shapeNormal, endplateAxis);
   if (disagreementDeg <= maxDisagreementDeg) {

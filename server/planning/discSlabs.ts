@@ -91,7 +91,7 @@ export function resolveCrossings(slabs: Slab[], warnings: PlanWarning[], options
   return result;
 }
 
-/** Warns when the discs are not ordered head to feet as their names say. */
+/** Warns when the discs are not ordered head to feet as their level names imply. */
 function checkLevelOrder(estimates: DiscEstimate[], warnings: PlanWarning[]): void {
   for (let index = 1; index < estimates.length; index += 1) {
     const above = estimates[index - 1];

@@ -39,9 +39,9 @@ export async function readLocalizerInput(spec: string, options: LocalizerInputOp
 }
 
 /**
- * Reads every DICOM file under `folder` and returns the most sagittal stack: images grouped by
- * series and orientation (a 3-plane localizer is one series with three orientations), then the
- * group whose normal is closest to left-right, the largest on a tie.
+ * Reads every DICOM file under `folder` and returns the most sagittal stack. Images are grouped
+ * by series and orientation, because a 3-plane localizer is one series with three orientations.
+ * The group whose normal is closest to left-right wins, and the largest one on a tie.
  */
 async function readSagittalDicomSeries(folder: string, maxFiles: number): Promise<MrSeries> {
   const files = await listFiles(folder, maxFiles);

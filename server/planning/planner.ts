@@ -41,7 +41,7 @@ export function createPlanner(options: PlannerOptions = {}): Planner {
       const adjusted = adjustSlab(slab, adjustment, options.adjustment);
       const slabs = plan.slabs.map((candidate) => (candidate.slabId === slab.slabId ? adjusted : candidate));
       const warnings = plan.warnings.filter((warning) => !CROSSING_CODES.has(warning.code));
-      // Re-validate without reducing slices: the technologist's choice stands, and crossings are reported.
+      // Re-validate without reducing slices, because the technologist chose the count. Crossings are reported.
       resolveCrossings(axialDiscSlabs(slabs), warnings, options.crossing, false);
       return { ...plan, revision: plan.revision + 1, slabs, warnings, createdAt: now().toISOString() };
     },

@@ -126,7 +126,7 @@ function sagittalNormal(
     return { normal: TRUE_SAGITTAL_NORMAL, reason: `true sagittal because ${why}` };
   }
 
-  // Remove the anterior-posterior part of the spine axis: the coronal view sees only left-right and head-feet.
+  // Remove the anterior-posterior part of the spine axis, because the coronal view shows only left-right and head-feet.
   const coronalAxis: Vec3 = [spineAxis[0], 0, spineAxis[2]];
   if (length(coronalAxis) < 1e-6) return { normal: TRUE_SAGITTAL_NORMAL, reason: 'true sagittal because the spine axis is anterior-posterior' };
   let normal = normalize(cross(coronalAxis, [0, 1, 0]));

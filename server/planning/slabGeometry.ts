@@ -59,7 +59,7 @@ export function buildSlab(spec: SlabSpec): Slab {
 /**
  * Recomputes the first slice position and the angle to true axial from the centre, axes,
  * slice count, spacing, FOV and matrix. Slices are ordered along the normal, so the first slice
- * is the one furthest against the normal; its first pixel sits half a pixel inside the FOV corner.
+ * is the one furthest against the normal. Its first pixel sits half a pixel inside the FOV corner.
  */
 export function withDerivedFields(slab: Slab): Slab {
   const pixelAlongRowMm = slab.fovMm.columns / slab.matrix.columns;

@@ -148,7 +148,7 @@ export function makeLocalizer(options: LocalizerOptions = {}): MrSeries {
 /**
  * Row and column cosines of a sagittal localizer as a scanner sets them up for `position`:
  * rows along the magnet axis that lies anterior-posterior for this patient, columns along the
- * magnet's -z. Their LPS values differ between positions, so the planner sees flipped axes.
+ * magnet's -z. Their LPS values differ between positions, so the planner receives flipped axes.
  */
 export function sagittalLocalizerAxes(position: PatientPosition): { rowCosine: Vec3; columnCosine: Vec3 } {
   const magnetToPatient = transpose(patientToMagnetMatrix(position));
