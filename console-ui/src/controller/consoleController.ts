@@ -79,7 +79,7 @@ export class ConsoleController {
     if (response.status === 401) throw new Error('GET /v1/sessions rejected the access token (HTTP 401); open the console with the link the server prints');
     if (!response.ok) throw new Error(`GET /v1/sessions failed with HTTP ${response.status}`);
     const body: unknown = await response.json();
-    // The server wraps the list as `{ sessions: [...] }`; a bare array is accepted too.
+    // The server wraps the list as `{ sessions: [...] }`, and a bare array is accepted too.
     let list: unknown = body;
     if (typeof body === 'object' && body !== null && 'sessions' in body) list = body.sessions;
     if (!Array.isArray(list)) throw new Error('GET /v1/sessions returned no session list');
