@@ -102,7 +102,7 @@ interface SessionRuntime {
   saveScheduled: boolean;
   disposed: boolean;
   /** The localizer message, built once per localizer series. */
-  localizerWire: Extract<ConsoleOutbound, { type: 'localizer' }> | null;
+  localizerWire: LocalizerOutbound | null;
   scannerLink: string;
   /** Type of the last event the machine processed, for the transition log. */
   tracker: { lastEventType: string };
@@ -116,6 +116,8 @@ interface SessionRuntime {
 }
 
 const DEFAULT_PROTOCOL = 'lumbar-routine';
+
+type LocalizerOutbound = Extract<ConsoleOutbound, { type: 'localizer' }>;
 
 async function loadDefaultProtocol(nameOrPath: string): Promise<PlanningProtocol> {
   const protocols = await import('../planning/protocols.ts');
@@ -276,8 +278,8 @@ class Hub implements SessionHubWithStats {
         );
         return undefined;
       }
-      const watcher = runtime.consoles.add(subscriber, this.currentMessages(runtime));
-      this.resendLocalizer(runtime, watcher);
+      const watcher = runtime.consoles.add(subscriber, []);
+      this.resync(runtime, watcher);
       if (runtime.open) runtime.inbound.next({ type: 'consoles.changed', consoleCount: runtime.consoles.size });
       runtime.log.info({ consoleCount: runtime.consoles.size }, 'console watching');
 
@@ -573,22 +575,26 @@ class Hub implements SessionHubWithStats {
     }
   }
 
+  /** Sends the localizer to every watcher once its wire message is ready. */
+  private async publishLocalizer(runtime: SessionRuntime, seriesInstanceUid: string): Promise<void> {
+    const message = await this.prepareLocalizer(runtime, seriesInstanceUid);
+    if (message !== null) this.broadcast(runtime, message);
+  }
+
   /**
-   * Sends the localizer to every watcher, or only to `watcher` when given. The wire message is
-   * built once per series and cached, because it carries every pixel of the localizer.
+   * Returns the localizer message, built once per series and cached, because it carries every
+   * pixel of the localizer. Returns null, and logs why, when the series cannot be sorted.
    */
-  private async publishLocalizer(runtime: SessionRuntime, seriesInstanceUid: string, watcher?: ConsoleWatcher): Promise<void> {
+  private async prepareLocalizer(runtime: SessionRuntime, seriesInstanceUid: string): Promise<LocalizerOutbound | null> {
+    if (runtime.localizerWire?.seriesInstanceUid === seriesInstanceUid) return runtime.localizerWire;
     try {
-      let message = runtime.localizerWire?.seriesInstanceUid === seriesInstanceUid ? runtime.localizerWire : null;
-      if (message === null) {
-        const series = await runtime.record.series(seriesInstanceUid, this.services.buildSeries);
-        message = localizerMessage(runtime.sessionId, seriesInstanceUid, series.images);
-        runtime.localizerWire = message;
-      }
-      if (watcher === undefined) this.broadcast(runtime, message);
-      else runtime.consoles.send(watcher, message, null);
+      const series = await runtime.record.series(seriesInstanceUid, this.services.buildSeries);
+      const message = localizerMessage(runtime.sessionId, seriesInstanceUid, series.images);
+      runtime.localizerWire = message;
+      return message;
     } catch (error) {
       runtime.log.warn({ err: error, seriesInstanceUid }, 'localizer could not be prepared for the console');
+      return null;
     }
   }
 
@@ -608,12 +614,14 @@ class Hub implements SessionHubWithStats {
   }
 
   /**
-   * Returns everything a console needs to show the session now: what was produced so far, then
-   * the state. The localizer is sent by `resendLocalizer`, because sorting its series is async.
+   * Returns everything a console needs to show the session now, in the order it was produced:
+   * localizer, segmentation, plan, QC results, then the state. `localizer` is the prepared
+   * localizer message, or null when the session has none yet.
    */
-  private currentMessages(runtime: SessionRuntime): ConsoleOutbound[] {
+  private currentMessages(runtime: SessionRuntime, localizer: LocalizerOutbound | null): ConsoleOutbound[] {
     const context = runtime.actor.getSnapshot().context;
     const messages: ConsoleOutbound[] = [];
+    if (localizer !== null && localizer.seriesInstanceUid === context.localizerSeriesUid) messages.push(localizer);
     const segmentation = runtime.record.segmentation;
     if (segmentation !== null && context.segmentation?.seriesInstanceUid === segmentation.seriesInstanceUid) {
       messages.push(segmentationMessage(runtime.sessionId, segmentation));
@@ -624,11 +632,22 @@ class Hub implements SessionHubWithStats {
     return messages;
   }
 
-  private resendLocalizer(runtime: SessionRuntime, watcher: ConsoleWatcher): void {
+  /**
+   * Queues the full current state for a new watcher. When the localizer message is not built
+   * yet, the resync waits for it, so the console still receives the localizer first.
+   */
+  private resync(runtime: SessionRuntime, watcher: ConsoleWatcher): void {
     const localizerUid = runtime.actor.getSnapshot().context.localizerSeriesUid;
-    if (localizerUid !== null && runtime.record.imageCount(localizerUid) > 0) {
-      void this.publishLocalizer(runtime, localizerUid, watcher);
+    const hasLocalizer = localizerUid !== null && runtime.record.imageCount(localizerUid) > 0;
+    const cached = runtime.localizerWire !== null && runtime.localizerWire.seriesInstanceUid === localizerUid ? runtime.localizerWire : null;
+    if (!hasLocalizer || cached !== null) {
+      for (const message of this.currentMessages(runtime, cached)) runtime.consoles.send(watcher, message, null);
+      return;
     }
+    void this.prepareLocalizer(runtime, localizerUid).then((localizer) => {
+      if (watcher.subscriber.closed) return;
+      for (const message of this.currentMessages(runtime, localizer)) runtime.consoles.send(watcher, message, null);
+    });
   }
 
   private broadcast(runtime: SessionRuntime, message: ConsoleOutbound): void {
@@ -667,6 +686,8 @@ class Hub implements SessionHubWithStats {
       runtime.inbound.next({ type: 'consoles.changed', consoleCount: 0 });
       runtime.inbound.next({ type: 'session.restored' });
       const replayed = this.replayJournalTail(runtime, persisted.appliedSeq);
+      const localizerUid = runtime.actor.getSnapshot().context.localizerSeriesUid;
+      if (localizerUid !== null) void this.prepareLocalizer(runtime, localizerUid);
       runtime.log.info({ state: runtime.loopState, imagesRestored: record.totalImageCount(), unreadableImages, replayed }, 'session restored');
     }
   }

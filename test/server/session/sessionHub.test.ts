@@ -223,7 +223,11 @@ test('restart restores the session state', async () => {
     [[sessionId, 'planning.awaitingTechnologist']],
   );
   const watcher = collect(second.hub.watchSession(sessionId));
-  await settle();
+  await waitUntil(() => watcher.messages.length > 0, 'the resync after the restart');
+  assert.equal(
+    watcher.messages.map((message) => message.type),
+    ['localizer', 'segmentation', 'plan', 'session.state'],
+  );
   const plan = watcher.messages.find((message) => message.type === 'plan');
   assert.equal(plan?.type === 'plan' ? plan.confirmedSlabIds : null, ['slab-2']);
   assert.ok(watcher.messages.some((message) => message.type === 'segmentation'), 'segmentation restored from the journal');
@@ -436,6 +440,11 @@ test('several consoles stay consistent', async () => {
     return { state: state?.state, revision: plan?.type === 'plan' ? plan.plan.revision : null };
   });
   for (const summary of summaries) assert.equal(summary, { state: 'planning.awaitingTechnologist', revision: 1 });
+  assert.equal(
+    late.messages.map((message) => message.type),
+    ['localizer', 'segmentation', 'plan', 'session.state'],
+    'a resync arrives in the order the session produced it',
+  );
   assert.is(hub.stats().watchers, 3);
   await hub.close();
   dir.remove();
