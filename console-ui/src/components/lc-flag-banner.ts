@@ -9,7 +9,11 @@ import { LocaleController, translate, translateIfKnown } from '../i18n/locale.ts
 import type { SegmentationMessage } from '../wire.ts';
 import { sharedStyles } from './sharedStyles.ts';
 
-/** Below this overall confidence the console raises a low-confidence alert of its own. */
+/**
+ * Overall confidence below which the console raises a low-confidence alert of its own. The
+ * session hub leaves planning to the technologist below 0.5 by default, so plans from 0.5 to
+ * 0.7 still come with an alert. NOTE: 0.7 is a chosen margin, not calibrated on data.
+ */
 export const DEFAULT_MIN_CONFIDENCE = 0.7;
 
 export interface AnatomyAlert {

@@ -745,6 +745,7 @@ export class LcLocalizerViewer extends LitElement {
           role="application"
           aria-label=${translate('viewer.label')}
           aria-describedby="shortcut-list selected-slab"
+          aria-keyshortcuts="ArrowUp ArrowDown ArrowLeft ArrowRight [ ] S PageUp PageDown + - 0 R O"
           data-mm-per-px=${hasImage ? String(this.millimetresPerPixel) : ''}
           @pointerdown=${this.onPointerDown}
           @pointermove=${this.onPointerMove}
