@@ -168,6 +168,22 @@ test('ctrl drag changes window and level', async () => {
   assert.equal(receivedOfType('slab.adjust'), []);
 });
 
+test('window drag mode works without Ctrl', async () => {
+  if (skipReason) return;
+  const box = await page.locator('lc-localizer-viewer canvas').boundingBox();
+  if (box === null) throw new Error('canvas hidden');
+  await page.getByTestId('window-drag-mode').click();
+  await page.mouse.move(box.x + 40, box.y + 40);
+  await page.mouse.down();
+  await page.mouse.move(box.x + 80, box.y + 40, { steps: 2 });
+  await page.mouse.up();
+  // 40 px right at 1/200 of 1400 per pixel: +280 width, level unchanged.
+  assert.is(await page.locator('lc-localizer-viewer .readout').nth(1).innerText(), 'W 1680 / L 700');
+  await page.getByTestId('window-drag-mode').click();
+  await page.locator('lc-localizer-viewer canvas').focus();
+  await page.keyboard.press('r');
+});
+
 test('drag moves slab by that change', async () => {
   if (skipReason) return;
   const slab = slabById('slab-L4-L5');

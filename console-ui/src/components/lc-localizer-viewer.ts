@@ -49,6 +49,7 @@ export class LcLocalizerViewer extends LitElement {
     overlayVisible: { state: true },
     overlayOpacity: { state: true },
     payloadError: { state: true },
+    windowDragMode: { state: true },
   };
 
   declare localizer: LocalizerMessage | null;
@@ -64,6 +65,8 @@ export class LcLocalizerViewer extends LitElement {
   declare overlayVisible: boolean;
   declare overlayOpacity: number;
   declare payloadError: string | null;
+  /** When on, a drag on the background sets window and level instead of panning (for touch screens without Ctrl). */
+  declare windowDragMode: boolean;
 
   private readonly locale = new LocaleController(this);
   private canvas: HTMLCanvasElement | null = null;
@@ -100,6 +103,7 @@ export class LcLocalizerViewer extends LitElement {
     this.overlayVisible = true;
     this.overlayOpacity = 0.35;
     this.payloadError = null;
+    this.windowDragMode = false;
   }
 
   static override styles = [
@@ -174,6 +178,10 @@ export class LcLocalizerViewer extends LitElement {
         padding: 0.4rem 0.7rem;
         border-radius: 6px;
         border: 1px solid var(--lc-border);
+      }
+      button[aria-pressed='true'] {
+        background: var(--lc-accent);
+        color: #001526;
       }
       input[type='range'] {
         min-height: auto;
@@ -536,6 +544,10 @@ export class LcLocalizerViewer extends LitElement {
       return;
     }
     const hit = this.hitTest(point);
+    if (hit === null && this.windowDragMode) {
+      this.gesture = { kind: 'window', pointerId: event.pointerId, startPx: point, startCenter: this.windowCenter, startWidth: this.windowWidth };
+      return;
+    }
     if (hit !== null) {
       this.selectSlab(hit.shape.slab.slabId);
       this.gesture =
@@ -738,6 +750,14 @@ export class LcLocalizerViewer extends LitElement {
         <button @click=${() => this.setZoom(this.zoom / 1.25)} ?disabled=${!hasImage} aria-label=${translate('viewer.zoomOut')}>−</button>
         <button @click=${() => this.setZoom(this.zoom * 1.25)} ?disabled=${!hasImage} aria-label=${translate('viewer.zoomIn')}>+</button>
         <button @click=${() => this.resetView()} ?disabled=${!hasImage}>${translate('viewer.resetView')}</button>
+        <button
+          aria-pressed=${this.windowDragMode ? 'true' : 'false'}
+          @click=${() => (this.windowDragMode = !this.windowDragMode)}
+          ?disabled=${!hasImage}
+          data-testid="window-drag-mode"
+        >
+          ${translate('viewer.windowDragMode')}
+        </button>
       </div>
       <div class="stage">
         <canvas

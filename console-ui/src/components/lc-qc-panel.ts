@@ -157,9 +157,9 @@ export class LcQcPanel extends LitElement {
 
   private renderCheck(check: WireQcResult['checks'][number]) {
     return html`<li class="check-${check.verdict}" data-code=${check.code}>
-      ${translate(VERDICT_KEYS[check.verdict])}: ${localizedText(check.message)}
+      ${translate('qc.checkLine', { verdict: translate(VERDICT_KEYS[check.verdict]), message: localizedText(check.message) })}
       ${check.value !== null && check.threshold !== null
-        ? html`<span>(${translate('qc.measured', { value: formatQuantity(check.value, check.unit), threshold: formatQuantity(check.threshold, check.unit) })})</span>`
+        ? html`<span>${translate('qc.measured', { value: formatQuantity(check.value, check.unit), threshold: formatQuantity(check.threshold, check.unit) })}</span>`
         : ''}
     </li>`;
   }
