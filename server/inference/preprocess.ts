@@ -254,25 +254,30 @@ export function resampleToModelGrid(
   const range = window.highValue - window.lowValue;
   const pixels = image.pixels;
 
+  const maxI = columns - 1;
+  const maxJ = rows - 1;
   for (let r = 0; r < grid.inputHeight; r++) {
-    for (let c = 0; c < grid.inputWidth; c++) {
-      const i = iAtCenter + (r - rowCenter) * iPerRow + (c - columnCenter) * iPerColumn;
-      const j = jAtCenter + (r - rowCenter) * jPerRow + (c - columnCenter) * jPerColumn;
-      const target = r * grid.inputWidth + c;
+    let i = iAtCenter + (r - rowCenter) * iPerRow - columnCenter * iPerColumn;
+    let j = jAtCenter + (r - rowCenter) * jPerRow - columnCenter * jPerColumn;
+    const rowOffset = r * grid.inputWidth;
+    for (let c = 0; c < grid.inputWidth; c++, i += iPerColumn, j += jPerColumn) {
       if (i < -0.5 || j < -0.5 || i > columns - 0.5 || j > rows - 0.5) {
-        out[target] = 0;
+        out[rowOffset + c] = 0;
         continue;
       }
-      const i0 = Math.min(columns - 1, Math.max(0, Math.floor(i)));
-      const j0 = Math.min(rows - 1, Math.max(0, Math.floor(j)));
-      const i1 = Math.min(columns - 1, i0 + 1);
-      const j1 = Math.min(rows - 1, j0 + 1);
-      const fi = Math.min(1, Math.max(0, i - i0));
-      const fj = Math.min(1, Math.max(0, j - j0));
+      // Clamped to the image, so truncation equals floor.
+      const iClamped = Math.min(maxI, Math.max(0, i));
+      const jClamped = Math.min(maxJ, Math.max(0, j));
+      const i0 = iClamped | 0;
+      const j0 = jClamped | 0;
+      const i1 = i0 < maxI ? i0 + 1 : i0;
+      const j1 = j0 < maxJ ? j0 + 1 : j0;
+      const fi = iClamped - i0;
+      const fj = jClamped - j0;
       const top = pixels[j0 * columns + i0] * (1 - fi) + pixels[j0 * columns + i1] * fi;
       const bottom = pixels[j1 * columns + i0] * (1 - fi) + pixels[j1 * columns + i1] * fi;
       const value = (top * (1 - fj) + bottom * fj - window.lowValue) / range;
-      out[target] = Math.min(1, Math.max(0, value));
+      out[rowOffset + c] = Math.min(1, Math.max(0, value));
     }
   }
 }
