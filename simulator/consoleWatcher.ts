@@ -41,8 +41,14 @@ export class ConsoleWatcher {
   latestState: SessionStateMessage | null = null;
   /** Latest QC result per slab id. */
   readonly qcResults = new Map<string, QcResultMessage['result']>();
+  /** Every QC result per slab id, oldest first (a rescanned slab has several). */
+  readonly qcHistory = new Map<string, QcResultMessage['result'][]>();
   /** Every state the session passed through, in order, without repeats. */
   readonly statesSeen: string[] = [];
+  /** Next-action codes the console was shown, in order, without repeats. */
+  readonly nextActionsSeen: string[] = [];
+  /** Times the session reported its scanner link going from connected to disconnected. */
+  scannerDropsSeen = 0;
   /** Called after each message is recorded, for callers that wait on the session. */
   onMessage: (() => void) | null = null;
   /** Time the first plan arrived, ms since the epoch. */
@@ -94,11 +100,14 @@ export class ConsoleWatcher {
       this.firstPlanAtMs ??= Date.now();
     } else if (message.type === 'qc.result') {
       this.qcResults.set(message.result.slabId, message.result);
+      this.qcHistory.set(message.result.slabId, [...(this.qcHistory.get(message.result.slabId) ?? []), message.result]);
       this.qcResultCount += 1;
       this.latestQcSlabId = message.result.slabId;
     } else if (message.type === 'session.state') {
+      if (this.latestState?.scannerConnected === true && !message.scannerConnected) this.scannerDropsSeen += 1;
       this.latestState = message;
       if (this.statesSeen[this.statesSeen.length - 1] !== message.state) this.statesSeen.push(message.state);
+      if (this.nextActionsSeen[this.nextActionsSeen.length - 1] !== message.nextAction.code) this.nextActionsSeen.push(message.nextAction.code);
     } else if (message.type === 'error') {
       this.options.logger.warn({ code: message.code, inReplyTo: message.inReplyTo }, `console error reply: ${message.message}`);
     }

@@ -155,6 +155,10 @@ export function compareQc(recorded: QcJson[], replayed: QcJson[]): QcDifference[
 }
 
 const PLANNING_STATES = new Set(['planning.awaitingTechnologist']);
+/** States in which the server is still working on the last event (segmenting, planning, checking a slab). */
+const BUSY_STATES = new Set(['segmenting', 'planning.proposing', 'planning.adjusting', 'acquisition.qcChecking']);
+/** How long the replayed session must stay out of the busy states before the exam is ended, ms. */
+const SETTLE_MS = 500;
 const QC_DECISION_STATES = new Set(['acquisition.slabFailed', 'acquisition.qcUnavailable', 'acquisition.slabTimedOut']);
 
 /** Replays one recorded session and reports the differences. */
@@ -230,6 +234,14 @@ export async function replaySession(options: ReplayOptions): Promise<ReplayRepor
 
       if (event.source === 'scanner') {
         const message = { ...(event.message as ScannerInbound), messageId: randomUUID(), examId: replayedExamId } as ScannerInbound;
+        if (message.type === 'exam.ended') {
+          // The recording ended the exam after the server finished its work, so the replay waits for that too.
+          let settledSinceMs = Date.now();
+          await waitUntil(() => {
+            if (BUSY_STATES.has(watcher?.latestState?.state ?? '')) settledSinceMs = Date.now();
+            return Date.now() - settledSinceMs >= SETTLE_MS;
+          }, 'the server to finish before exam.ended');
+        }
         if (message.type === 'slab.acquisition.started') {
           // Slabs the technologist planned by hand during manual planning never appear in a plan.apply.
           const manual = () => (watcher?.latestState?.state ?? '').startsWith('planning.manual');

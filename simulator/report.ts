@@ -12,6 +12,8 @@ export interface SlabReport {
   qc: 'pass' | 'warn' | 'fail' | null;
   /** QC checks that did not pass in the latest result, with the measured value and the threshold crossed. */
   qcFindings: { code: string; verdict: 'warn' | 'fail'; value: number | null; threshold: number | null; unit: string }[];
+  /** Every QC result of this slab in order, one per acquisition QC checked: verdict and the codes of checks that did not pass. */
+  qcHistory: { verdict: 'pass' | 'warn' | 'fail'; findings: string[] }[];
   /** Acquisitions of this slab: 1, or more after rescans. */
   attempts: number;
   /** Angle between the last applied slab's normal and the true disc axis, degrees; null without ground truth. */
@@ -49,6 +51,10 @@ export interface SimulationReport {
   reconnects: number;
   /** Session states the console saw, in order. */
   statesSeen: string[];
+  /** Next-action codes the console was shown, in order, such as `WAIT_FOR_SCANNER`. */
+  nextActionsSeen: string[];
+  /** Times the console was told that the scanner link dropped. */
+  scannerDropsSeen: number;
   /** The console's final state and next action code. */
   finalState: string | null;
   finalNextAction: string | null;

@@ -121,6 +121,8 @@ export async function runSimulatedExam(options: SimulatedExamOptions): Promise<S
     messageErrors: [],
     reconnects: 0,
     statesSeen: [],
+    nextActionsSeen: [],
+    scannerDropsSeen: 0,
     finalState: null,
     finalNextAction: null,
     durationMs: 0,
@@ -319,7 +321,7 @@ export async function runSimulatedExam(options: SimulatedExamOptions): Promise<S
 
     report.latencyMs = consoleWatcher.firstPlanAtMs === null ? null : Math.max(0, consoleWatcher.firstPlanAtMs - localizerCompleteAtMs);
     report.planRevision = consoleWatcher.latestPlan?.plan.revision ?? null;
-    report.slabs = [...progress.values()].map((entry) => slabReport(entry, consoleWatcher.qcResults.get(entry.slab.slabId) ?? null, truth));
+    report.slabs = [...progress.values()].map((entry) => slabReport(entry, consoleWatcher.qcHistory.get(entry.slab.slabId) ?? [], truth));
     report.completed = finished && endReply.type === 'ack';
   } catch (error) {
     report.failureReason = error instanceof Error ? error.message : String(error);
@@ -330,6 +332,8 @@ export async function runSimulatedExam(options: SimulatedExamOptions): Promise<S
   } finally {
     report.reconnects = link.reconnects;
     report.statesSeen = watcher?.statesSeen ?? [];
+    report.nextActionsSeen = watcher?.nextActionsSeen ?? [];
+    report.scannerDropsSeen = watcher?.scannerDropsSeen ?? 0;
     report.finalState = watcher?.latestState?.state ?? null;
     report.finalNextAction = watcher?.latestState?.nextAction.code ?? null;
     report.durationMs = Date.now() - startedAtMs;
@@ -341,8 +345,9 @@ export async function runSimulatedExam(options: SimulatedExamOptions): Promise<S
 
 type QcResultWire = NonNullable<ReturnType<ConsoleWatcher['qcResults']['get']>>;
 
-function slabReport(entry: SlabProgress, qc: QcResultWire | null, truth: DiscTruthPlane[]): SlabReport {
+function slabReport(entry: SlabProgress, history: QcResultWire[], truth: DiscTruthPlane[]): SlabReport {
   const error = slabTruthError(entry.slab, truth);
+  const qc = history[history.length - 1] ?? null;
   return {
     slabId: entry.slab.slabId,
     level: entry.slab.level,
@@ -351,6 +356,7 @@ function slabReport(entry: SlabProgress, qc: QcResultWire | null, truth: DiscTru
       qc === null
         ? []
         : qc.checks.flatMap((check) => (check.verdict === 'pass' ? [] : [{ code: check.code, verdict: check.verdict, value: check.value, threshold: check.threshold, unit: check.unit }])),
+    qcHistory: history.map((result) => ({ verdict: result.verdict, findings: result.checks.filter((check) => check.verdict !== 'pass').map((check) => check.code) })),
     attempts: entry.attempts,
     angleErrorDeg: error?.angleErrorDeg ?? null,
     centerErrorMm: error?.centerErrorMm ?? null,
