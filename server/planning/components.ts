@@ -47,11 +47,12 @@ export function connectedComponents(grid: Pick<LabelGrid, 'columns' | 'rows' | '
   };
   for (const index of voxels) state[boxIndexOf(index)] = -1;
 
-  const offsets: number[] = [];
+  const offsets = new Int32Array(26);
+  let offsetCount = 0;
   for (let dk = -1; dk <= 1; dk += 1) {
     for (let dj = -1; dj <= 1; dj += 1) {
       for (let di = -1; di <= 1; di += 1) {
-        if (di !== 0 || dj !== 0 || dk !== 0) offsets.push(dk * boxPerSlice + dj * boxColumns + di);
+        if (di !== 0 || dj !== 0 || dk !== 0) offsets[offsetCount++] = dk * boxPerSlice + dj * boxColumns + di;
       }
     }
   }
@@ -68,8 +69,8 @@ export function connectedComponents(grid: Pick<LabelGrid, 'columns' | 'rows' | '
     state[seed] = id;
     while (head < tail) {
       const current = queue[head++];
-      for (const offset of offsets) {
-        const neighbour = current + offset;
+      for (let n = 0; n < 26; n += 1) {
+        const neighbour = current + offsets[n];
         if (state[neighbour] === -1) {
           state[neighbour] = id;
           queue[tail++] = neighbour;

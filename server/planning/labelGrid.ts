@@ -72,18 +72,7 @@ export function buildLabelGrid(segmentation: SegmentationResult, localizer: MrSe
   for (const label of structureOfLabel.keys()) wanted[label] = 1;
 
   const labelMap = segmentation.labelMap;
-  const counts = new Int32Array(256);
-  for (let index = 0; index < labelMap.length; index += 1) counts[labelMap[index]] += 1;
-  const byLabel: Array<Int32Array | null> = new Array<Int32Array | null>(256).fill(null);
-  for (let label = 1; label < 256; label += 1) {
-    if (wanted[label] === 1 && counts[label] > 0) byLabel[label] = new Int32Array(counts[label]);
-  }
-  const fill = new Int32Array(256);
-  for (let index = 0; index < labelMap.length; index += 1) {
-    const label = labelMap[index];
-    if (wanted[label] === 0) continue;
-    (byLabel[label] as Int32Array)[fill[label]++] = index;
-  }
+  const byLabel = collectVoxels(labelMap, wanted);
 
   const voxelsByLabel = new Map<number, Int32Array>();
   const labelsByStructure = new Map<string, number[]>();
@@ -95,6 +84,49 @@ export function buildLabelGrid(segmentation: SegmentationResult, localizer: MrSe
   });
 
   return { columns, rows, slices, labelMap, stack, transform: createStackTransform(stack), voxelsByLabel, labelsByStructure };
+}
+
+/**
+ * Collects the voxel indices of each wanted label: one pass counts, a second fills. Most of a
+ * model's label map is background, so both passes read four labels at a time and skip words
+ * that are all zero.
+ */
+function collectVoxels(labelMap: Uint8Array, wanted: Uint8Array): Array<Int32Array | null> {
+  const aligned = labelMap.byteOffset % 4 === 0;
+  const wordCount = aligned ? Math.floor(labelMap.length / 4) : 0;
+  const words = new Uint32Array(labelMap.buffer, labelMap.byteOffset, wordCount);
+  const tailStart = wordCount * 4;
+
+  const counts = new Int32Array(256);
+  for (let word = 0; word < wordCount; word += 1) {
+    if (words[word] === 0) continue;
+    const base = word * 4;
+    counts[labelMap[base]] += 1;
+    counts[labelMap[base + 1]] += 1;
+    counts[labelMap[base + 2]] += 1;
+    counts[labelMap[base + 3]] += 1;
+  }
+  for (let index = tailStart; index < labelMap.length; index += 1) counts[labelMap[index]] += 1;
+
+  const buffers: Array<Int32Array | null> = new Array<Int32Array | null>(256).fill(null);
+  for (let label = 1; label < 256; label += 1) {
+    if (wanted[label] === 1 && counts[label] > 0) buffers[label] = new Int32Array(counts[label]);
+  }
+  const fill = new Int32Array(256);
+  const store = (index: number): void => {
+    const label = labelMap[index];
+    if (wanted[label] === 1) (buffers[label] as Int32Array)[fill[label]++] = index;
+  };
+  for (let word = 0; word < wordCount; word += 1) {
+    if (words[word] === 0) continue;
+    const base = word * 4;
+    store(base);
+    store(base + 1);
+    store(base + 2);
+    store(base + 3);
+  }
+  for (let index = tailStart; index < labelMap.length; index += 1) store(index);
+  return buffers;
 }
 
 /** Voxel indices of all labels of one structure; empty when the structure is not labelled. */

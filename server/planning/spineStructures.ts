@@ -18,6 +18,13 @@ export interface SpineStructure {
 /** Minimum voxel count for a structure to count as present. */
 const MIN_STRUCTURE_VOXELS = 20;
 
+/**
+ * Largest number of voxels used per structure. Larger structures use every n-th voxel, which
+ * moves their extents by less than one voxel spacing and keeps planning time flat for large
+ * localizers.
+ */
+const MAX_SAMPLED_VOXELS = 4000;
+
 /** Returns the labelled vertebrae and discs from T12 to S1, top to bottom. */
 export function findSpineStructures(grid: LabelGrid): SpineStructure[] {
   const names: Array<{ name: string; kind: 'vertebra' | 'disc' }> = [];
@@ -33,10 +40,17 @@ export function findSpineStructures(grid: LabelGrid): SpineStructure[] {
   for (const { name, kind } of names) {
     const voxels = structureVoxels(grid, name);
     if (voxels.length < MIN_STRUCTURE_VOXELS) continue;
-    const positionsLpsMm = voxelPositionsLps(grid, voxels);
+    const positionsLpsMm = voxelPositionsLps(grid, everyNth(voxels, Math.ceil(voxels.length / MAX_SAMPLED_VOXELS)));
     structures.push({ name, kind, positionsLpsMm, shape: principalAxes(positionsLpsMm) });
   }
   return structures;
+}
+
+function everyNth(voxels: Int32Array, step: number): Int32Array {
+  if (step <= 1) return voxels;
+  const sampled = new Int32Array(Math.ceil(voxels.length / step));
+  for (let index = 0; index < sampled.length; index += 1) sampled[index] = voxels[index * step];
+  return sampled;
 }
 
 /** Minimum and maximum of the projections of `positions` onto `axis`. */

@@ -262,4 +262,11 @@ test('thick slabs crossing near the spine lose slices', () => {
   }
 });
 
+test('discs without vertebrae use disc surfaces', () => {
+  const { plan, discs } = planFor({ sagittalTiltDeg: 8 }, {}, { ...routine, sagittal: { ...routine.sagittal, enabled: false } }, { omit: ['L1', 'L2', 'L3', 'L4', 'L5', 'S1'] });
+  assert.is(discSlabs(plan).length, 5);
+  assertMatchesTruth(plan, discs, 'discs only');
+  assert.match(discSlabs(plan)[0].rationale, /disc surfaces/);
+});
+
 test.run();
