@@ -389,8 +389,15 @@ test('prompt change causes no layout shift', async () => {
 test('reconnect resyncs without reload', async () => {
   if (skipReason) return;
   const watchesBefore = receivedOfType('session.watch').length;
+  const acknowledgementsBefore = receivedOfType('qc.acknowledge').length;
+  server.setAcceptingConnections(false);
   server.dropConnections();
   await page.getByTestId('status-connection').filter({ hasText: /Reconnecting|Offline|Connecting/ }).waitFor({ timeout: 5000 });
+  // An action while offline is not lost silently: the console says it was not sent.
+  await page.locator('lc-qc-panel li[data-slab-id="slab-L5-S1"]').getByRole('button', { name: 'Accept L5/S1' }).click();
+  await page.getByTestId('error-line').filter({ hasText: 'was not sent' }).waitFor();
+  assert.is(receivedOfType('qc.acknowledge').length, acknowledgementsBefore);
+  server.setAcceptingConnections(true);
   await page.getByTestId('status-connection').filter({ hasText: 'Connected' }).waitFor({ timeout: 10000 });
   await waitForReceived('session.watch', watchesBefore + 1);
   session.setNextAction(NEXT_ACTIONS.qcReview);

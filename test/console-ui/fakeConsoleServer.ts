@@ -30,6 +30,8 @@ export interface FakeConsoleServer {
   invalidFrames: { text: string; issue: string }[];
   /** Closes every console socket (code 1012) to make consoles reconnect. */
   dropConnections(): void;
+  /** While false, WebSocket upgrades get HTTP 503, so consoles stay offline. */
+  setAcceptingConnections(accepting: boolean): void;
   openConnections(): number;
   close(): Promise<void>;
 }
@@ -38,6 +40,7 @@ export async function startFakeConsoleServer(session: ScriptedSession, token: st
   const invalidFrames: { text: string; issue: string }[] = [];
   const sockets = new Set<WebSocket>();
   let connectionCounter = 0;
+  let accepting = true;
 
   const server: Server = createServer((request, response) => {
     const url = new URL(request.url ?? '/', 'http://127.0.0.1');
@@ -66,6 +69,10 @@ export async function startFakeConsoleServer(session: ScriptedSession, token: st
   const wss = new WebSocketServer({ noServer: true });
   server.on('upgrade', (request, socket, head) => {
     const url = new URL(request.url ?? '/', 'http://127.0.0.1');
+    if (!accepting) {
+      socket.end('HTTP/1.1 503 Service Unavailable\r\n\r\n');
+      return;
+    }
     if (url.pathname !== '/v1/console' || url.searchParams.get('token') !== token) {
       socket.end('HTTP/1.1 401 Unauthorized\r\n\r\n');
       return;
@@ -116,6 +123,9 @@ export async function startFakeConsoleServer(session: ScriptedSession, token: st
     invalidFrames,
     dropConnections: () => {
       for (const socket of sockets) socket.close(1012, 'service restart');
+    },
+    setAcceptingConnections: (next) => {
+      accepting = next;
     },
     openConnections: () => sockets.size,
     close: async () => {

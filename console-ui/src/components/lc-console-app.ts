@@ -38,6 +38,7 @@ export class LcConsoleApp extends LitElement {
     sessionsError: { state: true },
     selectedSlabId: { state: true },
     paintMs: { state: true },
+    unsentAction: { state: true },
   };
 
   declare controller: ConsoleController | null;
@@ -51,6 +52,7 @@ export class LcConsoleApp extends LitElement {
   declare sessionsError: string | null;
   declare selectedSlabId: string | null;
   declare paintMs: number | null;
+  declare unsentAction: boolean;
 
   private readonly locale = new LocaleController(this);
   private subscriptions: Subscription[] = [];
@@ -69,6 +71,7 @@ export class LcConsoleApp extends LitElement {
     this.sessionsError = null;
     this.selectedSlabId = null;
     this.paintMs = null;
+    this.unsentAction = false;
   }
 
   static override styles = [
@@ -184,6 +187,7 @@ export class LcConsoleApp extends LitElement {
       }),
       controller.pending$.subscribe((pending) => (this.pending = pending)),
       controller.socket.status$.subscribe((status) => (this.connection = status)),
+      controller.unsentAction$.subscribe((unsent) => (this.unsentAction = unsent)),
     );
     controller.start();
     void this.refreshSessions();
@@ -279,6 +283,7 @@ export class LcConsoleApp extends LitElement {
   }
 
   private errorText(): string {
+    if (this.unsentAction && this.connection.kind !== 'open') return translate('error.notSent');
     const error = this.consoleState.lastError;
     if (error !== null) return translate('error.server', { code: error.code, message: error.message });
     if (this.sessionsError !== null) return translate('error.sessions', { detail: this.sessionsError });

@@ -37,6 +37,8 @@ export interface ControllerOptions extends ConsoleSocketOptions {
 
 export class ConsoleController {
   readonly state$ = new BehaviorSubject<ConsoleState>(EMPTY_CONSOLE_STATE);
+  /** True after an action could not be sent because the socket was closed; cleared by the next sent action. */
+  readonly unsentAction$ = new BehaviorSubject<boolean>(false);
   /** Unsettled local changes per slab id. */
   readonly pending$ = new BehaviorSubject<Record<string, PendingAdjustments>>({});
   /** `performance.now()` of the last server message that changed the state, for the paint time. */
@@ -124,13 +126,13 @@ export class ConsoleController {
   private sendAdjustment(inFlight: InFlightAdjustment): void {
     const sessionId = this.state$.value.session?.sessionId ?? this.socket.watchedSession;
     if (sessionId === null) return;
-    this.socket.send({
+    this.reportSent(this.socket.send({
       type: 'slab.adjust',
       messageId: inFlight.messageId,
       sessionId,
       planRevision: inFlight.planRevision,
       adjustment: inFlight.adjustment,
-    });
+    }));
     setTimeout(() => this.dropStalled(inFlight), this.options.maxAdjustmentWaitMs ?? 5000);
   }
 
@@ -147,7 +149,12 @@ export class ConsoleController {
     const sessionId = this.state$.value.session?.sessionId ?? this.socket.watchedSession;
     if (sessionId === null) return false;
     const message = { ...command, messageId: this.nextMessageId(), sessionId } as ConsoleInbound;
-    return this.socket.send(message);
+    return this.reportSent(this.socket.send(message));
+  }
+
+  private reportSent(sent: boolean): boolean {
+    if (this.unsentAction$.value !== !sent) this.unsentAction$.next(!sent);
+    return sent;
   }
 
   private receive({ message, receivedAtMs }: ReceivedMessage): void {

@@ -128,6 +128,7 @@ export const en = {
   'qc.correctedSlab': 'Corrected slab: {summary}',
 
   'error.server': 'The server rejected the last action ({code}): {message}',
+  'error.notSent': 'Not connected to the server, so the last action was not sent. Repeat it once the status shows Connected.',
   'error.sessions': 'Could not load the exam sessions ({detail}). Retrying.',
   'error.payload': 'Could not show the image: {message}',
 } as const;

@@ -127,6 +127,7 @@ export const zhCN: Record<MessageKey, string> = {
   'qc.correctedSlab': '校正后的扫描块：{summary}',
 
   'error.server': '服务器拒绝了上一个操作（{code}）：{message}',
+  'error.notSent': '未连接到服务器，上一个操作未发送。请在状态显示“已连接”后重试。',
   'error.sessions': '无法加载检查会话（{detail}），正在重试。',
   'error.payload': '无法显示图像：{message}',
 };
