@@ -12,7 +12,7 @@ import type { ConsoleController, SessionSummary } from '../controller/consoleCon
 import { LocaleController, localizedText, translate } from '../i18n/locale.ts';
 import { EMPTY_CONSOLE_STATE, type ConsoleState } from '../state/consoleState.ts';
 import { previewSlab, type PendingAdjustments } from '../state/pendingAdjustments.ts';
-import type { SlabAdjustment, WireSlab } from '../wire.ts';
+import type { SlabAdjustment, WireQcResult, WireSlab } from '../wire.ts';
 import { DEFAULT_MIN_CONFIDENCE, anatomyAlerts } from './lc-flag-banner.ts';
 import './lc-flag-banner.ts';
 import './lc-language-switch.ts';
@@ -290,37 +290,44 @@ export class LcConsoleApp extends LitElement {
     return '';
   }
 
+  private renderSlabPanel(state: ConsoleState, slabs: WireSlab[]) {
+    const flags = state.segmentation?.flags ?? [];
+    return html`
+      <lc-slab-panel
+        .plan=${state.plan}
+        .slabs=${slabs}
+        .selectedSlabId=${this.selectedSlabId}
+        .pendingSlabIds=${Object.keys(this.pending)}
+        .flaggedLevels=${flags.flatMap((flag) => (flag.level ? [flag.level] : []))}
+        .alertCodes=${flags.map((flag) => flag.code)}
+        @slab-select=${(event: CustomEvent<{ slabId: string }>) => (this.selectedSlabId = event.detail.slabId)}
+        @slab-adjust=${(event: CustomEvent<{ adjustment: SlabAdjustment }>) => this.controller?.adjust(event.detail.adjustment)}
+        @plan-confirm=${(event: CustomEvent<{ slabIds?: string[] }>) => this.controller?.confirm(event.detail.slabIds)}
+        @plan-reject=${(event: CustomEvent<{ reason: string }>) => this.controller?.reject(event.detail.reason)}
+        @replan-request=${() => this.controller?.requestReplan()}
+      ></lc-slab-panel>
+    `;
+  }
+
+  private renderQcPanel(qcResults: WireQcResult[]) {
+    return html`
+      <lc-qc-panel
+        .results=${qcResults}
+        @qc-acknowledge=${(event: CustomEvent<{ slabId: string; action: 'accept' | 'rescan' }>) =>
+          this.controller?.acknowledgeQc(event.detail.slabId, event.detail.action)}
+      ></lc-qc-panel>
+    `;
+  }
+
   override render() {
     const state = this.consoleState;
     const slabs = this.displayedSlabs();
     const qcResults = Object.values(state.qcResults);
-    const flaggedLevels = (state.segmentation?.flags ?? []).flatMap((flag) => (flag.level ? [flag.level] : []));
-    const alertCodes = (state.segmentation?.flags ?? []).map((flag) => flag.code);
-    // A label map belongs to one localizer series; overlaying it on another would mislabel levels.
-    const localizerUid = state.localizer?.seriesInstanceUid ?? null;
-    const overlay = state.segmentation !== null && (localizerUid === null || state.segmentation.seriesInstanceUid === localizerUid) ? state.segmentation : null;
+    const overlay = overlaySegmentation(state);
     const hasAlerts = anatomyAlerts(state.segmentation, DEFAULT_MIN_CONFIDENCE).length > 0;
-    const slabPanel = html`
-          <lc-slab-panel
-            .plan=${state.plan}
-            .slabs=${slabs}
-            .selectedSlabId=${this.selectedSlabId}
-            .pendingSlabIds=${Object.keys(this.pending)}
-            .flaggedLevels=${flaggedLevels}
-            .alertCodes=${alertCodes}
-            @slab-select=${(event: CustomEvent<{ slabId: string }>) => (this.selectedSlabId = event.detail.slabId)}
-            @slab-adjust=${(event: CustomEvent<{ adjustment: SlabAdjustment }>) => this.controller?.adjust(event.detail.adjustment)}
-            @plan-confirm=${(event: CustomEvent<{ slabIds?: string[] }>) => this.controller?.confirm(event.detail.slabIds)}
-            @plan-reject=${(event: CustomEvent<{ reason: string }>) => this.controller?.reject(event.detail.reason)}
-            @replan-request=${() => this.controller?.requestReplan()}
-          ></lc-slab-panel>`;
-    // Once QC results arrive they are the technologist's next job, so they move to the top.
-    const qcPanel = html`
-          <lc-qc-panel
-            .results=${qcResults}
-            @qc-acknowledge=${(event: CustomEvent<{ slabId: string; action: 'accept' | 'rescan' }>) =>
-              this.controller?.acknowledgeQc(event.detail.slabId, event.detail.action)}
-          ></lc-qc-panel>`;
+    const slabPanel = this.renderSlabPanel(state, slabs);
+    const qcPanel = this.renderQcPanel(qcResults);
+
     return html`
       <a class="skip" href="#viewer" @click=${(event: Event) => {
         event.preventDefault();
@@ -347,6 +354,7 @@ export class LcConsoleApp extends LitElement {
           @slab-adjust=${(event: CustomEvent<{ adjustment: SlabAdjustment }>) => this.controller?.adjust(event.detail.adjustment)}
         ></lc-localizer-viewer>
         <aside>
+          <!-- Once QC results arrive they are the technologist's next job, so they move to the top. -->
           ${repeat(
             qcResults.length > 0 ? ['qc', 'plan'] : ['plan', 'qc'],
             (name) => name,
@@ -356,6 +364,15 @@ export class LcConsoleApp extends LitElement {
       </main>
     `;
   }
+}
+
+/** Returns the segmentation to overlay, or null when it belongs to another localizer series than the one shown. */
+function overlaySegmentation(state: ConsoleState): ConsoleState['segmentation'] {
+  const segmentation = state.segmentation;
+  if (segmentation === null || state.localizer === null) return segmentation;
+  // A label map belongs to one localizer series; overlaying it on another would mislabel levels.
+  if (segmentation.seriesInstanceUid !== state.localizer.seriesInstanceUid) return null;
+  return segmentation;
 }
 
 customElements.define('lc-console-app', LcConsoleApp);
