@@ -34,6 +34,7 @@ export function buildCorrectedSlab(slab: Slab, inputs: CorrectionInputs): Slab {
   const reasons: string[] = [];
   const motionFailed = failed(inputs.checks, 'PATIENT_MOTION') && inputs.motionShiftLpsMm !== null;
   const motionShift: Vec3 = motionFailed && inputs.motionShiftLpsMm !== null ? inputs.motionShiftLpsMm : [0, 0, 0];
+  // TODO: motion is corrected as a translation only; a rotated patient needs a re-plan with createPlanner.
   let translation: Vec3 = motionShift;
   if (motionFailed) reasons.push('moved with the measured patient motion');
 

@@ -1,20 +1,21 @@
 /**
- * Image-based disc check that needs no segmentation: near the expected disc centre, the central
- * slice should show a compact, roughly elliptical region brighter than its surroundings (the
- * disc on T2). It cannot tell one disc level from another.
+ * Image-based disc check that needs no segmentation: around the expected disc centre, the
+ * central slice should show a compact, roughly elliptical region of even signal (the disc, bright
+ * on T2 when healthy, darker when degenerated). It cannot tell one disc level from another.
  */
 import type { Vec3 } from '../geometry/types.ts';
 import { dot, subtract } from '../geometry/vec3.ts';
 import type { AcquiredSlice } from './acquiredStack.ts';
 import { formatNumber, makeCheck } from './grading.ts';
-import { otsuThreshold } from './imageRegions.ts';
 import type { QcCheck } from './types.ts';
 
 /** Side of the square searched around the expected disc centre, millimetres. */
 const WINDOW_MM = 80;
-/** Farthest a bright pixel may lie from the expected centre to seed the disc region, millimetres. */
-const MAX_SEED_DISTANCE_MM = 12;
-/** Plausible axial area of a lumbar disc's bright region, mm^2. */
+/** Radius of the neighbourhood whose median intensity is the disc's expected signal, millimetres. */
+const SEED_RADIUS_MM = 4;
+/** Pixels within this fraction of the expected signal (after 3 x 3 smoothing) belong to the region. */
+const SIGNAL_TOLERANCE = 0.25;
+/** Plausible axial area of a lumbar disc, mm^2. */
 const MIN_DISC_AREA_MM2 = 150;
 const MAX_DISC_AREA_MM2 = 4000;
 /** Region area over the area of its moment ellipse. A disc fills most of its ellipse. */
@@ -26,7 +27,7 @@ export interface DiscAppearance {
   touchesWindowEdge: boolean;
 }
 
-/** Measures the bright region nearest `expectedCenterLpsMm` on one slice, or returns null when none is near. */
+/** Measures the even-signal region around `expectedCenterLpsMm` on one slice, or returns null when the centre is outside the image. */
 export function measureDiscAppearance(slice: AcquiredSlice, expectedCenterLpsMm: Vec3): DiscAppearance | null {
   const g = slice.image.geometry;
   const relative = subtract(expectedCenterLpsMm, g.imagePositionLpsMm);
@@ -45,22 +46,53 @@ export function measureDiscAppearance(slice: AcquiredSlice, expectedCenterLpsMm:
   for (let r = r0; r <= r1; r++) {
     for (let c = c0; c <= c1; c++) window[(r - r0) * width + (c - c0)] = slice.image.pixels[r * g.columns + c];
   }
-  const threshold = otsuThreshold(window);
-
-  // Seed: the bright pixel nearest the expected centre, within MAX_SEED_DISTANCE_MM.
-  let seed = -1;
-  let seedDistance = Number.POSITIVE_INFINITY;
+  // Smooth 3 x 3 so that noise does not break the region apart.
+  const smooth = new Float32Array(width * height);
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
-      if (window[y * width + x] <= threshold) continue;
-      const distance = Math.hypot((x + c0 - centerColumn) * g.spacingBetweenColumnsMm, (y + r0 - centerRow) * g.spacingBetweenRowsMm);
-      if (distance < seedDistance) {
-        seedDistance = distance;
+      let sum = 0;
+      let count = 0;
+      for (let dy = -1; dy <= 1; dy++) {
+        for (let dx = -1; dx <= 1; dx++) {
+          const yy = y + dy;
+          const xx = x + dx;
+          if (yy < 0 || yy >= height || xx < 0 || xx >= width) continue;
+          sum += window[yy * width + xx];
+          count += 1;
+        }
+      }
+      smooth[y * width + x] = sum / count;
+    }
+  }
+
+  // Expected signal: the median of the neighbourhood of the expected centre.
+  const seedX = centerColumn - c0;
+  const seedY = centerRow - r0;
+  if (seedX < 0 || seedY < 0 || seedX >= width || seedY >= height) return null;
+  const seedRadiusColumns = Math.max(1, Math.round(SEED_RADIUS_MM / g.spacingBetweenColumnsMm));
+  const seedRadiusRows = Math.max(1, Math.round(SEED_RADIUS_MM / g.spacingBetweenRowsMm));
+  const neighbourhood: number[] = [];
+  for (let y = Math.max(0, seedY - seedRadiusRows); y <= Math.min(height - 1, seedY + seedRadiusRows); y++) {
+    for (let x = Math.max(0, seedX - seedRadiusColumns); x <= Math.min(width - 1, seedX + seedRadiusColumns); x++) neighbourhood.push(smooth[y * width + x]);
+  }
+  neighbourhood.sort((a, b) => a - b);
+  const expectedSignal = neighbourhood[Math.floor(neighbourhood.length / 2)];
+  if (!(expectedSignal > 0)) return null;
+  const low = expectedSignal * (1 - SIGNAL_TOLERANCE);
+  const high = expectedSignal * (1 + SIGNAL_TOLERANCE);
+  let seed = -1;
+  let seedDistance = Number.POSITIVE_INFINITY;
+  for (let y = Math.max(0, seedY - seedRadiusRows); y <= Math.min(height - 1, seedY + seedRadiusRows); y++) {
+    for (let x = Math.max(0, seedX - seedRadiusColumns); x <= Math.min(width - 1, seedX + seedRadiusColumns); x++) {
+      const value = smooth[y * width + x];
+      const distance = Math.hypot(x - seedX, y - seedY);
+      if (value >= low && value <= high && distance < seedDistance) {
         seed = y * width + x;
+        seedDistance = distance;
       }
     }
   }
-  if (seed < 0 || seedDistance > MAX_SEED_DISTANCE_MM) return null;
+  if (seed < 0) return null;
 
   const inRegion = new Uint8Array(width * height);
   const stack = [seed];
@@ -87,7 +119,7 @@ export function measureDiscAppearance(slice: AcquiredSlice, expectedCenterLpsMm:
     if (x === 0 || y === 0 || x === width - 1 || y === height - 1) touchesWindowEdge = true;
     const neighbours = [x > 0 ? index - 1 : -1, x < width - 1 ? index + 1 : -1, y > 0 ? index - width : -1, y < height - 1 ? index + width : -1];
     for (const next of neighbours) {
-      if (next >= 0 && inRegion[next] === 0 && window[next] > threshold) {
+      if (next >= 0 && inRegion[next] === 0 && smooth[next] >= low && smooth[next] <= high) {
         inRegion[next] = 1;
         stack.push(next);
       }
@@ -146,8 +178,8 @@ export function checkDiscAppearance(central: AcquiredSlice, expectedCenterLpsMm:
     threshold: null,
     unit: 'mm2',
     message: {
-      en: `No compact bright region like disc ${level} at the centre of the central slice. Confirm on the images that the slab shows the disc.`,
-      'zh-CN': `中心层面的中央未见类似 ${level} 椎间盘的致密高信号区域。请在图像上确认层块包含该椎间盘。`,
+      en: `No compact, even region like disc ${level} at the centre of the central slice. Confirm on the images that the slab shows the disc.`,
+      'zh-CN': `中心层面的中央未见类似 ${level} 椎间盘的均匀致密区域。请在图像上确认层块包含该椎间盘。`,
     },
   });
 }

@@ -6,7 +6,7 @@ import type { QcCheck } from './types.ts';
 
 function meanOf(values: Float32Array): number {
   let sum = 0;
-  for (const value of values) sum += value;
+  for (let i = 0; i < values.length; i++) sum += values[i];
   return sum / values.length;
 }
 

@@ -12,7 +12,7 @@ import { RAYLEIGH_MEAN_FACTOR, type ImageRegions, type PhaseFrequencyImage } fro
 import type { QcConfig } from './qcConfig.ts';
 import type { QcCheck } from './types.ts';
 
-/** Fewest phase lines, and share of all phase lines, the air band needs for a band measurement. */
+/** Minimum phase lines, and minimum share of all phase lines, in the air band for a band measurement. */
 const MIN_BAND_LINES = 8;
 const MIN_BAND_LINE_FRACTION = 0.05;
 

@@ -10,7 +10,7 @@ import type { Slab } from '../planning/types.ts';
 /** Rayleigh background: median = sigma * sqrt(2 ln 2), mean = sigma * sqrt(pi / 2). */
 const RAYLEIGH_MEDIAN_FACTOR = Math.sqrt(2 * Math.LN2);
 export const RAYLEIGH_MEAN_FACTOR = Math.sqrt(Math.PI / 2);
-/** Fewest air pixels from which the background noise is estimated. */
+/** Minimum air pixels from which the background noise is estimated. */
 const MIN_BACKGROUND_PIXELS = 100;
 /** Pixels kept between the object and the air used for noise and ghost measurements. */
 const OBJECT_MARGIN_PX = 2;
@@ -45,7 +45,7 @@ export interface ImageRegions {
   objectSeparated: boolean;
   /** Noise standard deviation of the underlying complex data. */
   noiseSigma: number;
-  /** How `noiseSigma` was measured. */
+  /** Source of `noiseSigma`: air outside the phase band, any air, or the Laplacian estimate. */
   noiseSource: 'background-outside-phase-band' | 'background' | 'laplacian';
 }
 
@@ -66,24 +66,33 @@ export function toPhaseFrequency(image: MrImage, axis: 'ROW' | 'COL'): PhaseFreq
   return { data, phaseCount: columns, frequencyCount: rows };
 }
 
-function percentile(sorted: Float32Array, fraction: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.round(fraction * (sorted.length - 1))))];
-}
-
 /** Otsu's threshold over a 256-bin histogram clipped at the 99.5th percentile. */
 export function otsuThreshold(values: Float32Array): number {
-  // The clip level comes from every 4th value, which is plenty for a percentile and 4x cheaper to sort.
-  const stride = values.length > 4096 ? 4 : 1;
-  const sample = new Float32Array(Math.ceil(values.length / stride));
+  // The clip level comes from a fine histogram, which is exact enough for a percentile and avoids a sort.
   let low = Number.POSITIVE_INFINITY;
-  for (let i = 0, n = 0; i < values.length; i += stride, n++) sample[n] = values[i];
-  for (const value of values) if (value < low) low = value;
-  const high = percentile(sample.sort(), 0.995);
+  let max = Number.NEGATIVE_INFINITY;
+  for (let i = 0; i < values.length; i++) {
+    if (values[i] < low) low = values[i];
+    if (values[i] > max) max = values[i];
+  }
+  if (!(max > low)) return max;
+  const fineBins = 2048;
+  const fine = new Uint32Array(fineBins);
+  const fineWidth = (max - low) / fineBins;
+  for (let i = 0; i < values.length; i++) fine[Math.min(fineBins - 1, Math.floor((values[i] - low) / fineWidth))] += 1;
+  let high = max;
+  for (let b = fineBins - 1, above = 0; b >= 0; b--) {
+    above += fine[b];
+    if (above > 0.005 * values.length) {
+      high = low + (b + 1) * fineWidth;
+      break;
+    }
+  }
   if (!(high > low)) return high;
   const bins = 256;
   const histogram = new Float64Array(bins);
   const binWidth = (high - low) / bins;
-  for (const value of values) histogram[Math.min(bins - 1, Math.max(0, Math.floor((value - low) / binWidth)))] += 1;
+  for (let i = 0; i < values.length; i++) histogram[Math.min(bins - 1, Math.max(0, Math.floor((values[i] - low) / binWidth)))] += 1;
   let total = 0;
   let weightedTotal = 0;
   for (let b = 0; b < bins; b++) {
@@ -173,25 +182,34 @@ export function laplacianNoiseSigma(image: PhaseFrequencyImage): number {
 /**
  * Rayleigh sigma from air values that may hold some dark tissue: the median gives a first
  * sigma, then values above `AIR_SIGMA_FACTOR` sigma are dropped and the median is taken again,
- * a few times. Returns 0 for an empty list.
+ * a few times. Medians come from a 4096-bin histogram, so they are exact to 1/4096 of the
+ * largest value. Returns 0 for an empty list.
  */
 function robustRayleighSigma(values: Float32Array): number {
   if (values.length === 0) return 0;
-  const sorted = values.sort();
-  let count = sorted.length;
-  let sigma = sorted[Math.floor(count / 2)] / RAYLEIGH_MEDIAN_FACTOR;
-  for (let iteration = 0; iteration < 5; iteration++) {
-    const cutoff = AIR_SIGMA_FACTOR * sigma;
-    let low = 0;
-    let high = sorted.length;
-    while (low < high) {
-      const middle = (low + high) >>> 1;
-      if (sorted[middle] <= cutoff) low = middle + 1;
-      else high = middle;
+  let max = 0;
+  for (let i = 0; i < values.length; i++) if (values[i] > max) max = values[i];
+  if (!(max > 0)) return 0;
+  const bins = 4096;
+  const binWidth = max / bins;
+  const histogram = new Uint32Array(bins);
+  for (let i = 0; i < values.length; i++) histogram[Math.min(bins - 1, Math.floor(values[i] / binWidth))] += 1;
+  const medianBelow = (cutoffBin: number): number => {
+    let total = 0;
+    for (let b = 0; b <= cutoffBin; b++) total += histogram[b];
+    let seen = 0;
+    for (let b = 0; b <= cutoffBin; b++) {
+      seen += histogram[b];
+      if (seen >= total / 2) return (b + 0.5) * binWidth;
     }
-    if (low === count || low === 0) break;
-    count = low;
-    sigma = sorted[Math.floor(count / 2)] / RAYLEIGH_MEDIAN_FACTOR;
+    return (cutoffBin + 0.5) * binWidth;
+  };
+  let sigma = medianBelow(bins - 1) / RAYLEIGH_MEDIAN_FACTOR;
+  for (let iteration = 0; iteration < 5; iteration++) {
+    const cutoffBin = Math.min(bins - 1, Math.floor((AIR_SIGMA_FACTOR * sigma) / binWidth));
+    const next = medianBelow(cutoffBin) / RAYLEIGH_MEDIAN_FACTOR;
+    if (Math.abs(next - sigma) <= binWidth / 2) return next;
+    sigma = next;
   }
   return sigma;
 }
@@ -257,10 +275,16 @@ export function analyzeImageRegions(image: PhaseFrequencyImage): ImageRegions {
   const size = width * height;
   const otsu = otsuThreshold(image.data);
 
+  // The frequency extent of all bright tissue bounds where phase ghosts can fall.
   const tissueMask = new Uint8Array(size);
-  for (let i = 0; i < size; i++) tissueMask[i] = image.data[i] > otsu ? 1 : 0;
-  const tissue = componentStats(tissueMask, image);
-  const tissueBox = componentBox(tissue.ids, tissue.main, width, height);
+  const tissueBox = { phaseMin: 0, phaseMax: height - 1, frequencyMin: width, frequencyMax: -1 };
+  for (let i = 0; i < size; i++) {
+    if (image.data[i] <= otsu) continue;
+    tissueMask[i] = 1;
+    const frequency = i % width;
+    if (frequency < tissueBox.frequencyMin) tissueBox.frequencyMin = frequency;
+    if (frequency > tissueBox.frequencyMax) tissueBox.frequencyMax = frequency;
+  }
   const { sigma, source } = estimateNoise(image, findBorderAir(tissueMask, width, height).background, tissueBox);
 
   const objectSeparated = sigma > 0 && AIR_SIGMA_FACTOR * sigma < MAX_AIR_TO_TISSUE_THRESHOLD_RATIO * otsu;
@@ -293,58 +317,67 @@ function findBorderAir(objectMask: Uint8Array, width: number, height: number): {
   const air = new Uint8Array(size);
   const stack = new Int32Array(size);
   let top = 0;
-  const seed = (index: number): void => {
-    if (objectMask[index] === 0 && air[index] === 0) {
-      air[index] = 1;
-      stack[top++] = index;
-    }
-  };
   for (let x = 0; x < width; x++) {
-    seed(x);
-    seed((height - 1) * width + x);
+    for (const index of [x, (height - 1) * width + x]) {
+      if (objectMask[index] === 0 && air[index] === 0) {
+        air[index] = 1;
+        stack[top++] = index;
+      }
+    }
   }
   for (let y = 0; y < height; y++) {
-    seed(y * width);
-    seed(y * width + width - 1);
+    for (const index of [y * width, y * width + width - 1]) {
+      if (objectMask[index] === 0 && air[index] === 0) {
+        air[index] = 1;
+        stack[top++] = index;
+      }
+    }
   }
   while (top > 0) {
     const index = stack[--top];
     const x = index % width;
-    if (x > 0) seed(index - 1);
-    if (x < width - 1) seed(index + 1);
-    if (index >= width) seed(index - width);
-    if (index < size - width) seed(index + width);
+    if (x > 0 && objectMask[index - 1] === 0 && air[index - 1] === 0) {
+      air[index - 1] = 1;
+      stack[top++] = index - 1;
+    }
+    if (x < width - 1 && objectMask[index + 1] === 0 && air[index + 1] === 0) {
+      air[index + 1] = 1;
+      stack[top++] = index + 1;
+    }
+    if (index >= width && objectMask[index - width] === 0 && air[index - width] === 0) {
+      air[index - width] = 1;
+      stack[top++] = index - width;
+    }
+    if (index < size - width && objectMask[index + width] === 0 && air[index + width] === 0) {
+      air[index + width] = 1;
+      stack[top++] = index + width;
+    }
   }
-  // Air farther than OBJECT_MARGIN_PX (Chebyshev distance) from the object: dilate the object
-  // with a square, separably along frequency then phase.
+
+  // Air farther than OBJECT_MARGIN_PX (Chebyshev distance) from the object: count object pixels
+  // in a sliding window, separably along frequency then phase.
   const nearAlongFrequency = new Uint8Array(size);
   for (let y = 0; y < height; y++) {
-    let lastObject = -Infinity;
+    const line = y * width;
+    let inWindow = 0;
+    for (let x = 0; x < Math.min(OBJECT_MARGIN_PX, width); x++) inWindow += objectMask[line + x];
     for (let x = 0; x < width; x++) {
-      if (objectMask[y * width + x] !== 0) lastObject = x;
-      if (x - lastObject <= OBJECT_MARGIN_PX) nearAlongFrequency[y * width + x] = 1;
-    }
-    lastObject = Infinity;
-    for (let x = width - 1; x >= 0; x--) {
-      if (objectMask[y * width + x] !== 0) lastObject = x;
-      if (lastObject - x <= OBJECT_MARGIN_PX) nearAlongFrequency[y * width + x] = 1;
-    }
-  }
-  const near = new Uint8Array(size);
-  for (let x = 0; x < width; x++) {
-    let lastNear = -Infinity;
-    for (let y = 0; y < height; y++) {
-      if (nearAlongFrequency[y * width + x] !== 0) lastNear = y;
-      if (y - lastNear <= OBJECT_MARGIN_PX) near[y * width + x] = 1;
-    }
-    lastNear = Infinity;
-    for (let y = height - 1; y >= 0; y--) {
-      if (nearAlongFrequency[y * width + x] !== 0) lastNear = y;
-      if (lastNear - y <= OBJECT_MARGIN_PX) near[y * width + x] = 1;
+      if (x + OBJECT_MARGIN_PX < width) inWindow += objectMask[line + x + OBJECT_MARGIN_PX];
+      if (x - OBJECT_MARGIN_PX - 1 >= 0) inWindow -= objectMask[line + x - OBJECT_MARGIN_PX - 1];
+      nearAlongFrequency[line + x] = inWindow > 0 ? 1 : 0;
     }
   }
   const background = new Uint8Array(size);
-  for (let i = 0; i < size; i++) background[i] = air[i] !== 0 && near[i] === 0 ? 1 : 0;
+  for (let x = 0; x < width; x++) {
+    let inWindow = 0;
+    for (let y = 0; y < Math.min(OBJECT_MARGIN_PX, height); y++) inWindow += nearAlongFrequency[y * width + x];
+    for (let y = 0; y < height; y++) {
+      if (y + OBJECT_MARGIN_PX < height) inWindow += nearAlongFrequency[(y + OBJECT_MARGIN_PX) * width + x];
+      if (y - OBJECT_MARGIN_PX - 1 >= 0) inWindow -= nearAlongFrequency[(y - OBJECT_MARGIN_PX - 1) * width + x];
+      const index = y * width + x;
+      background[index] = air[index] !== 0 && inWindow === 0 ? 1 : 0;
+    }
+  }
   return { air, background };
 }
 

@@ -1,8 +1,8 @@
 /**
- * Patient motion since the localizer. The localizer is resliced on each acquired slice's grid,
- * and the shift of the anatomy is the displacement that maximises the normalized
- * cross-correlation (NCC) between the acquired slices and the reslice, searched on a coarse grid
- * in plane and along the normal, then refined with a parabola through the best cell.
+ * Patient motion since the localizer. The localizer is resliced on each acquired slice's grid.
+ * The shift of the anatomy is the displacement that maximises the normalized cross-correlation
+ * (NCC) between the acquired slices and the reslice. It is searched on a coarse grid in plane and
+ * along the normal, then refined per axis with parabolas through exact correlations.
  */
 import type { Vec3 } from '../geometry/types.ts';
 import { addScaled, length, scale } from '../geometry/vec3.ts';
@@ -43,14 +43,18 @@ function averageOntoCells(slice: AcquiredSlice, stepMm: number): SliceCells {
   const g = slice.image.geometry;
   const cellsAlongRow = Math.max(1, Math.floor((g.columns * g.spacingBetweenColumnsMm) / stepMm));
   const cellsAlongColumn = Math.max(1, Math.floor((g.rows * g.spacingBetweenRowsMm) / stepMm));
+  const cellOfColumn = new Int32Array(g.columns);
+  for (let c = 0; c < g.columns; c++) cellOfColumn[c] = Math.min(cellsAlongRow - 1, Math.floor((c * g.spacingBetweenColumnsMm) / stepMm));
   const sums = new Float64Array(cellsAlongRow * cellsAlongColumn);
   const counts = new Float64Array(cellsAlongRow * cellsAlongColumn);
+  const pixels = slice.image.pixels;
   for (let r = 0; r < g.rows; r++) {
-    const b = Math.min(cellsAlongColumn - 1, Math.floor((r * g.spacingBetweenRowsMm) / stepMm));
+    const cellRowOffset = Math.min(cellsAlongColumn - 1, Math.floor((r * g.spacingBetweenRowsMm) / stepMm)) * cellsAlongRow;
+    const pixelRowOffset = r * g.columns;
     for (let c = 0; c < g.columns; c++) {
-      const a = Math.min(cellsAlongRow - 1, Math.floor((c * g.spacingBetweenColumnsMm) / stepMm));
-      sums[b * cellsAlongRow + a] += slice.image.pixels[r * g.columns + c];
-      counts[b * cellsAlongRow + a] += 1;
+      const cell = cellRowOffset + cellOfColumn[c];
+      sums[cell] += pixels[pixelRowOffset + c];
+      counts[cell] += 1;
     }
   }
   for (let i = 0; i < sums.length; i++) sums[i] = counts[i] > 0 ? sums[i] / counts[i] : 0;
@@ -70,24 +74,21 @@ function averageOntoCells(slice: AcquiredSlice, stepMm: number): SliceCells {
   };
 }
 
-interface ComparisonPoint {
-  pointLpsMm: Vec3;
-  value: number;
-}
+/** Acquired cells to compare, packed as x, y, z (patient coordinates, mm) and value. */
+type ComparisonPoints = Float64Array;
 
 /** NCC between acquired cell values and the localizer sampled at the cell positions minus `shiftLpsMm`. */
-function correlationAtShift(points: ComparisonPoint[], grid: LocalizerGrid, shiftLpsMm: Vec3): { ncc: number; count: number } {
+function correlationAtShift(points: ComparisonPoints, grid: LocalizerGrid, shiftLpsMm: Vec3): number {
   let a1 = 0;
   let r1 = 0;
   let aa = 0;
   let rr = 0;
   let ar = 0;
   let n = 0;
-  for (const point of points) {
-    const p = point.pointLpsMm;
-    const r = sampleAtLps(grid, p[0] - shiftLpsMm[0], p[1] - shiftLpsMm[1], p[2] - shiftLpsMm[2]);
+  for (let p = 0; p < points.length; p += 4) {
+    const r = sampleAtLps(grid, points[p] - shiftLpsMm[0], points[p + 1] - shiftLpsMm[1], points[p + 2] - shiftLpsMm[2]);
     if (Number.isNaN(r)) continue;
-    const v = point.value;
+    const v = points[p + 3];
     a1 += v;
     r1 += r;
     aa += v * v;
@@ -95,12 +96,12 @@ function correlationAtShift(points: ComparisonPoint[], grid: LocalizerGrid, shif
     ar += v * r;
     n += 1;
   }
-  if (n < 16) return { ncc: Number.NaN, count: n };
+  if (n < 16) return Number.NaN;
   const covariance = ar - (a1 * r1) / n;
   const varianceA = aa - (a1 * a1) / n;
   const varianceR = rr - (r1 * r1) / n;
-  if (!(varianceA > 0) || !(varianceR > 0)) return { ncc: Number.NaN, count: n };
-  return { ncc: covariance / Math.sqrt(varianceA * varianceR), count: n };
+  if (!(varianceA > 0) || !(varianceR > 0)) return Number.NaN;
+  return covariance / Math.sqrt(varianceA * varianceR);
 }
 
 function parabolicOffset(minus: number, center: number, plus: number): number {
@@ -249,12 +250,21 @@ export function estimateMotion(stack: AcquiredStack, grid: LocalizerGrid, config
   if (coarse === null) return null;
 
   // Refine each axis with a parabola through exact correlations at +-h, halving h twice.
-  const points: ComparisonPoint[] = [];
+  let cellCount = 0;
+  for (const cells of compared) cellCount += cells.values.length;
+  const points: ComparisonPoints = new Float64Array(4 * cellCount);
+  let offset = 0;
   for (const cells of compared) {
+    const o = cells.originLpsMm;
+    const r = cells.rowStepLpsMm;
+    const c = cells.columnStepLpsMm;
     for (let b = 0; b < cells.cellsAlongColumn; b++) {
       for (let a = 0; a < cells.cellsAlongRow; a++) {
-        const pointLpsMm = addScaled(addScaled(cells.originLpsMm, cells.rowStepLpsMm, a), cells.columnStepLpsMm, b);
-        points.push({ pointLpsMm, value: cells.values[b * cells.cellsAlongRow + a] });
+        points[offset] = o[0] + r[0] * a + c[0] * b;
+        points[offset + 1] = o[1] + r[1] * a + c[1] * b;
+        points[offset + 2] = o[2] + r[2] * a + c[2] * b;
+        points[offset + 3] = cells.values[b * cells.cellsAlongRow + a];
+        offset += 4;
       }
     }
   }
@@ -262,7 +272,7 @@ export function estimateMotion(stack: AcquiredStack, grid: LocalizerGrid, config
   const shiftAlongAxesMm = [coarse.shiftAlongRowMm, coarse.shiftAlongColumnMm, coarse.shiftAlongNormalMm];
   const toLps = (alongAxes: number[]): Vec3 =>
     addScaled(addScaled(scale(axes[0], alongAxes[0]), axes[1], alongAxes[1]), axes[2], alongAxes[2]);
-  let best = correlationAtShift(points, grid, toLps(shiftAlongAxesMm)).ncc;
+  let best = correlationAtShift(points, grid, toLps(shiftAlongAxesMm));
   for (const h of [step / 2, step / 4]) {
     for (let axis = 0; axis < 3; axis++) {
       if (axis === 2 && config.maxMotionSearchAlongNormalMm === 0) continue;
@@ -270,12 +280,12 @@ export function estimateMotion(stack: AcquiredStack, grid: LocalizerGrid, config
       const plus = [...shiftAlongAxesMm];
       minus[axis] -= h;
       plus[axis] += h;
-      const nccMinus = correlationAtShift(points, grid, toLps(minus)).ncc;
-      const nccPlus = correlationAtShift(points, grid, toLps(plus)).ncc;
+      const nccMinus = correlationAtShift(points, grid, toLps(minus));
+      const nccPlus = correlationAtShift(points, grid, toLps(plus));
       if (Number.isNaN(nccMinus) || Number.isNaN(nccPlus) || Number.isNaN(best)) continue;
       const candidate = [...shiftAlongAxesMm];
       candidate[axis] += parabolicOffset(nccMinus, best, nccPlus) * h;
-      const nccCandidate = correlationAtShift(points, grid, toLps(candidate)).ncc;
+      const nccCandidate = correlationAtShift(points, grid, toLps(candidate));
       if (nccCandidate >= best) {
         best = nccCandidate;
         shiftAlongAxesMm[axis] = candidate[axis];

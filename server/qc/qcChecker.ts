@@ -24,6 +24,9 @@ import { renderThumbnails } from './thumbnails.ts';
 import type { QcCheck, QcChecker, QcInput, QcResult } from './types.ts';
 import { checkWrapAround } from './wrapAroundCheck.ts';
 
+/** Slices, around the centre of the stack, analysed for SNR, ghosting and wrap-around. */
+const MAX_ANALYZED_SLICES = 3;
+
 function yieldToEventLoop(signal: AbortSignal | undefined): Promise<void> {
   return new Promise((resolve, reject) => {
     setImmediate(() => {
@@ -97,7 +100,11 @@ export async function runQc(input: QcInput, config: QcConfig, signal?: AbortSign
   }
 
   const images = stack.slices.map((slice) => slice.image);
-  const regions = images.map((image) => analyzeImageRegions(toPhaseFrequency(image, phaseEncodingAxis(image, slab))));
+  // SNR, ghosting and wrap-around take the median or maximum over the central slices, which
+  // keeps the verdict fast on thick stacks. Dropout compares every slice.
+  const firstAnalyzed = Math.max(0, Math.floor((images.length - MAX_ANALYZED_SLICES) / 2));
+  const analyzed = images.slice(firstAnalyzed, firstAnalyzed + MAX_ANALYZED_SLICES);
+  const regions = analyzed.map((image) => analyzeImageRegions(toPhaseFrequency(image, phaseEncodingAxis(image, slab))));
   checks.push(checkSnr(regions, config), checkGhosting(regions, config), checkWrapAround(regions, config), checkSignalDropout(images, config));
   await yieldToEventLoop(signal);
 

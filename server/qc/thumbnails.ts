@@ -47,7 +47,7 @@ export function renderThumbnailPng(image: MrImage, sizePx: number): Buffer {
   const gray = Buffer.alloc(width * height);
   for (let i = 0; i < values.length; i++) gray[i] = Math.max(0, Math.min(255, Math.round(((values[i] - low) / range) * 255)));
   png.data = gray;
-  return PNG.sync.write(png, { colorType: 0, inputColorType: 0, inputHasAlpha: false, deflateLevel: 6 });
+  return PNG.sync.write(png, { colorType: 0, inputColorType: 0, inputHasAlpha: false, deflateLevel: 3 });
 }
 
 export function renderThumbnails(images: MrImage[], sizePx: number, maxThumbnails: number): string[] {

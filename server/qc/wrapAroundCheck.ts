@@ -15,6 +15,7 @@ const TISSUE_LIKE_FRACTION = 0.6;
 /** Components smaller than this many pixels are noise, not folded anatomy. */
 const MIN_WRAP_PIXELS = 12;
 
+// NOTE: folded tissue that lands on the body itself joins the main object and is not detected.
 export function measureWrapAroundPercent(regions: ImageRegions): number | null {
   const main = regions.mainComponent;
   if (main === 0 || !regions.objectSeparated) return null;

@@ -19,8 +19,8 @@ import { loadExamCase } from '../../simulator/caseSource.ts';
 import { listDatasetCases } from '../../simulator/volumes/index.ts';
 import { acquireWithFault, confirmedSlabFor, EXPECTED_CODES, prepareCase, type BenchFault, type BenchFaultKind } from './qcScenarios.ts';
 
-/** Noise sigma per quadrature channel of a clean acquisition, as a fraction of the bright tissue level. */
-const NOISE_FRACTION = 0.02;
+/** Noise sigma per quadrature channel of a clean acquisition, as a fraction of the typical tissue level. */
+const NOISE_FRACTION = 0.05;
 
 const FAULT_STRENGTHS: { kind: BenchFaultKind; strengths: number[] }[] = [
   { kind: 'wrong-angle', strengths: [2, 6, 12] },
@@ -46,7 +46,7 @@ interface Run {
 
 const config = loadQcConfig();
 
-/** Whether a fault's strength exceeds the warn limit of its check; `cleanSnr` sizes the noise faults. */
+/** Tells whether a fault's strength exceeds the warn limit of its check. `cleanSnr` sizes the noise faults. */
 function isAboveThreshold(fault: BenchFault, cleanSnr: number): boolean {
   switch (fault.kind) {
     case 'wrong-angle':

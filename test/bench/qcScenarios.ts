@@ -85,12 +85,18 @@ export function addRicianNoise(pixels: Float32Array, sigma: number, seed: number
   return out;
 }
 
-/** 99th percentile of a volume's non-zero voxels, the reference for the noise level. */
-function brightLevel(volume: VolumeLps): number {
+/**
+ * Typical tissue level of a volume: the median of voxels above a tenth of the 99th percentile.
+ * Sizing the noise by it, not by the brightest tissue, gives every case a similar SNR whether or
+ * not its images contain bright fat or CSF.
+ */
+function tissueLevel(volume: VolumeLps): number {
   const values: number[] = [];
   for (let i = 0; i < volume.data.length; i += 97) if (volume.data[i] > 0) values.push(volume.data[i]);
   values.sort((a, b) => a - b);
-  return values[Math.floor(0.99 * (values.length - 1))] ?? 1;
+  const bright = values[Math.floor(0.99 * (values.length - 1))] ?? 1;
+  const tissue = values.filter((value) => value > 0.1 * bright);
+  return tissue[Math.floor(tissue.length / 2)] ?? bright;
 }
 
 function header(description: string, seriesUid: string, phase: 'ROW' | 'COL', frameUid: string): SeriesHeader {
@@ -113,13 +119,13 @@ export interface PreparedCase {
   localizer: MrSeries;
   /** Segmentation from the case's disc labels, null when the case labels no discs. */
   segmentation: SegmentationResult | null;
-  /** Noise sigma per quadrature channel of a clean acquisition. */
+  /** Noise sigma per quadrature channel of a clean acquisition, a fraction of the tissue level. */
   noiseSigma: number;
 }
 
 /** Builds the localizer and, from the disc labels, the segmentation a perfect model would return. */
 export function prepareCase(examCase: ExamCase, noiseFraction: number): PreparedCase {
-  const noiseSigma = noiseFraction * brightLevel(examCase.image);
+  const noiseSigma = noiseFraction * tissueLevel(examCase.image);
   const stack = sagittalLocalizerGeometry(examCase.image, { centerLpsMm: examCase.localizerCenterLpsMm, sliceCount: 15, sliceThicknessMm: 4, pixelSpacingMm: 1.2 });
   const seriesUid = `${STUDY_UID}.${examCase.seed}.1`;
   const planes = resliceImage(examCase.image, stack).map((pixels, index) => addRicianNoise(pixels, noiseSigma, examCase.seed * 1000 + index));
@@ -176,7 +182,7 @@ function buildSegmentation(examCase: ExamCase, stack: PlaneStackGeometry, series
   };
 }
 
-/** The slab the planner's per-disc rule builds for `level` (lumbar-routine parameters), from the truth plane. */
+/** Builds the slab the planner's per-disc rule makes for `level` (lumbar-routine parameters) on the truth plane. */
 export function confirmedSlabFor(examCase: ExamCase, level: string): Slab | null {
   const truth = examCase.truth.find((disc) => disc.level === level);
   if (truth === undefined) return null;

@@ -28,7 +28,9 @@ test('grid maps pixel centres to their indices', () => {
     g.imagePositionLpsMm[2] + 10 * g.spacingBetweenColumnsMm * g.rowCosineLps[2] + 20 * g.spacingBetweenRowsMm * g.columnCosineLps[2],
   ];
   const [i, j, k] = lpsToGridIjk(grid, point);
-  assert.ok(Math.abs(i - 10) < 1e-9 && Math.abs(j - 20) < 1e-9 && Math.abs(k - 3) < 1e-9, `ijk ${i} ${j} ${k}`);
+  assert.ok(Math.abs(i - 10) < 1e-9, `i ${i}`);
+  assert.ok(Math.abs(j - 20) < 1e-9, `j ${j}`);
+  assert.ok(Math.abs(k - 3) < 1e-9, `k ${k}`);
   assert.is(sampleTrilinear(grid, 10, 20, 3), image.pixels[20 * g.columns + 10]);
   assert.is(sampleAtLps(grid, point[0], point[1], point[2]), image.pixels[20 * g.columns + 10]);
   assert.ok(Number.isNaN(sampleTrilinear(grid, -1, 0, 0)));

@@ -30,7 +30,8 @@ test('clean slab passes with every check', async () => {
     assert.ok(codes.includes(code), `missing ${code}`);
   }
   for (const check of result.checks) {
-    assert.ok(check.message.en.length > 0 && check.message['zh-CN'].length > 0, `${check.code} messages`);
+    assert.ok(check.message.en.length > 0, `${check.code} English message`);
+    assert.ok(check.message['zh-CN'].length > 0, `${check.code} Chinese message`);
   }
   assert.ok(result.elapsedMs > 0);
 });
