@@ -215,9 +215,30 @@ function fitEndplate(
   }
   if (boundaryByLine.size < minPoints) return null;
 
-  // The surface is a height field over the lines. Fitting only the flat faces (one per line)
-  // tilts the plane towards the grid when the surface rises by about one voxel across the disc,
-  // so the riser faces between neighbouring lines join the fit, each weighted by its area.
+  return fitBoundary(grid, lines.axis, boundaryByLine, fromVertebra);
+}
+
+/**
+ * True when the line, at its outermost disc voxel `discVoxel`, passes through the central part of the disc (within 75% of its radius,
+ * taking the radius as twice the standard deviation along each in-plane axis, as for a uniform
+ * ellipse). Near the rim the vertebral wall and bulging annulus do not lie on the endplate.
+ */
+function isCentralLine(grid: LabelGrid, discVoxel: number, shape: PrincipalAxes): boolean {
+  const position = grid.transform.ijkToLps(voxelIndexToIjk(grid, discVoxel));
+  const offset = subtract(position, shape.centroidLpsMm);
+  const u = dot(offset, shape.axesLps[0]) / (2 * shape.standardDeviationsMm[0]);
+  const v = dot(offset, shape.axesLps[1]) / (2 * shape.standardDeviationsMm[1]);
+  return u * u + v * v <= 0.75 * 0.75;
+}
+
+/**
+ * Fits a plane to a surface given as one boundary position per grid line (a height field).
+ * Fitting only the flat faces (one per line) tilts the plane towards the grid when the surface
+ * rises by about one voxel across the disc, so the riser faces between neighbouring lines join
+ * the fit, each weighted by its area.
+ */
+export function fitBoundary(grid: LabelGrid, lineAxis: GridLineAxis, boundaryByLine: Map<number, number>, fromVertebra: boolean): EndplateFit | null {
+  const { gridAxis, steps } = lineAxis;
   const spacingMm = steps.map((step) => length(step));
   const otherAxes = [0, 1, 2].filter((axis) => axis !== gridAxis);
   const sizes = [grid.columns, grid.rows, grid.slices];
@@ -265,20 +286,7 @@ function fitEndplate(
   };
 }
 
-/**
- * True when the line, at its outermost disc voxel `discVoxel`, passes through the central part of the disc (within 75% of its radius,
- * taking the radius as twice the standard deviation along each in-plane axis, as for a uniform
- * ellipse). Near the rim the vertebral wall and bulging annulus do not lie on the endplate.
- */
-function isCentralLine(grid: LabelGrid, discVoxel: number, shape: PrincipalAxes): boolean {
-  const position = grid.transform.ijkToLps(voxelIndexToIjk(grid, discVoxel));
-  const offset = subtract(position, shape.centroidLpsMm);
-  const u = dot(offset, shape.axesLps[0]) / (2 * shape.standardDeviationsMm[0]);
-  const v = dot(offset, shape.axesLps[1]) / (2 * shape.standardDeviationsMm[1]);
-  return u * u + v * v <= 0.75 * 0.75;
-}
-
-interface GridLineAxis {
+export interface GridLineAxis {
   /** Grid axis (0 = i, 1 = j, 2 = k) most aligned with the disc axis. */
   gridAxis: number;
   /** +1 when increasing the index along `gridAxis` moves towards the head, else -1. */
@@ -290,7 +298,7 @@ interface GridLineAxis {
 }
 
 /** Picks the grid axis closest to `axis`; null when none is within 60 degrees of it. */
-function gridLineAxis(grid: LabelGrid, axis: Vec3): GridLineAxis | null {
+export function gridLineAxis(grid: LabelGrid, axis: Vec3): GridLineAxis | null {
   const matrix = grid.transform.matrix;
   const steps: Vec3[] = [0, 1, 2].map((column) => [matrix[0][column], matrix[1][column], matrix[2][column]] as Vec3);
   const alignment = steps.map((step) => dot(step, axis) / length(step));

@@ -5,6 +5,7 @@
 import type { PlanningProtocol, PlanWarning, Slab } from './types.ts';
 import { angleBetweenAxesDeg, dot, subtract } from '../geometry/vec3.ts';
 import { estimateDisc, type DiscAxisOptions, type DiscEstimate } from './discAxis.ts';
+import { estimateDiscFromVertebrae } from './discFromVertebrae.ts';
 import { buildSlab, withDerivedFields } from './slabGeometry.ts';
 import { findSlabCrossing } from './crossing.ts';
 import type { LabelGrid } from './labelGrid.ts';
@@ -20,7 +21,18 @@ export interface CrossingOptions {
 export function estimateDiscs(grid: LabelGrid, levels: string[], warnings: PlanWarning[], options: DiscAxisOptions = {}): DiscEstimate[] {
   const estimates: DiscEstimate[] = [];
   for (const level of levels) {
-    const estimate = estimateDisc(grid, level, warnings, options);
+    let levelWarnings: PlanWarning[] = [];
+    let estimate = estimateDisc(grid, level, levelWarnings, options);
+    // A disc the segmentation missed can still be planned between its two vertebrae.
+    if (estimate === null && levelWarnings.some((warning) => warning.code === 'LEVEL_MISSING')) {
+      const fromVertebraeWarnings: PlanWarning[] = [];
+      const fromVertebrae = estimateDiscFromVertebrae(grid, level, fromVertebraeWarnings);
+      if (fromVertebrae !== null) {
+        estimate = fromVertebrae;
+        levelWarnings = fromVertebraeWarnings;
+      }
+    }
+    warnings.push(...levelWarnings);
     if (estimate !== null) estimates.push(estimate);
   }
   checkLevelOrder(estimates, warnings);

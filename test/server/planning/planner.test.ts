@@ -119,8 +119,16 @@ test('disc slab geometry follows the protocol', () => {
   }
 });
 
-test('missing level gives partial plan', () => {
+test('missing disc is planned from vertebrae', () => {
   const { plan, discs } = planFor({}, {}, routine, { omit: ['L2/L3'] });
+  assert.is(discSlabs(plan).length, 5);
+  assert.ok(plan.warnings.some((warning) => warning.code === 'DISC_FROM_VERTEBRAE' && warning.level === 'L2/L3'));
+  assert.not.ok(plan.warnings.some((warning) => warning.code === 'LEVEL_MISSING' && warning.level === 'L2/L3'));
+  assertMatchesTruth(plan, discs, 'missing L2/L3 disc');
+});
+
+test('missing level gives partial plan', () => {
+  const { plan, discs } = planFor({}, {}, routine, { omit: ['L2/L3', 'L2'] });
   assert.equal(discSlabs(plan).map((slab) => slab.level), ['L1/L2', 'L3/L4', 'L4/L5', 'L5/S1']);
   const warning = plan.warnings.find((candidate) => candidate.code === 'LEVEL_MISSING' && candidate.level === 'L2/L3');
   assert.ok(warning !== undefined);
@@ -129,7 +137,7 @@ test('missing level gives partial plan', () => {
 });
 
 test('single disc gives one slab and reasons', () => {
-  const { plan, discs } = planFor({}, {}, routine, { omit: ['L1/L2', 'L2/L3', 'L3/L4', 'L5/S1'] });
+  const { plan, discs } = planFor({}, {}, routine, { omit: ['L1/L2', 'L2/L3', 'L3/L4', 'L5/S1', 'L1', 'L2', 'L3', 'S1'] });
   assert.equal(discSlabs(plan).map((slab) => slab.level), ['L4/L5']);
   assert.is(plan.warnings.filter((warning) => warning.code === 'LEVEL_MISSING').length >= 4, true);
   assertMatchesTruth(plan, discs, 'single disc');
@@ -151,9 +159,24 @@ test('split disc ignores the far part', () => {
   assertMatchesTruth(plan, discs, 'split disc');
 });
 
-test('no discs raises a planning error', () => {
+test('vertebrae without discs plan from endplates', () => {
+  const { plan, discs } = planFor({ sagittalTiltDeg: 10 }, {}, routine, { omit: ['L1/L2', 'L2/L3', 'L3/L4', 'L4/L5', 'L5/S1'] });
+  const slabs = discSlabs(plan);
+  assert.is(slabs.length, 5);
+  assert.is(plan.warnings.filter((warning) => warning.code === 'DISC_FROM_VERTEBRAE').length, 5);
+  assert.match(slabs[2].rationale, /facing endplates of L3 and L4/);
+  for (const slab of slabs) {
+    const truth = discs.find((disc) => disc.level === slab.level);
+    assert.ok(truth !== undefined);
+    // Endplates alone rise about one pixel across a disc, so the angle is less precise than with a disc label.
+    assert.ok(angleBetweenAxesDeg(slab.normalLps, truth.normalLps) <= 2.5, `${slab.level} angle`);
+    assert.ok(distance(slab.centerLpsMm, truth.centerLpsMm) <= MAX_CENTER_ERROR_MM, `${slab.level} centre`);
+  }
+});
+
+test('no discs or vertebrae raises a planning error', () => {
   try {
-    planFor({}, {}, routine, { omit: ['L1/L2', 'L2/L3', 'L3/L4', 'L4/L5', 'L5/S1'] });
+    planFor({}, {}, routine, { omit: ['L1/L2', 'L2/L3', 'L3/L4', 'L4/L5', 'L5/S1', 'L2', 'L3', 'L4', 'L5'] });
     assert.unreachable('expected ERR_NO_PLANNABLE_LEVELS');
   } catch (error) {
     assert.instance(error, PlanningError);
