@@ -5,6 +5,13 @@
 import { isIP } from 'node:net';
 import { parseArgs } from 'node:util';
 
+import {
+  DICOM_LISTENER_ARGUMENTS,
+  DICOM_LISTENER_HELP,
+  DicomListenerOptionsError,
+  parseDicomListenerOptions,
+  type DicomListenerOptions,
+} from '../dicom/net/listenerOptions.ts';
 import { normalizeOrigin, TokenError, validateToken } from './auth.ts';
 
 export const EXECUTION_PROVIDERS = ['cpu', 'cuda', 'webgpu'] as const;
@@ -21,6 +28,8 @@ export interface ServeArguments {
   executionProvider: ExecutionProvider;
   protocol: string;
   allowedOrigins: string[];
+  /** The DICOM Storage SCP's options; null when `--dicom-port` is absent and no listener starts. */
+  dicom: DicomListenerOptions | null;
 }
 
 export class ServeUsageError extends Error {
@@ -51,7 +60,8 @@ Options:
   --allow-origin URL          another origin whose pages may open the console endpoint,
                               such as http://localhost:5173; repeat for several
   --help                      print this help
-`;
+
+${DICOM_LISTENER_HELP}`;
 
 /** Parses `argv` (the words after `serve`). */
 export function parseServeArguments(argv: string[]): ServeArguments {
@@ -96,6 +106,14 @@ export function parseServeArguments(argv: string[]): ServeArguments {
 
   const allowedOrigins = (values['allow-origin'] ?? []).map(validateOrigin);
 
+  let dicom: DicomListenerOptions | null;
+  try {
+    dicom = parseDicomListenerOptions(argv);
+  } catch (error) {
+    if (error instanceof DicomListenerOptionsError) throw new ServeUsageError(error.message);
+    throw error;
+  }
+
   return {
     help: values.help ?? false,
     host,
@@ -106,6 +124,7 @@ export function parseServeArguments(argv: string[]): ServeArguments {
     executionProvider,
     protocol,
     allowedOrigins,
+    dicom,
   };
 }
 
@@ -124,6 +143,7 @@ function parseRaw(argv: string[]) {
       protocol: { type: 'string' },
       'allow-origin': { type: 'string', multiple: true },
       help: { type: 'boolean' },
+      ...DICOM_LISTENER_ARGUMENTS,
     },
   });
 }

@@ -1,11 +1,13 @@
 /**
  * `lumbar-copilot serve`: builds the segmenter, planner, QC checker and session hub, starts
- * the server, prints the console URL with its token, and shuts down cleanly on SIGINT or SIGTERM.
+ * the server (and, with `--dicom-port`, the DICOM listener), prints the console URL with its
+ * token, and shuts down cleanly on SIGINT or SIGTERM.
  */
 import { mkdirSync, statSync } from 'node:fs';
 
 import { logger as rootLogger, type Logger } from '../log.ts';
 import type { Segmenter } from '../inference/types.ts';
+import type { RunningDicomListener } from '../dicom/net/storageScp.ts';
 import type { SessionHub } from '../session/hub.ts';
 import { resolveToken, TokenError } from './auth.ts';
 import { parseServeArguments, SERVE_HELP, ServeUsageError, type ServeArguments } from './serveArguments.ts';
@@ -33,7 +35,9 @@ const DEFAULT_DEPENDENCIES: ServeDependencies = {
 export interface ServeHandle {
   server: RunningServer;
   hub: SessionHub;
-  /** Closes the server, then the hub (which flushes the journal). */
+  /** The DICOM Storage SCP, when `--dicom-port` was given. */
+  dicomListener: RunningDicomListener | null;
+  /** Closes the DICOM listener and the server, then the hub (which flushes the journal). */
   close(): Promise<void>;
 }
 
@@ -112,12 +116,30 @@ export async function startServing(
     throw listenError(error, args);
   }
 
+  let dicomListener: RunningDicomListener | null = null;
+  if (args.dicom !== null) {
+    try {
+      // Imported here so that `serve` without --dicom-port does not load dcmjs-dimse.
+      const { startDicomListener } = await import('../dicom/net/storageScp.ts');
+      dicomListener = await startDicomListener({ ...args.dicom, hub, logger });
+    } catch (error) {
+      await server.close();
+      await hub.close();
+      throw dicomListenError(error, args.dicom.host, args.dicom.port);
+    }
+  }
+
   dependencies.print(`Lumbar Co-pilot is listening on ${server.url}\nOpen the console: ${server.consoleUrl}\n`);
+  if (dicomListener !== null && args.dicom !== null) {
+    dependencies.print(`DICOM listener: AE title ${args.dicom.aeTitle} on ${args.dicom.host}:${dicomListener.port}\n`);
+  }
 
   return {
     server,
     hub,
+    dicomListener,
     close: async () => {
+      await dicomListener?.close();
       await server.close();
       await hub.close();
     },
@@ -142,6 +164,17 @@ function listenError(error: unknown, args: ServeArguments): unknown {
   }
   if (error.code === 'EADDRNOTAVAIL') {
     return new ServeUsageError(`Address ${args.host} is not available on this machine. Pass an address of one of its interfaces, such as 127.0.0.1.`);
+  }
+  return error;
+}
+
+function dicomListenError(error: unknown, host: string, port: number): unknown {
+  if (!(error instanceof Error) || !('code' in error)) return error;
+  if (error.code === 'EADDRINUSE') {
+    return new ServeUsageError(`DICOM port ${port} on ${host} is already in use. Stop the other DICOM node or pass another --dicom-port.`);
+  }
+  if (error.code === 'EADDRNOTAVAIL') {
+    return new ServeUsageError(`Address ${host} is not available on this machine. Pass a --dicom-host of one of its interfaces, such as 127.0.0.1.`);
   }
   return error;
 }

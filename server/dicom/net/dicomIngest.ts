@@ -52,6 +52,8 @@ interface SeriesInFlight {
 
 interface ExamLink {
   examId: string;
+  /** Session the link follows; an exam id reused by a later session gets a new link. */
+  sessionId: string | null;
   origin: EventOrigin;
   /** Slabs of the last `plan.apply` that no received series has taken yet, in acquisition order. */
   pendingSlabIds: string[];
@@ -107,11 +109,14 @@ export class DicomIngest {
   private async store(part10: Uint8Array, header: InstanceHeader, callingAeTitle: string, receivedAtMs: number): Promise<StoreOutcome> {
     if (this.closed) return failure(STORE_STATUS.outOfResources, 'ERR_LISTENER_CLOSED', 'the server is shutting down; send again later', null);
 
-    const openExamIds = this.hub.listSessions().map((session) => session.examId);
-    const route = routeInstance(this.options.routing, header, openExamIds, this.options.startExams);
+    const openSessions = this.hub.listSessions();
+    const route = routeInstance(this.options.routing, header, openSessions.map((session) => session.examId), this.options.startExams);
     if (route.kind === 'unroutable') return failure(STORE_STATUS.processingFailure, route.code, route.message, null);
 
-    const link = route.kind === 'start-exam' ? await this.startExam(route.examId, header, callingAeTitle, receivedAtMs) : this.linkFor(route.examId);
+    const link =
+      route.kind === 'start-exam'
+        ? await this.startExam(route.examId, header, callingAeTitle, receivedAtMs)
+        : this.linkFor(route.examId, openSessions.find((session) => session.examId === route.examId)?.sessionId ?? null);
     if ('status' in link) return link;
     const origin: EventOrigin = { ...link.origin, receivedAtMs };
 
@@ -141,7 +146,7 @@ export class DicomIngest {
         examId,
       );
     }
-    const link = this.linkFor(examId);
+    const link = this.linkFor(examId, null);
     const message: ScannerInbound = {
       type: 'exam.started',
       messageId: randomUUID(),
@@ -150,11 +155,13 @@ export class DicomIngest {
       patientPosition: position,
       scannerId: callingAeTitle.trim(),
     };
-    const rejection = firstError(await this.hub.handleScannerMessage(message, { ...link.origin, receivedAtMs }));
+    const replies = await this.hub.handleScannerMessage(message, { ...link.origin, receivedAtMs });
+    const rejection = firstError(replies);
     if (rejection !== null) {
       this.dropLink(examId);
       return failure(STORE_STATUS.processingFailure, rejection.code, rejection.message, examId);
     }
+    for (const reply of replies) if (reply.type === 'ack') link.sessionId = reply.sessionId;
     this.log.info({ examId, callingAeTitle }, 'exam started from a DICOM association');
     this.watchPlans(link);
     return link;
@@ -212,12 +219,18 @@ export class DicomIngest {
     }
   }
 
-  private linkFor(examId: string): ExamLink {
-    let link = this.links.get(examId);
-    if (link === undefined) {
-      link = { examId, origin: { connectionId: `dicom:${examId}`, user: 'dicom', receivedAtMs: 0 }, pendingSlabIds: [], subscription: null };
-      this.links.set(examId, link);
-    }
+  private linkFor(examId: string, sessionId: string | null): ExamLink {
+    const existing = this.links.get(examId);
+    if (existing !== undefined && (sessionId === null || existing.sessionId === sessionId)) return existing;
+    if (existing !== undefined) this.dropLink(examId);
+    const link: ExamLink = {
+      examId,
+      sessionId,
+      origin: { connectionId: `dicom:${examId}`, user: 'dicom', receivedAtMs: 0 },
+      pendingSlabIds: [],
+      subscription: null,
+    };
+    this.links.set(examId, link);
     return link;
   }
 

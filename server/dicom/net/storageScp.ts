@@ -189,7 +189,8 @@ function createScpClass(context: ListenerContext) {
         presentation.setResult(reason);
         rejected.push(`${presentation.getAbstractSyntaxUid()} (${decision.result})`);
       }
-      if (rejected.length > 0) log.info({ callingAeTitle, rejected }, 'presentation contexts rejected');
+      // Senders such as storescu propose every storage class, so only a sample of the rejections is logged.
+      if (rejected.length > 0) log.info({ callingAeTitle, rejectedCount: rejected.length, rejected: rejected.slice(0, 8) }, 'presentation contexts rejected');
       // NOTE: the announced maximum PDU length limits what the sender sends; larger PDUs are not refused.
       association.setMaxPduLength(options.maxPduBytes);
       log.info({ callingAeTitle }, 'association accepted');

@@ -58,13 +58,22 @@ export async function startFixture(options: Partial<Omit<StartDicomListenerOptio
   };
 }
 
-/** Writes `count` slices of a sagittal series as MR Image Storage files and returns their paths. */
-export function writeSeriesFiles(folder: string, seriesInstanceUid: string, count: number, edit: (image: MrImage, bytes: Uint8Array) => Uint8Array = (_image, bytes) => bytes): string[] {
+export interface SeriesFileEdits {
+  /** Changes an image before it is encoded. */
+  image?: (image: MrImage) => void;
+  /** Changes the encoded Part 10 bytes. */
+  bytes?: (bytes: Uint8Array) => Uint8Array;
+}
+
+/** Writes `count` slices of a sagittal series (8 x 8, 4 mm apart) as MR Image Storage files and returns their paths. */
+export function writeSeriesFiles(folder: string, seriesInstanceUid: string, count: number, edits: SeriesFileEdits = {}): string[] {
   const paths: string[] = [];
   for (let index = 0; index < count; index += 1) {
     const image = fakeImage(seriesInstanceUid, index);
+    edits.image?.(image);
     const path = join(folder, `${seriesInstanceUid}-${index + 1}.dcm`);
-    writeFileSync(path, edit(image, writeMrImage(image)));
+    const bytes = writeMrImage(image);
+    writeFileSync(path, edits.bytes === undefined ? bytes : edits.bytes(bytes));
     paths.push(path);
   }
   return paths;

@@ -70,7 +70,7 @@ test('expected count completes without quiet period', async () => {
   const fixture = await startFixture({ seriesQuietMs: 600_000 });
   try {
     const sessionId = await startExam(fixture.hub, 'exam-1');
-    const files = writeSeriesFiles(fixture.fileDir, LOCALIZER_UID, 3, (_image, bytes) => editDataset(bytes, { ImagesInAcquisition: 3 }));
+    const files = writeSeriesFiles(fixture.fileDir, LOCALIZER_UID, 3, { bytes: (bytes) => editDataset(bytes, { ImagesInAcquisition: 3 }) });
     const result = await storescu(fixture.listener.port, files);
     assert.is(result.exitCode, 0, result.output);
     await waitUntil(() => sessionState(fixture.hub, sessionId) === 'planning.awaitingTechnologist', 'the proposed plan', 5000);
@@ -104,7 +104,8 @@ test('unsupported SOP class rejected at association', async () => {
   const fixture = await startFixture();
   try {
     await startExam(fixture.hub, 'exam-1');
-    const files = writeSeriesFiles(fixture.fileDir, LOCALIZER_UID, 1, (_image, bytes) => {
+    const files = writeSeriesFiles(fixture.fileDir, LOCALIZER_UID, 1, {
+      bytes: (bytes) => {
       const ct = editDataset(bytes, { SOPClassUID: '1.2.840.10008.5.1.4.1.1.2', Modality: 'CT' });
       const dict = dcmjsData.DicomMessage.readFile(ct.slice().buffer);
       dict.meta = dcmjsData.DicomMetaDictionary.denaturalizeDataset({
@@ -112,6 +113,7 @@ test('unsupported SOP class rejected at association', async () => {
         MediaStorageSOPClassUID: '1.2.840.10008.5.1.4.1.1.2',
       });
       return new Uint8Array(dict.write());
+      },
     });
     const result = await storescu(fixture.listener.port, files, 'SCANNER1', ['-R']);
     assert.is.not(result.exitCode, 0, result.output);
@@ -126,9 +128,9 @@ test('dataset without geometry gets failure status', async () => {
   const fixture = await startFixture();
   try {
     const sessionId = await startExam(fixture.hub, 'exam-1');
-    const files = writeSeriesFiles(fixture.fileDir, LOCALIZER_UID, 1, (_image, bytes) =>
-      editDataset(bytes, { ImageOrientationPatient: null, ImagePositionPatient: null }),
-    );
+    const files = writeSeriesFiles(fixture.fileDir, LOCALIZER_UID, 1, {
+      bytes: (bytes) => editDataset(bytes, { ImageOrientationPatient: null, ImagePositionPatient: null }),
+    });
     const result = await storescu(fixture.listener.port, files);
     assert.match(result.output, /Received Store Response \((Error|Failure)/, result.output);
     assert.not.match(result.output, /Received Store Response \(Success\)/);
@@ -152,7 +154,7 @@ test('truncated pixel data gets failure status', async () => {
     await startExam(fixture.hub, 'exam-1');
     // storescu (dcmtk 3.6.7) refuses to send a file cut inside an element, so the file keeps a
     // well-formed Pixel Data element that holds half of the 8 x 8 x 2 bytes the header promises.
-    const files = writeSeriesFiles(fixture.fileDir, LOCALIZER_UID, 1, (_image, bytes) => editDataset(bytes, { PixelData: [new ArrayBuffer(64)] }));
+    const files = writeSeriesFiles(fixture.fileDir, LOCALIZER_UID, 1, { bytes: (bytes) => editDataset(bytes, { PixelData: [new ArrayBuffer(64)] }) });
     const result = await storescu(fixture.listener.port, files);
     assert.match(result.output, /Sending Store Request/, result.output);
     assert.not.match(result.output, /Received Store Response \(Success\)/, result.output);
