@@ -82,6 +82,7 @@ export function checkPixelFormat(
       sopInstanceUid,
     );
   }
+
   const samplesPerPixel = attributes.samplesPerPixel ?? 1;
   if (samplesPerPixel !== 1) {
     throw new DicomInputError(
@@ -90,6 +91,7 @@ export function checkPixelFormat(
       sopInstanceUid,
     );
   }
+
   const bitsAllocated = attributes.bitsAllocated;
   if (bitsAllocated !== 8 && bitsAllocated !== 16 && bitsAllocated !== 32) {
     throw new DicomInputError(
@@ -98,6 +100,7 @@ export function checkPixelFormat(
       sopInstanceUid,
     );
   }
+
   const bitsStored = attributes.bitsStored ?? bitsAllocated;
   const highBit = attributes.highBit ?? bitsStored - 1;
   if (!Number.isInteger(bitsStored) || bitsStored < 1 || bitsStored > bitsAllocated || highBit < bitsStored - 1 || highBit >= bitsAllocated) {
@@ -114,6 +117,7 @@ export function checkPixelFormat(
       sopInstanceUid,
     );
   }
+
   const pixelRepresentation = attributes.pixelRepresentation ?? 0;
   if (pixelRepresentation !== 0 && pixelRepresentation !== 1) {
     throw new DicomInputError(

@@ -10,9 +10,9 @@
  * Patient position does change how LPS sits in the magnet: which patient direction points up,
  * down, along the bore or across it. That matters for gravity, for display on the console, and
  * for the direction names the scanner shows. `patientToMagnetMatrix` gives that relation in a
- * magnet frame defined here as the LPS frame of a head-first supine patient: +x is the magnet
- * axis that a head-first supine patient's left points along, +y points down towards the table,
- * +z points from the bore opening into the magnet (the direction a head-first patient's head points).
+ * magnet frame defined here as the LPS frame of a head-first supine patient. Its +x is the
+ * direction of that patient's left, +y points down towards the table, and +z points from the
+ * bore opening into the magnet, where a head-first patient's head points.
  */
 import { PATIENT_POSITIONS, type PatientPosition, type Vec3 } from './types.ts';
 import type { Matrix3 } from './matrix3.ts';
