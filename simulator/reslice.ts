@@ -203,8 +203,8 @@ function lpsToIjkMatrix(volume: AnyVolume): { rows: Vec3[]; offset: Vec3 } {
 
 export interface ResliceOptions {
   /**
-   * Samples averaged across the slice thickness to imitate the slice profile. Defaults to the
-   * thickness over the volume's finest spacing, rounded up, between 1 and `maxThicknessSamples`.
+   * Samples averaged across the slice thickness to imitate the slice profile, 1 to 64. Defaults
+   * to the thickness over the volume's finest spacing, rounded up, between 1 and `maxThicknessSamples`.
    */
   thicknessSamples?: number;
   /** Upper bound for the default `thicknessSamples`. Default 8. */
@@ -213,8 +213,11 @@ export interface ResliceOptions {
   outsideValue?: number;
 }
 
+/** Upper bound of `thicknessSamples`; the per-pixel sample counter is 8-bit. */
+const MAX_THICKNESS_SAMPLES = 64;
+
 function defaultThicknessSamples(volume: AnyVolume, stack: PlaneStackGeometry, options: ResliceOptions): number {
-  if (options.thicknessSamples !== undefined) return Math.max(1, Math.round(options.thicknessSamples));
+  if (options.thicknessSamples !== undefined) return Math.min(MAX_THICKNESS_SAMPLES, Math.max(1, Math.round(options.thicknessSamples)));
   const finest = Math.min(...volume.spacingMm);
   return Math.min(options.maxThicknessSamples ?? 8, Math.max(1, Math.ceil(stack.sliceThicknessMm / finest)));
 }
@@ -238,35 +241,22 @@ export function resliceImage(volume: VolumeLps, stack: PlaneStackGeometry, optio
   const columnStep = stepOf(stack.rowCosineLps, stack.spacingBetweenColumnsMm);
   const rowStep = stepOf(stack.columnCosineLps, stack.spacingBetweenRowsMm);
 
-  const sampleAt = (i: number, j: number, k: number): number => {
-    if (i < -0.5 || j < -0.5 || k < -0.5 || i > ni - 0.5 || j > nj - 0.5 || k > nk - 0.5) return Number.NaN;
-    // Within half a voxel of the border the nearest edge value is used (clamped interpolation).
-    const ci = Math.min(Math.max(i, 0), ni - 1);
-    const cj = Math.min(Math.max(j, 0), nj - 1);
-    const ck = Math.min(Math.max(k, 0), nk - 1);
-    const i0 = Math.min(Math.floor(ci), ni - 2 < 0 ? 0 : ni - 2);
-    const j0 = Math.min(Math.floor(cj), nj - 2 < 0 ? 0 : nj - 2);
-    const k0 = Math.min(Math.floor(ck), nk - 2 < 0 ? 0 : nk - 2);
-    const fi = ni === 1 ? 0 : ci - i0;
-    const fj = nj === 1 ? 0 : cj - j0;
-    const fk = nk === 1 ? 0 : ck - k0;
-    const di = ni === 1 ? 0 : 1;
-    const dj = nj === 1 ? 0 : strideJ;
-    const dk = nk === 1 ? 0 : strideK;
-    const base = k0 * strideK + j0 * strideJ + i0;
-    const c00 = data[base] * (1 - fi) + data[base + di] * fi;
-    const c10 = data[base + dj] * (1 - fi) + data[base + dj + di] * fi;
-    const c01 = data[base + dk] * (1 - fi) + data[base + dk + di] * fi;
-    const c11 = data[base + dk + dj] * (1 - fi) + data[base + dk + dj + di] * fi;
-    return (c00 * (1 - fj) + c10 * fj) * (1 - fk) + (c01 * (1 - fj) + c11 * fj) * fk;
-  };
+  const maxI = ni - 1;
+  const maxJ = nj - 1;
+  const maxK = nk - 1;
+  // Lower corner limits keep the upper neighbour inside; a single-voxel axis uses offset 0.
+  const lastCornerI = Math.max(0, ni - 2);
+  const lastCornerJ = Math.max(0, nj - 2);
+  const lastCornerK = Math.max(0, nk - 2);
+  const di = ni === 1 ? 0 : 1;
+  const dj = nj === 1 ? 0 : strideJ;
+  const dk = nk === 1 ? 0 : strideK;
 
   const slices: Float32Array[] = [];
   for (let slice = 0; slice < stack.sliceCount; slice++) {
     const plane = slicePlaneGeometry(stack, slice);
-    const pixels = new Float32Array(stack.rows * stack.columns);
-    const sums = new Float64Array(pixels.length);
-    const counts = new Uint16Array(pixels.length);
+    const sums = new Float32Array(stack.rows * stack.columns);
+    const counts = new Uint8Array(sums.length);
     for (let sample = 0; sample < samples; sample++) {
       const offsetMm = ((sample + 0.5) / samples - 0.5) * stack.sliceThicknessMm;
       const origin = toIjk(addScaled(plane.imagePositionLpsMm, stack.sliceDirectionLps, offsetMm));
@@ -275,20 +265,32 @@ export function resliceImage(volume: VolumeLps, stack: PlaneStackGeometry, optio
         let j = origin[1] + row * rowStep[1];
         let k = origin[2] + row * rowStep[2];
         const rowStart = row * stack.columns;
-        for (let column = 0; column < stack.columns; column++) {
-          const value = sampleAt(i, j, k);
-          if (!Number.isNaN(value)) {
-            sums[rowStart + column] += value;
-            counts[rowStart + column] += 1;
-          }
-          i += columnStep[0];
-          j += columnStep[1];
-          k += columnStep[2];
+        for (let column = 0; column < stack.columns; column++, i += columnStep[0], j += columnStep[1], k += columnStep[2]) {
+          // Samples more than half a voxel outside the grid see nothing; within that margin the edge value is used.
+          if (i < -0.5 || j < -0.5 || k < -0.5 || i > maxI + 0.5 || j > maxJ + 0.5 || k > maxK + 0.5) continue;
+          const ci = i < 0 ? 0 : i > maxI ? maxI : i;
+          const cj = j < 0 ? 0 : j > maxJ ? maxJ : j;
+          const ck = k < 0 ? 0 : k > maxK ? maxK : k;
+          const i0 = Math.min(Math.floor(ci), lastCornerI);
+          const j0 = Math.min(Math.floor(cj), lastCornerJ);
+          const k0 = Math.min(Math.floor(ck), lastCornerK);
+          const fi = di === 0 ? 0 : ci - i0;
+          const fj = dj === 0 ? 0 : cj - j0;
+          const fk = dk === 0 ? 0 : ck - k0;
+          const base = k0 * strideK + j0 * strideJ + i0;
+          const c00 = data[base] + (data[base + di] - data[base]) * fi;
+          const c10 = data[base + dj] + (data[base + dj + di] - data[base + dj]) * fi;
+          const c01 = data[base + dk] + (data[base + dk + di] - data[base + dk]) * fi;
+          const c11 = data[base + dk + dj] + (data[base + dk + dj + di] - data[base + dk + dj]) * fi;
+          const c0 = c00 + (c10 - c00) * fj;
+          const c1 = c01 + (c11 - c01) * fj;
+          sums[rowStart + column] += c0 + (c1 - c0) * fk;
+          counts[rowStart + column] += 1;
         }
       }
     }
-    for (let index = 0; index < pixels.length; index++) pixels[index] = counts[index] === 0 ? outside : sums[index] / counts[index];
-    slices.push(pixels);
+    for (let index = 0; index < sums.length; index++) sums[index] = counts[index] === 0 ? outside : sums[index] / counts[index];
+    slices.push(sums);
   }
   return slices;
 }
