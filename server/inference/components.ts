@@ -15,19 +15,26 @@ export interface Component {
 }
 
 /**
- * Finds the connected components of the voxels whose class equals `classValue`, largest first.
- * Components with fewer than `minVoxels` voxels are dropped.
+ * Finds the connected components of every class listed in `minVoxelsByClass` in one scan of the
+ * grid, largest first per class. Components smaller than their class's minimum are dropped.
  */
-export function connectedComponents(classMap: Uint8Array, dims: GridDims, classValue: number, minVoxels = 1): Component[] {
+export function connectedComponentsByClass(
+  classMap: Uint8Array,
+  dims: GridDims,
+  minVoxelsByClass: ReadonlyMap<number, number>,
+): Map<number, Component[]> {
   const { columns, rows, slices } = dims;
   const planeSize = rows * columns;
+  const wanted = new Uint8Array(256);
+  for (const classValue of minVoxelsByClass.keys()) wanted[classValue] = 1;
   const visited = new Uint8Array(classMap.length);
   const queue = new Int32Array(classMap.length);
-  const components: Component[] = [];
   const neighbours = new Int32Array(6);
+  const result = new Map<number, Component[]>([...minVoxelsByClass.keys()].map((classValue) => [classValue, []]));
 
   for (let seed = 0; seed < classMap.length; seed++) {
-    if (classMap[seed] !== classValue || visited[seed] === 1) continue;
+    const classValue = classMap[seed];
+    if (wanted[classValue] === 0 || visited[seed] === 1) continue;
     let head = 0;
     let tail = 0;
     queue[tail++] = seed;
@@ -52,7 +59,16 @@ export function connectedComponents(classMap: Uint8Array, dims: GridDims, classV
         }
       }
     }
-    if (tail >= minVoxels) components.push({ voxels: queue.slice(0, tail) });
+    if (tail >= (minVoxelsByClass.get(classValue) ?? 1)) result.get(classValue)?.push({ voxels: queue.slice(0, tail) });
   }
-  return components.sort((a, b) => b.voxels.length - a.voxels.length);
+  for (const components of result.values()) components.sort((a, b) => b.voxels.length - a.voxels.length);
+  return result;
+}
+
+/**
+ * Finds the connected components of the voxels whose class equals `classValue`, largest first.
+ * Components with fewer than `minVoxels` voxels are dropped.
+ */
+export function connectedComponents(classMap: Uint8Array, dims: GridDims, classValue: number, minVoxels = 1): Component[] {
+  return connectedComponentsByClass(classMap, dims, new Map([[classValue, minVoxels]])).get(classValue) ?? [];
 }

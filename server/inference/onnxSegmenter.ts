@@ -13,7 +13,7 @@ import { mapProbabilitiesToSeries } from './labelMapping.ts';
 import { checkModelShapes, ModelLoadError, parseModelContract, type ModelContract } from './modelContract.ts';
 import { ProtobufFormatError, readOnnxMetadataProps } from './onnxMetadata.ts';
 import { postprocess, type PostprocessOptions } from './postprocess.ts';
-import { buildModelInput, canonicalFrame, NO_GRID_OFFSET, validateSagittalSeries, type ModelGrid, type PreprocessOptions } from './preprocess.ts';
+import { batchFromPrepared, NO_GRID_OFFSET, prepareSeries, selectSlices, type ModelGrid, type PreprocessOptions } from './preprocess.ts';
 import { fieldOfViewExceedsGrid, spineCenteredOffset } from './spineCentering.ts';
 import { SegmentationInputError, type SegmentationResult, type Segmenter } from './types.ts';
 
@@ -158,20 +158,21 @@ export async function createOnnxSegmenter(options: OnnxSegmenterOptions = {}): P
         return probabilities.data;
       };
 
+      const prepared = prepareSeries(series, options);
+      const sliceIndices = selectSlices(series, prepared.frame.normalLps, options);
+      timing.preprocess += performance.now() - t0;
       // A field of view larger than the grid gets a first pass on the central slice to centre the grid on the spine.
       let offset = NO_GRID_OFFSET;
-      validateSagittalSeries(series, options);
-      const exceedsGrid = fieldOfViewExceedsGrid(series, canonicalFrame(series), grid);
-      timing.preprocess += performance.now() - t0;
-      if (exceedsGrid) {
+      if (fieldOfViewExceedsGrid(series, prepared.frame, grid)) {
         const firstPassStarted = performance.now();
-        const firstPass = buildModelInput(series, grid, { ...options, maxSlices: 1 });
+        const centralSlice = selectSlices(series, prepared.frame.normalLps, { ...options, maxSlices: 1 });
+        const firstPass = batchFromPrepared(prepared, grid, centralSlice);
         timing.preprocess += performance.now() - firstPassStarted;
         offset = spineCenteredOffset(await runModel(firstPass.tensorData, 1), contract.classes, grid);
       }
 
       const batchStarted = performance.now();
-      const modelInput = buildModelInput(series, grid, options, offset);
+      const modelInput = batchFromPrepared(prepared, grid, sliceIndices, offset);
       timing.preprocess += performance.now() - batchStarted;
       const batch = modelInput.sliceIndices.length;
       const probabilities = await runModel(modelInput.tensorData, batch);

@@ -6,7 +6,7 @@
 import type { MrSeries } from '../dicom/types.ts';
 import { directionLps, pointLpsMm, type Vec3 } from '../geometry/types.ts';
 import { dot } from '../geometry/vec3.ts';
-import { connectedComponents, type GridDims } from './components.ts';
+import { connectedComponentsByClass, type GridDims } from './components.ts';
 import type { ClassMap } from './labelMapping.ts';
 import { nameLevels, PLANNING_DISCS, spineAxisLps, type LevelCandidate } from './levelNaming.ts';
 import type { ModelClass } from './modelContract.ts';
@@ -50,13 +50,20 @@ function concatVoxels(parts: readonly Part[]): Int32Array {
 }
 
 function findParts(classMap: ClassMap, classes: readonly ModelClass[], dims: GridDims, placement: VoxelPlacement, options: PostprocessOptions): Part[] {
-  const parts: Part[] = [];
+  const kindByClass = new Map<number, Part['kind']>();
+  const minVoxelsByClass = new Map<number, number>();
   for (const kind of ['vertebra', 'sacrum', 'disc', 'canal'] as const) {
     const classValue = classes.indexOf(kind);
     if (classValue < 0) continue;
     const minVolume = options.minComponentVolumeMm3?.[kind] ?? DEFAULT_MIN_VOLUME_MM3[kind];
-    const minVoxels = Math.max(1, Math.ceil(minVolume / placement.voxelVolumeMm3));
-    for (const component of connectedComponents(classMap.classIndex, dims, classValue, minVoxels)) {
+    kindByClass.set(classValue, kind);
+    minVoxelsByClass.set(classValue, Math.max(1, Math.ceil(minVolume / placement.voxelVolumeMm3)));
+  }
+
+  const parts: Part[] = [];
+  for (const [classValue, components] of connectedComponentsByClass(classMap.classIndex, dims, minVoxelsByClass)) {
+    const kind = kindByClass.get(classValue) ?? 'vertebra';
+    for (const component of components) {
       parts.push({
         kind,
         voxels: component.voxels,

@@ -282,8 +282,39 @@ export function resampleToModelGrid(
   }
 }
 
+/** A validated series with its canonical frame and normalization window, shared by every pass. */
+export interface PreparedSeries {
+  series: MrSeries;
+  frame: CanonicalFrame;
+  window: IntensityWindow;
+}
+
+/** Validates the series and computes its frame and window. Throws `SegmentationInputError` for bad input. */
+export function prepareSeries(series: MrSeries, options: PreprocessOptions = {}): PreparedSeries {
+  validateSagittalSeries(series, options);
+  return { series, frame: canonicalFrame(series), window: intensityWindow(series.images) };
+}
+
+/** Resamples the chosen slices of a prepared series into one model batch. */
+export function batchFromPrepared(
+  prepared: PreparedSeries,
+  grid: ModelGrid,
+  sliceIndices: readonly number[],
+  offset: GridOffset = NO_GRID_OFFSET,
+): ModelInput {
+  const { series, frame, window } = prepared;
+  const planeSize = grid.inputHeight * grid.inputWidth;
+  const tensorData = new Float32Array(sliceIndices.length * planeSize);
+  sliceIndices.forEach((sliceIndex, batchIndex) => {
+    const plane = tensorData.subarray(batchIndex * planeSize, (batchIndex + 1) * planeSize);
+    resampleToModelGrid(series.images[sliceIndex], frame, window, grid, plane, offset);
+  });
+  return { tensorData, sliceIndices: [...sliceIndices], frame, window, offset };
+}
+
 /**
- * Validates the series and builds the model batch. Throws `SegmentationInputError` for bad input.
+ * Validates the series and builds the model batch from the slices `selectSlices` picks. Throws
+ * `SegmentationInputError` for bad input.
  */
 export function buildModelInput(
   series: MrSeries,
@@ -291,15 +322,6 @@ export function buildModelInput(
   options: PreprocessOptions = {},
   offset: GridOffset = NO_GRID_OFFSET,
 ): ModelInput {
-  validateSagittalSeries(series, options);
-  const frame = canonicalFrame(series);
-  const sliceIndices = selectSlices(series, frame.normalLps, options);
-  const window = intensityWindow(series.images);
-  const planeSize = grid.inputHeight * grid.inputWidth;
-  const tensorData = new Float32Array(sliceIndices.length * planeSize);
-  sliceIndices.forEach((sliceIndex, batchIndex) => {
-    const plane = tensorData.subarray(batchIndex * planeSize, (batchIndex + 1) * planeSize);
-    resampleToModelGrid(series.images[sliceIndex], frame, window, grid, plane, offset);
-  });
-  return { tensorData, sliceIndices, frame, window, offset };
+  const prepared = prepareSeries(series, options);
+  return batchFromPrepared(prepared, grid, selectSlices(series, prepared.frame.normalLps, options), offset);
 }
