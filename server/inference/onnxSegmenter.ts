@@ -1,7 +1,8 @@
 /**
  * The segmenter on onnxruntime-node: loads and checks the model, then runs preprocessing, one
- * batched inference and postprocessing per series. The ONNX session is the only effect here
- * besides logging.
+ * batched inference and postprocessing per series. A field of view larger than the model grid
+ * adds a one-slice pass first, to centre the grid on the spine. The ONNX session is the only
+ * effect here besides logging.
  */
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
