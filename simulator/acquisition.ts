@@ -109,7 +109,7 @@ export interface AcquiredSeries {
   images: EncodedImage[];
 }
 
-/** The 3-plane survey: sagittal, coronal and axial stacks through the case centre, in one series. */
+/** Acquires the 3-plane survey: sagittal, coronal and axial stacks through the case centre, in one series. */
 export function acquireSurvey(volume: VolumeLps, centerLpsMm: readonly number[], identity: ExamIdentity): AcquiredSeries {
   const spec: SeriesSpec = { seriesNumber: 1, description: 'SURVEY 3-PLANE', uidKey: 'survey', phaseEncodingDirection: 'ROW', imageType: ['ORIGINAL', 'PRIMARY', 'LOCALIZER', 'NONE'] };
   const header = seriesHeader(identity, spec);
@@ -123,7 +123,7 @@ export function acquireSurvey(volume: VolumeLps, centerLpsMm: readonly number[],
   return { seriesInstanceUid: header.seriesInstanceUid, images: encode(images, identity, spec, undefined) };
 }
 
-/** The sagittal T2 localizer the server segments and plans on. */
+/** Acquires the sagittal T2 localizer that the server segments and plans on. */
 export function acquireSagittalLocalizer(volume: VolumeLps, stack: PlaneStackGeometry, identity: ExamIdentity): AcquiredSeries {
   const spec: SeriesSpec = { seriesNumber: 2, description: 'SAG T2 TSE', uidKey: 'sagittal-t2', phaseEncodingDirection: 'ROW', imageType: ['ORIGINAL', 'PRIMARY', 'M', 'NONE'] };
   const header = seriesHeader(identity, spec);
@@ -141,7 +141,8 @@ export function defaultLocalizerStack(volume: VolumeLps, centerLpsMm: readonly n
  * RL or HF in patient terms) lies closer to the column direction, else `ROW`.
  */
 export function phaseEncodingDirection(slab: Pick<Slab, 'phaseEncoding' | 'rowCosineLps' | 'columnCosineLps'>): 'ROW' | 'COL' {
-  const axis = slab.phaseEncoding === 'RL' ? 0 : slab.phaseEncoding === 'AP' ? 1 : 2;
+  const axisByPhase = { RL: 0, AP: 1, HF: 2 } as const;
+  const axis = axisByPhase[slab.phaseEncoding];
   return Math.abs(slab.columnCosineLps[axis]) >= Math.abs(slab.rowCosineLps[axis]) ? 'COL' : 'ROW';
 }
 
@@ -153,7 +154,7 @@ export interface SlabAcquisitionOptions {
   seriesNumber: number;
 }
 
-/** An oblique slab resliced on `stack` (the geometry the scanner actually applied). */
+/** Acquires an oblique slab on `stack`, the geometry the scanner actually applied. */
 export function acquireSlab(volume: VolumeLps, slab: Slab, stack: PlaneStackGeometry, identity: ExamIdentity, options: SlabAcquisitionOptions): AcquiredSeries {
   const phase = phaseEncodingDirection(slab);
   const spec: SeriesSpec = {

@@ -1,7 +1,7 @@
 /**
  * Receiver noise of a simulated acquisition. Resampling averages away most of the noise a
  * source volume carries, and pixels outside the volume would be exact zeros, which no scanner
- * produces, so every acquired image gets fresh Rician noise: the magnitude of its value plus
+ * produces. So every acquired image gets fresh Rician noise: the magnitude of its value plus
  * Gaussian noise in both quadrature channels.
  */
 

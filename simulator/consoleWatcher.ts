@@ -1,7 +1,8 @@
 /**
- * A console connection the simulator opens on `/v1/console` to follow its own session: it
- * records plans, QC results and states for the report, and with `autoConfirm` it acts as the
- * technologist (confirms each proposed plan, rescans a slab that fails QC once, then accepts).
+ * A console connection the simulator opens on `/v1/console` to follow its own session. It
+ * records plans, QC results and states for the report. With `autoConfirm` it also acts as the
+ * technologist: it confirms each proposed plan and rescans a slab that fails QC once, then
+ * accepts it.
  */
 import { randomUUID } from 'node:crypto';
 
@@ -148,8 +149,8 @@ export class ConsoleWatcher {
   }
 
   /**
-   * The slab waiting for a decision: after a QC failure the slab of the latest result, after a
-   * timeout or a QC error the slab the scanner acquired last.
+   * Returns the slab waiting for a decision: after a QC failure the slab of the latest result,
+   * after a timeout or a QC error the slab the scanner acquired last.
    */
   private currentDecisionSlab(state: string): string | null {
     if (state === 'acquisition.slabFailed' && this.latestQcSlabId !== null) return this.latestQcSlabId;

@@ -1,8 +1,8 @@
 /**
- * `lumbar-copilot demo` (what `npm start` runs): starts the server on 127.0.0.1, prints the
- * console URL with its token, runs one simulated exam on the embedded phantom at a realistic
- * pace, waiting for the technologist on the console (or confirming itself with
- * `--auto-confirm`), then keeps serving until Ctrl+C.
+ * `lumbar-copilot demo`, what `npm start` runs. It starts the server on 127.0.0.1, prints the
+ * console URL with its token and runs one simulated exam on the embedded phantom at a realistic
+ * pace. The exam waits for the technologist on the console, unless `--auto-confirm` lets the
+ * simulator confirm itself. The server keeps running until Ctrl+C.
  */
 import { parseArgs } from 'node:util';
 

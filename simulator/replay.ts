@@ -1,8 +1,8 @@
 /**
- * Replays a recorded session from the journal against a server: the scanner's messages and
- * images go out again in their recorded order on a new exam id, the technologist's actions are
- * sent once the replayed session reaches the state they were taken in, and the final plan and
- * QC verdicts are compared with the recording. Quality assurance runs this after a model or
+ * Replays a recorded session from the journal against a server. The scanner's messages and
+ * images go out again in their recorded order, on a new exam id. Each technologist action is
+ * sent once the replayed session reaches the state it was taken in. The final plan and QC
+ * verdicts are then compared with the recording. Quality assurance runs this after a model or
  * planner update.
  */
 import { randomUUID } from 'node:crypto';
@@ -50,7 +50,7 @@ interface QcJson {
 export interface ProposalDifference {
   level: string;
   kind: string;
-  /** What changed: `missing-in-replay`, `extra-in-replay` or `geometry`. */
+  /** Kind of difference: a slab only in the recording, only in the replay, or with other geometry. */
   change: 'missing-in-replay' | 'extra-in-replay' | 'geometry';
   centerDifferenceMm: number | null;
   angleDifferenceDeg: number | null;

@@ -35,7 +35,7 @@ export interface ImageRejection {
 
 export interface SimulationReport {
   completed: boolean;
-  /** Why the exam did not complete; null when it did. */
+  /** Reason the exam did not complete; null when it did. */
   failureReason: string | null;
   case: string;
   examId: string;
@@ -53,7 +53,7 @@ export interface SimulationReport {
   statesSeen: string[];
   /** Next-action codes the console was shown, in order, such as `WAIT_FOR_SCANNER`. */
   nextActionsSeen: string[];
-  /** Times the console was told that the scanner link dropped. */
+  /** Number of session states that reported the scanner link going from connected to disconnected. */
   scannerDropsSeen: number;
   /** The console's final state and next action code. */
   finalState: string | null;

@@ -268,9 +268,9 @@ export function resliceImage(volume: VolumeLps, stack: PlaneStackGeometry, optio
         for (let column = 0; column < stack.columns; column++, i += columnStep[0], j += columnStep[1], k += columnStep[2]) {
           // Samples more than half a voxel outside the grid see nothing; within that margin the edge value is used.
           if (i < -0.5 || j < -0.5 || k < -0.5 || i > maxI + 0.5 || j > maxJ + 0.5 || k > maxK + 0.5) continue;
-          const ci = i < 0 ? 0 : i > maxI ? maxI : i;
-          const cj = j < 0 ? 0 : j > maxJ ? maxJ : j;
-          const ck = k < 0 ? 0 : k > maxK ? maxK : k;
+          const ci = Math.min(Math.max(i, 0), maxI);
+          const cj = Math.min(Math.max(j, 0), maxJ);
+          const ck = Math.min(Math.max(k, 0), maxK);
           const i0 = Math.min(Math.floor(ci), lastCornerI);
           const j0 = Math.min(Math.floor(cj), lastCornerJ);
           const k0 = Math.min(Math.floor(ck), lastCornerK);
@@ -439,8 +439,8 @@ function matrixSize(fovMm: number, pixelSpacingMm: number, maxMatrix: number): n
 }
 
 /**
- * A sagittal localizer stack covering a volume: rows run head to feet, columns anterior to
- * posterior (ImageOrientationPatient 0\1\0\0\0\-1), slices advance towards the patient's right.
+ * Builds a sagittal localizer stack that covers a volume: rows run head to feet, columns anterior
+ * to posterior (ImageOrientationPatient 0\1\0\0\0\-1), and slices advance towards the patient's right.
  */
 export function sagittalLocalizerGeometry(volume: AnyVolume, options: LocalizerOptions = {}): PlaneStackGeometry {
   const bounds = volumeBoundsLpsMm(volume);
@@ -463,8 +463,8 @@ export function sagittalLocalizerGeometry(volume: AnyVolume, options: LocalizerO
 }
 
 /**
- * A 3-plane localizer (sagittal, coronal, axial stacks through one centre), the first series of
- * an exam. Each plane covers the volume's extent in that plane.
+ * Builds a 3-plane localizer, the first series of an exam: sagittal, coronal and axial stacks
+ * through one centre. Each plane covers the volume's extent in that plane.
  */
 export function threePlaneLocalizerGeometry(
   volume: AnyVolume,

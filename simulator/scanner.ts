@@ -1,9 +1,10 @@
 /**
  * The simulated scanner: runs one lumbar exam against a server over `/v1/scanner`, as an
- * integrator's adapter would. It starts the exam, sends a 3-plane survey and the sagittal T2
- * localizer, waits for `plan.apply` (confirmed on a console, or by its own console connection
- * with `autoConfirm`), acquires each planned slab by reslicing the case volume on the slab's
- * oblique geometry, follows QC rescans, ends the exam and returns a report.
+ * integrator's adapter would. It starts the exam and sends a 3-plane survey and the sagittal T2
+ * localizer. It then waits for `plan.apply`, which follows a confirmation on a console (or on
+ * its own console connection with `autoConfirm`). Each planned slab is acquired by reslicing
+ * the case volume on the slab's oblique geometry, QC rescans are followed, and the exam ends
+ * with a report.
  */
 import { randomUUID } from 'node:crypto';
 

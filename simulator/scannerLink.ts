@@ -1,8 +1,8 @@
 /**
- * The simulator's connection to `/v1/scanner`, as an integrator's adapter would hold it: one
- * frame at a time (JSON text or DICOM Part 10 bytes), each waiting for its `ack` or `error`
- * reply, reconnection with exponential backoff when the link drops, and `plan.apply` messages
- * passed to a listener.
+ * The simulator's connection to `/v1/scanner`, as an integrator's adapter would hold it. It
+ * sends one frame at a time (JSON text or DICOM Part 10 bytes) and waits for its `ack` or
+ * `error` reply. When the link drops it reconnects with exponential backoff, and it passes
+ * `plan.apply` messages to a listener.
  */
 import WebSocket from 'ws';
 

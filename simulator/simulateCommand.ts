@@ -51,7 +51,7 @@ export async function run(argv: string[]): Promise<number> {
   return report.completed ? 0 : 1;
 }
 
-/** A few lines a person reads after the run: outcome, latency and one line per slab. */
+/** Formats the report for a person: outcome, latency and one line per slab. */
 export function formatSummary(report: SimulationReport): string {
   const lines = [
     `Exam ${report.examId} on ${report.case}: ${report.completed ? 'completed' : `not completed (${report.failureReason ?? 'unknown reason'})`}`,

@@ -49,8 +49,8 @@ export async function startExamServer(segmenter: Segmenter): Promise<ExamServer>
 }
 
 /**
- * Writes a planning protocol with one disc level and no sagittal slab, which keeps a test exam
- * short; returns its path, which `exam.started` may name in place of a protocol name.
+ * Writes a planning protocol with one disc level and no sagittal slab, so that a test exam stays
+ * short. Returns its path, which `exam.started` may name in place of a protocol name.
  */
 export function writeSingleLevelProtocol(level = 'L3/L4'): string {
   const path = join(mkdtempSync(join(tmpdir(), 'simulator-protocol-')), 'single-level.json');

@@ -1,7 +1,7 @@
 /**
- * One exam per scanner fault against a real server on loopback (real hub, planner and QC, a
- * label-oracle segmenter), showing what the server does with each: the session survives,
- * nothing the server received is lost, and the console is told.
+ * One exam per scanner fault against a real server on loopback, with the real hub, planner and
+ * QC and a label-oracle segmenter. Each test shows what the server does with the fault: the
+ * session survives, nothing the server received is lost, and the console shows the problem.
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -31,14 +31,14 @@ async function runWithFault(spec: string): Promise<SimulationReport> {
   return runSimulatedExam({ serverUrl: server.url, token: server.token, case: phantom, autoConfirm: true, protocol, includeSurvey: false, faults: [parseFault(spec)] });
 }
 
-/** The session survived: the loop completed and the exam ended normally. */
+/** Asserts that the session survived: the loop completed and the exam ended normally. */
 function assertSurvived(report: SimulationReport): void {
   assert.ok(report.completed, `completed: ${report.failureReason}`);
   assert.ok(report.statesSeen.includes('complete'), `states ${report.statesSeen.join(' > ')}`);
   assert.is(report.finalState, 'ended');
 }
 
-/** Every image frame the simulator sent is in the journal, rejected ones included. */
+/** Asserts that the journal holds every image frame the simulator sent, rejected ones included. */
 function assertNothingLost(report: SimulationReport): void {
   const journalImages = server.journalEvents(report.sessionId ?? '').filter((event) => event.type === 'image');
   assert.is(journalImages.length, report.images.sent, 'journal holds every image frame sent');

@@ -1,5 +1,5 @@
 /**
- * A segmenter test double that reads the answer from the phantom's label volume: it resamples
+ * A segmenter test double that takes its result from the phantom's label volume: it resamples
  * the labels onto the localizer's own grid, maps each phantom label to its model class and runs
  * the real post-processing. It stands in for the ONNX model where a test needs the loop and not
  * the model.
