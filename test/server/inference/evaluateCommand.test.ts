@@ -1,0 +1,74 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { directionLps, pointLpsMm, type Vec3, type VolumeLps } from '../../../server/geometry/types.ts';
+import { run } from '../../../server/inference/evaluateCommand.ts';
+import { encodeNifti } from '../../../simulator/phantom/nifti.ts';
+import { discCentersZ, DISC_HEIGHT_MM, spineIntensity } from './syntheticSpine.ts';
+
+const BAND_MODEL = resolve(import.meta.dirname, '../../fixtures/inference/band-model.onnx');
+const folder = mkdtempSync(join(tmpdir(), 'lumbar-evaluate-'));
+const LEVELS: Record<string, string> = { '1': 'L5/S1', '2': 'L4/L5', '3': 'L3/L4', '4': 'L2/L3', '5': 'L1/L2' };
+
+/** Writes the analytic spine as a one-case dataset: axis 0 head to feet, axis 1 anterior to posterior, axis 2 left to right, 2 mm voxels. */
+function writeSyntheticDataset(): void {
+  const dims: [number, number, number] = [120, 80, 24];
+  const spacingMm: [number, number, number] = [2, 2, 2];
+  const origin: Vec3 = [-23, -80, 190];
+  const image = new Float32Array(dims[0] * dims[1] * dims[2]);
+  const labels = new Uint8Array(image.length);
+  const valueByName = new Map(Object.entries(LEVELS).map(([value, name]) => [name, Number(value)]));
+  for (let k = 0; k < dims[2]; k++) {
+    for (let j = 0; j < dims[1]; j++) {
+      for (let i = 0; i < dims[0]; i++) {
+        const point: Vec3 = [origin[0] + k * 2, origin[1] + j * 2, origin[2] - i * 2];
+        const index = k * dims[0] * dims[1] + j * dims[0] + i;
+        image[index] = spineIntensity(point);
+        if (image[index] !== 600) continue;
+        const disc = discCentersZ().find((entry) => Math.abs(point[2] - entry.zMm) <= DISC_HEIGHT_MM / 2);
+        labels[index] = disc === undefined ? 0 : valueByName.get(disc.name) ?? 0;
+      }
+    }
+  }
+  const placement = {
+    dims,
+    spacingMm,
+    originLpsMm: pointLpsMm(origin[0], origin[1], origin[2]),
+    directionLps: [directionLps(0, 0, -1), directionLps(0, 1, 0), directionLps(1, 0, 0)] as VolumeLps['directionLps'],
+  };
+  writeFileSync(join(folder, 'case-01_image.nii.gz'), encodeNifti({ ...placement, data: image }, { compress: true }));
+  writeFileSync(join(folder, 'case-01_labels.nii.gz'), encodeNifti({ ...placement, data: labels }, { compress: true }));
+  writeFileSync(
+    join(folder, 'dataset.json'),
+    JSON.stringify({ name: 'synthetic-discs', format: 'nifti-volume', files: { image: 'case-*_image.nii.gz', labels: 'case-*_labels.nii.gz' }, labels: LEVELS }),
+  );
+}
+
+test('evaluate: report on a synthetic dataset', async () => {
+  writeSyntheticDataset();
+  const reportPath = join(folder, 'report.json');
+  const exitCode = await run(['--data', folder, '--split', 'all', '--model', BAND_MODEL, '--report', reportPath]);
+  assert.is(exitCode, 0);
+  const report = JSON.parse(readFileSync(reportPath, 'utf8'));
+  assert.is(report.cases, 1);
+  assert.ok(report.dice.disc.mean > 0.8, `disc Dice ${report.dice.disc.mean}`);
+  assert.is(report.dice.vertebra.mean, null);
+  assert.is(report.levelIdentification.fraction, 1);
+  assert.is(report.levelIdentification.labelled, 5);
+  assert.is(report.plan.discsCompared, 5);
+  assert.ok(report.plan.angleErrorDeg.median < 5, `angle error ${report.plan.angleErrorDeg.median}`);
+  assert.ok(report.plan.centerErrorMm.median < 3, `centre error ${report.plan.centerErrorMm.median}`);
+  assert.is(typeof report.latencyMs.median, 'number');
+  assert.is(report.discBoxes.cases, 0);
+});
+
+test('evaluate: missing --data is a usage error', async () => {
+  assert.is(await run([]), 2);
+  assert.is(await run(['--data', folder, '--split', 'train']), 2);
+});
+
+test.after(() => rmSync(folder, { recursive: true, force: true }));
+
+test.run();
