@@ -43,6 +43,7 @@ interface DatasetSummary {
 }
 
 function datasetFolders(dataFolder: string): string[] {
+  if (!existsSync(dataFolder)) throw new Error(`Data folder ${dataFolder} not found. Pass --data with an existing folder.`);
   if (existsSync(join(dataFolder, 'dataset.json'))) return [dataFolder];
   const folders = readdirSync(dataFolder, { withFileTypes: true })
     .filter((entry) => entry.isDirectory() && existsSync(join(dataFolder, entry.name, 'dataset.json')))
