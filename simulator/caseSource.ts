@@ -1,8 +1,11 @@
 /**
  * The patient of a simulated exam: the procedural phantom (`phantom` or `phantom:<seed>`), a
- * volume file with optional labels, or a DICOM series folder.
+ * volume file with optional labels, a dataset folder with a `dataset.json` (its first case), or
+ * a DICOM series folder.
  */
+import { existsSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
 
 import type { VolumeLps } from '../server/geometry/types.ts';
 
@@ -10,7 +13,8 @@ import { generatePhantom } from './phantom/index.ts';
 import { discTruthFromLabels, type DiscTruthPlane } from './groundTruth.ts';
 import { labelCentroidLpsMm, volumeBoundsLpsMm } from './reslice.ts';
 import { readDicomSeries, volumeFromSeries } from './volumes/dicomFolder.ts';
-import { readVolume, type LabelVolume } from './volumes/index.ts';
+import { DATASET_DESCRIPTOR } from './volumes/dataset.ts';
+import { listDatasetCases, readVolume, type LabelVolume } from './volumes/index.ts';
 
 export interface ExamCase {
   /** What the case is, for logs and reports: `phantom seed 3` or a path. No patient data. */
@@ -76,6 +80,13 @@ export async function loadExamCase(spec: string): Promise<ExamCase> {
     isFolder = (await stat(spec)).isDirectory();
   } catch {
     throw new CaseSpecError(`Case ${spec} not found. Pass a DICOM folder, a volume file (.nii, .nii.gz, .mha, .mhd) or phantom[:seed].`);
+  }
+
+  if (isFolder && existsSync(join(spec, DATASET_DESCRIPTOR))) {
+    // A dataset folder runs its first case; pass a case's image file to pick another.
+    const [first] = listDatasetCases(spec);
+    if (first === undefined) throw new CaseSpecError(`Dataset folder ${spec} lists no cases matching its dataset.json image pattern. Check files.image in dataset.json.`);
+    return loadExamCase(first.imagePath);
   }
 
   if (isFolder) {
