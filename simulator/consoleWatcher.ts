@@ -76,7 +76,15 @@ export class ConsoleWatcher {
       socket.once('error', (error) => reject(new ScannerLinkError('ERR_CONNECT_FAILED', `Cannot open a console connection to ${this.options.serverUrl}: ${error.message}.`)));
     });
     this.socket.on('message', (data, isBinary) => {
-      if (!isBinary) this.receive(JSON.parse(String(data)) as ConsoleOutbound);
+      if (isBinary) return;
+      let message: ConsoleOutbound;
+      try {
+        message = JSON.parse(String(data)) as ConsoleOutbound;
+      } catch (error) {
+        this.options.logger.warn({ err: error }, 'ignored a console message that is not JSON');
+        return;
+      }
+      this.receive(message);
     });
     this.send({ type: 'session.watch', messageId: randomUUID(), sessionId: this.options.sessionId });
   }
