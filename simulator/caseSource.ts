@@ -17,7 +17,7 @@ import { DATASET_DESCRIPTOR } from './volumes/dataset.ts';
 import { listDatasetCases, readVolume, type LabelVolume } from './volumes/index.ts';
 
 export interface ExamCase {
-  /** What the case is, for logs and reports: `phantom seed 3` or a path. No patient data. */
+  /** Case label for logs and reports, such as `phantom seed 3` or a path; never patient data. */
   description: string;
   /** Seed of deterministic UIDs and faults. */
   seed: number;
@@ -26,7 +26,7 @@ export interface ExamCase {
   labelNames: Record<number, string>;
   /** Disc planes to score slabs against; empty when the case has no usable labels. */
   truth: DiscTruthPlane[];
-  /** Where the localizers are centred: the labelled anatomy when known, else the volume centre. */
+  /** Centre of the localizers: the labelled anatomy when known, else the volume centre. */
   localizerCenterLpsMm: [number, number, number];
 }
 

@@ -108,9 +108,9 @@ export interface RigidMotion {
 }
 
 /**
- * The motion of fault `motion:strength`: a shift of `strength` mm, mostly towards the head
- * with some anterior drift, and a rotation of `strength / 2` degrees about the left-right axis
- * (the patient's lordosis changes), about `centerLpsMm`.
+ * Returns the motion of fault `motion:strength`: a shift of `strength` mm, mostly towards the
+ * head with some anterior drift, and a rotation of `strength / 2` degrees about the left-right
+ * axis through `centerLpsMm`, as when the patient's lordosis changes.
  */
 export function motionForStrength(strengthMm: number, centerLpsMm: Vec3): RigidMotion {
   const along: Vec3 = normalize([0, -0.5, 1]);

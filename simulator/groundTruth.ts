@@ -50,9 +50,9 @@ function voxelPointsByLabel(labels: VolumeLps<Uint8Array | Uint16Array>, values:
 
 /**
  * Derives disc planes from a label map and its names. Disc labels (`L4/L5`) are fitted as
- * planes; without any, discs are estimated between consecutive labelled vertebrae (centre
- * halfway between the body centroids, normal along the line joining them). Returns an empty
- * list when the names give no levels.
+ * planes. Without disc labels, each disc is estimated between consecutive labelled vertebrae:
+ * its centre lies halfway between the body centroids and its normal along the line joining
+ * them. Returns an empty list when the names give no levels.
  */
 export function discTruthFromLabels(labels: VolumeLps<Uint8Array | Uint16Array>, labelNames: Record<number, string>): DiscTruthPlane[] {
   const superior: [number, number, number] = [0, 0, 1];

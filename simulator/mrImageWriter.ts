@@ -1,7 +1,8 @@
 /**
  * Encodes `MrImage`s as DICOM Part 10 MR Image Storage objects (Explicit VR Little Endian) with
- * dcmjs, the way a scanner exports them: 16-bit unsigned stored values with rescale slope and
- * intercept, full plane geometry and a patient name and ID that are obviously synthetic.
+ * dcmjs, the way a scanner exports them. Pixels are 16-bit unsigned stored values with rescale
+ * slope and intercept, the plane geometry is complete, and the patient name and ID are
+ * obviously synthetic.
  */
 import { dcmjsData } from '../server/dicom/dcmjsLibrary.ts';
 import { formatDecimalString } from '../server/dicom/decimalString.ts';
@@ -12,7 +13,7 @@ const EXPLICIT_VR_LITTLE_ENDIAN = '1.2.840.10008.1.2.1';
 /** Implementation Class UID of this writer, under the same UUID-derived root as the exam UIDs. */
 const IMPLEMENTATION_CLASS_UID = '2.25.301911488432189611734893645823761208873';
 
-/** Patient name written into every simulated object: a DICOM person name nobody could mistake for a real one. */
+/** Patient name written into every simulated object, a DICOM person name that cannot pass for a real one. */
 export const SIMULATED_PATIENT_NAME = 'SIMULATED^PHANTOM';
 
 export interface WriteMrImageOptions {

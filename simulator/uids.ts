@@ -1,6 +1,6 @@
 /**
- * Deterministic DICOM UIDs for simulated exams. Each UID is `2.25.` followed by a 128-bit
- * number written in decimal (the UUID-derived form of DICOM PS3.5 annex B.2), taken from a
+ * Deterministic DICOM UIDs for simulated exams. Each UID is `2.25.` (the root DICOM reserves
+ * for UUID-derived UIDs) followed by a decimal number below 2^127. The number comes from a
  * SHA-256 hash of the seed and the parts that name the object, so the same seed reproduces
  * the same study, series and instance UIDs.
  */

@@ -73,7 +73,7 @@ async function readBytes(path: string): Promise<Uint8Array> {
   return readFile(path);
 }
 
-/** Path of the `.img` (or `.img.gz`) file that holds the voxels of a `.hdr` header. */
+/** Returns the path of the `.img` (or `.img.gz`) file that contains the voxels of a `.hdr` header. */
 function pairedImagePath(headerPath: string): string {
   const stem = headerPath.replace(/\.hdr(\.gz)?$/i, '');
   for (const candidate of [`${stem}.img`, `${stem}.img.gz`]) if (existsSync(candidate)) return candidate;

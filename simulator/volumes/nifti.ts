@@ -238,7 +238,7 @@ export function decodeNiftiVoxels(header: NiftiHeader, dataBytes: Uint8Array, da
   return decodeVoxels(dataBytes, dataOffset, ni * nj * nk, type, header.littleEndian, path);
 }
 
-/** Returns the scale slope and intercept, treating a slope of 0 or NaN as "no scaling" as the standard says. */
+/** Returns the scale slope and intercept; the NIfTI-1 standard defines a slope of 0 (here also NaN) as "no scaling". */
 export function niftiScaling(header: NiftiHeader): { slope: number; intercept: number } {
   if (!Number.isFinite(header.sclSlope) || header.sclSlope === 0) return { slope: 1, intercept: 0 };
   return { slope: header.sclSlope, intercept: Number.isFinite(header.sclInter) ? header.sclInter : 0 };
