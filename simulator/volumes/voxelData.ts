@@ -85,7 +85,7 @@ export function toImageData(raw: RawVoxels, slope: number, intercept: number): F
 /**
  * Converts label values to Uint8Array when all fit in 0..255, else Uint16Array. Throws
  * `ERR_LABELS_NOT_INTEGER` for negative, fractional or too large values, since a label map
- * holds class numbers, not intensities.
+ * contains class numbers, not intensities.
  */
 export function toLabelData(raw: RawVoxels, path: string): Uint8Array | Uint16Array {
   let max = 0;
