@@ -124,15 +124,15 @@ function keepMainComponent(grid: LabelGrid, level: string, voxels: Int32Array, w
   if (components.length === 1) return voxels;
 
   const main = principalAxes(voxelPositionsLps(grid, components[0]));
-  const kept: Int32Array[] = [components[0]];
+  const sameDiscParts: Int32Array[] = [components[0]];
   let droppedVoxels = 0;
   for (const component of components.slice(1)) {
     const centroid = meanPosition(voxelPositionsLps(grid, component));
     const offsetMm = Math.abs(dot(subtract(centroid, main.centroidLpsMm), main.axesLps[2]));
-    if (offsetMm <= maxSplitOffsetMm) kept.push(component);
+    if (offsetMm <= maxSplitOffsetMm) sameDiscParts.push(component);
     else droppedVoxels += component.length;
   }
-  const total = kept.reduce((sum, part) => sum + part.length, 0);
+  const total = sameDiscParts.reduce((sum, part) => sum + part.length, 0);
   if (droppedVoxels > 0) {
     warnings.push({
       code: 'DISC_SPLIT',
@@ -148,7 +148,7 @@ function keepMainComponent(grid: LabelGrid, level: string, voxels: Int32Array, w
   }
   const merged = new Int32Array(total);
   let offset = 0;
-  for (const part of kept) {
+  for (const part of sameDiscParts) {
     merged.set(part, offset);
     offset += part.length;
   }

@@ -68,11 +68,11 @@ export function buildLabelGrid(segmentation: SegmentationResult, localizer: MrSe
     const label = Number(value);
     if (structure !== null && Number.isInteger(label) && label > 0 && label < 256) structureOfLabel.set(label, structure);
   }
-  const wanted = new Uint8Array(256);
-  for (const label of structureOfLabel.keys()) wanted[label] = 1;
+  const isPlanningLabel = new Uint8Array(256);
+  for (const label of structureOfLabel.keys()) isPlanningLabel[label] = 1;
 
   const labelMap = segmentation.labelMap;
-  const byLabel = collectVoxels(labelMap, wanted);
+  const byLabel = collectVoxels(labelMap, isPlanningLabel);
 
   const voxelsByLabel = new Map<number, Int32Array>();
   const labelsByStructure = new Map<string, number[]>();
@@ -87,11 +87,11 @@ export function buildLabelGrid(segmentation: SegmentationResult, localizer: MrSe
 }
 
 /**
- * Collects the voxel indices of each wanted label: one pass counts, a second fills. Most of a
+ * Collects the voxel indices of each planning-structure label: one pass counts, a second fills. Most of a
  * model's label map is background, so both passes read four labels at a time and skip words
  * that are all zero.
  */
-function collectVoxels(labelMap: Uint8Array, wanted: Uint8Array): Array<Int32Array | null> {
+function collectVoxels(labelMap: Uint8Array, isPlanningLabel: Uint8Array): Array<Int32Array | null> {
   const aligned = labelMap.byteOffset % 4 === 0;
   const wordCount = aligned ? Math.floor(labelMap.length / 4) : 0;
   const words = new Uint32Array(labelMap.buffer, labelMap.byteOffset, wordCount);
@@ -110,12 +110,12 @@ function collectVoxels(labelMap: Uint8Array, wanted: Uint8Array): Array<Int32Arr
 
   const buffers: Array<Int32Array | null> = new Array<Int32Array | null>(256).fill(null);
   for (let label = 1; label < 256; label += 1) {
-    if (wanted[label] === 1 && counts[label] > 0) buffers[label] = new Int32Array(counts[label]);
+    if (isPlanningLabel[label] === 1 && counts[label] > 0) buffers[label] = new Int32Array(counts[label]);
   }
   const fill = new Int32Array(256);
   const store = (index: number): void => {
     const label = labelMap[index];
-    if (wanted[label] === 1) (buffers[label] as Int32Array)[fill[label]++] = index;
+    if (isPlanningLabel[label] === 1) (buffers[label] as Int32Array)[fill[label]++] = index;
   };
   for (let word = 0; word < wordCount; word += 1) {
     if (words[word] === 0) continue;
