@@ -30,7 +30,7 @@ export interface StoreOutcome {
   status: number;
   /** Error Comment (0000,0902) sent with a failure status, at most 64 characters on the wire. */
   errorComment: string | null;
-  /** Stable code of the failure, for the log; null on success. */
+  /** Stable code of the failure for the log, or null on success. */
   code: string | null;
   examId: string | null;
 }
@@ -45,14 +45,17 @@ export interface DicomIngestOptions {
   protocol?: string;
 }
 
-interface SeriesInFlight {
+interface SeriesAssignment {
   examId: string;
   role: SeriesRole;
 }
 
+/** Series whose exam and role are remembered, so a late instance keeps its series' role. */
+const MAX_REMEMBERED_SERIES = 1024;
+
 interface ExamLink {
   examId: string;
-  /** Session the link follows; an exam id reused by a later session gets a new link. */
+  /** Session the link follows. An exam id reused by a later session gets a new link. */
   sessionId: string | null;
   origin: EventOrigin;
   /** Slabs of the last `plan.apply` that no received series has taken yet, in acquisition order. */
@@ -65,7 +68,7 @@ export class DicomIngest {
   private readonly log: Logger;
   private readonly completion: SeriesCompletion;
   private readonly links = new Map<string, ExamLink>();
-  private readonly seriesInFlight = new Map<string, SeriesInFlight>();
+  private readonly seriesAssignments = new Map<string, SeriesAssignment>();
   /** Serializes hub calls, so a series' messages and images reach the hub in arrival order. */
   private queue: Promise<unknown> = Promise.resolve();
   private closed = false;
@@ -80,7 +83,7 @@ export class DicomIngest {
 
   /**
    * Routes, journals and applies one instance. Resolves with a success status only after the hub
-   * has acknowledged (and so journaled) it; every failure resolves with a failure status.
+   * has acknowledged (and so journaled) it. Every failure resolves with a failure status.
    */
   storeInstance(part10: Uint8Array, header: InstanceHeader, callingAeTitle: string, receivedAtMs: number): Promise<StoreOutcome> {
     return this.enqueue(() => this.store(part10, header, callingAeTitle, receivedAtMs));
@@ -91,7 +94,7 @@ export class DicomIngest {
     return this.completion.openCount();
   }
 
-  /** Waits for queued hub calls, then stops the completion timers; open series stay incomplete. */
+  /** Waits for queued hub calls, then stops the completion timers, so open series stay incomplete. */
   async close(): Promise<void> {
     this.closed = true;
     await this.queue;
@@ -169,7 +172,8 @@ export class DicomIngest {
 
   private async startSeries(link: ExamLink, header: InstanceHeader, origin: EventOrigin): Promise<StoreOutcome | null> {
     this.watchPlans(link);
-    const role = chooseSeriesRole(header, link.pendingSlabIds);
+    const known = this.seriesAssignments.get(seriesKeyText(header));
+    const role = known?.examId === link.examId ? known.role : chooseSeriesRole(header, link.pendingSlabIds);
     const seriesInstanceUid = header.seriesInstanceUid;
     const messages: ScannerInbound[] = [];
     if (role.role === 'slab') {
@@ -190,15 +194,14 @@ export class DicomIngest {
       const rejection = firstError(await this.hub.handleScannerMessage(message, origin));
       if (rejection !== null) return failure(STORE_STATUS.processingFailure, rejection.code, rejection.message, link.examId);
     }
-    this.seriesInFlight.set(seriesKeyText(header), { examId: link.examId, role });
+    this.rememberSeries(seriesKeyText(header), { examId: link.examId, role });
     this.log.info({ examId: link.examId, seriesInstanceUid, role: role.role, slabId: role.role === 'slab' ? role.slabId : null }, 'series started from DICOM');
     return null;
   }
 
   private async completeSeries(completed: CompletedSeries): Promise<void> {
-    const inFlight = this.seriesInFlight.get(seriesKeyText(completed));
+    const inFlight = this.seriesAssignments.get(seriesKeyText(completed));
     if (inFlight === undefined || this.closed) return;
-    this.seriesInFlight.delete(seriesKeyText(completed));
     const link = this.links.get(inFlight.examId);
     if (link === undefined) return;
 
@@ -217,6 +220,14 @@ export class DicomIngest {
     } catch (error) {
       this.log.error({ err: error, examId: link.examId, seriesInstanceUid }, 'series completion could not be sent to the session');
     }
+  }
+
+  private rememberSeries(key: string, assignment: SeriesAssignment): void {
+    this.seriesAssignments.delete(key);
+    this.seriesAssignments.set(key, assignment);
+    if (this.seriesAssignments.size <= MAX_REMEMBERED_SERIES) return;
+    const oldest = this.seriesAssignments.keys().next().value;
+    if (oldest !== undefined) this.seriesAssignments.delete(oldest);
   }
 
   private linkFor(examId: string, sessionId: string | null): ExamLink {

@@ -7,7 +7,7 @@ import { parseArgs } from 'node:util';
 
 export const ROUTING_RULES = ['open-session', 'study-uid', 'accession'] as const;
 /**
- * How a received instance finds its exam: the only open session (`open-session`), the open
+ * Rule that picks a received instance's exam: the only open session (`open-session`), or the open
  * session whose exam id equals the Study Instance UID (`study-uid`) or the Accession Number (`accession`).
  */
 export type RoutingRule = (typeof ROUTING_RULES)[number];
@@ -17,9 +17,9 @@ export interface DicomListenerOptions {
   port: number;
   /** Interface to listen on. Default 127.0.0.1. */
   host: string;
-  /** Called AE title the listener answers to, 1 to 16 characters. */
+  /** Called AE title of the listener, 1 to 16 characters. Associations to another title are rejected. */
   aeTitle: string;
-  /** Calling AE titles allowed to associate; empty allows any caller (a warning is logged at start). */
+  /** Calling AE titles allowed to associate. An empty list allows any caller, and a warning is logged at start. */
   allowedCallingAeTitles: string[];
   routing: RoutingRule;
   /** With `study-uid` or `accession` routing: start an exam when none is open for the key. Default false. */
@@ -30,9 +30,9 @@ export interface DicomListenerOptions {
   maxPduBytes: number;
   /** Time from connect to the association request, ms. Default 30000. */
   associationTimeoutMs: number;
-  /** Time without a PDU on an open association before it is aborted, ms. Default 60000. */
+  /** Time without data on an open association before its connection is closed, ms. Default 60000. */
   idleTimeoutMs: number;
-  /** Associations open at the same time; more are rejected as transient. Default 8. */
+  /** Maximum associations open at the same time. More are rejected as transient. Default 8. */
   maxConcurrentAssociations: number;
   /** Largest dataset accepted in one C-STORE, bytes. Default 256 MiB. */
   maxInstanceBytes: number;

@@ -25,7 +25,7 @@ export interface InstanceHeader {
   patientPosition: string | null;
   /** Images in Acquisition (0020,1002), when present and positive. */
   imagesInAcquisition: number | null;
-  /** Number of Frames (0028,0008); 1 for single-frame objects. */
+  /** Number of Frames (0028,0008), or 1 for single-frame objects. */
   frameCount: number;
   /** Image Orientation (Patient) of the first frame, when the top level gives it. */
   orientationLps: number[] | null;

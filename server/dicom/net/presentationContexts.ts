@@ -1,5 +1,5 @@
 /**
- * Which presentation contexts the Storage SCP accepts: the SOP classes it can use and the
+ * Presentation context rules of the Storage SCP: the SOP classes it can use and the
  * uncompressed transfer syntaxes it can pass to the parser. Pure, so the rules are testable
  * without a network.
  */
@@ -21,7 +21,7 @@ export const DEFLATED_EXPLICIT_VR_LITTLE_ENDIAN = '1.2.840.10008.1.2.1.99';
 
 /**
  * Accepted transfer syntaxes, most preferred first. Explicit VR comes first because it carries
- * the value representations; deflated is last because it costs an inflate per instance.
+ * the value representations, and deflated is last because it costs an inflate per instance.
  * Compressed pixel syntaxes (JPEG, JPEG 2000, RLE) and big endian are not listed, so a
  * context that offers only those is rejected and the sender can propose an uncompressed one.
  */
@@ -36,7 +36,7 @@ export type ContextDecision =
   | { result: 'reject-abstract-syntax' }
   | { result: 'reject-transfer-syntaxes' };
 
-/** Decides one proposed presentation context: accept with the preferred transfer syntax, or say why not. */
+/** Decides one proposed presentation context: accepted with the preferred transfer syntax, or the rejection reason. */
 export function negotiatePresentationContext(abstractSyntaxUid: string, proposedTransferSyntaxUids: readonly string[]): ContextDecision {
   const supported = abstractSyntaxUid === VERIFICATION_SOP_CLASS_UID || STORAGE_SOP_CLASS_UIDS.includes(abstractSyntaxUid);
   if (!supported) return { result: 'reject-abstract-syntax' };
@@ -47,7 +47,7 @@ export function negotiatePresentationContext(abstractSyntaxUid: string, proposed
   return { result: 'accept', transferSyntaxUid: chosen };
 }
 
-/** Checks a calling AE title against the allowed list; an empty list allows every caller. */
+/** Checks a calling AE title against the allowed list. An empty list allows every caller. */
 export function isCallingAeAllowed(callingAeTitle: string, allowedCallingAeTitles: readonly string[]): boolean {
   if (allowedCallingAeTitles.length === 0) return true;
   return allowedCallingAeTitles.includes(callingAeTitle.trim());

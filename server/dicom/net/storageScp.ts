@@ -1,5 +1,5 @@
 /**
- * The DICOM Storage SCP: accepts associations from allowed calling AE titles, answers C-ECHO,
+ * The DICOM Storage SCP: accepts associations from allowed calling AE titles, responds to C-ECHO,
  * and passes each C-STORE dataset to `DicomIngest`, replying with the status it returns.
  * It listens on its own TCP server, because dcmjs-dimse's `Server.listen` (0.3) binds every
  * interface and the listener must honour `host`.
@@ -11,16 +11,17 @@ import dimse from 'dcmjs-dimse';
 
 import type { Logger } from '../../log.ts';
 import type { SessionHub } from '../../session/hub.ts';
+import { SessionError } from '../../session/sessionError.ts';
 import { DicomIngest, STORE_STATUS, type StoreOutcome } from './dicomIngest.ts';
 import { DEFAULT_DICOM_LISTENER_OPTIONS, type DicomListenerOptions } from './listenerOptions.ts';
-import { readInstanceHeader, wrapAsPart10 } from './part10.ts';
+import { InstanceHeaderError, readInstanceHeader, wrapAsPart10 } from './part10.ts';
 import { isCallingAeAllowed, negotiatePresentationContext } from './presentationContexts.ts';
 
 const { Scp, Dataset, constants, responses } = dimse;
 const { PresentationContextResult, RejectResult, RejectSource, RejectReason, Status } = constants;
 const { CEchoResponse, CStoreResponse } = responses;
 
-// dcmjs-dimse logs every PDU to the console through loglevel; this listener logs through pino instead.
+// dcmjs-dimse logs every PDU to the console through loglevel. This listener logs through pino instead.
 dimse.log.setLevel('silent');
 
 type DimseAssociation = Parameters<InstanceType<typeof dimse.Scp>['associationRequested']>[0];
@@ -46,7 +47,7 @@ export interface RunningDicomListener {
 /** Longest Error Comment (0000,0902) value, an LO of 64 characters. */
 const MAX_ERROR_COMMENT_LENGTH = 64;
 
-/** Dataset bytes collected for one C-STORE, up to a limit; bytes past it are dropped and flagged. */
+/** Dataset bytes collected for one C-STORE up to a limit. Bytes past the limit are dropped and flagged. */
 class InstanceBuffer extends Writable {
   private readonly chunks: Buffer[] = [];
   private received = 0;
@@ -100,15 +101,28 @@ export async function startDicomListener(options: StartDicomListenerOptions): Pr
   const ScpClass = createScpClass(context);
 
   const server: NetServer = createServer((socket) => {
-    const scp = new ScpClass(socket, {
-      associationTimeout: settings.associationTimeoutMs,
-      pduTimeout: settings.idleTimeoutMs,
+    const scp = new ScpClass(socket, {});
+    // dcmjs-dimse 0.3 starts its association and PDU timers only for sockets it connects itself,
+    // so the listener times server-side sockets with Node's idle timeout: first the association
+    // timeout, then, once the association is requested, the idle timeout.
+    socket.setTimeout(settings.associationTimeoutMs);
+    let timedOut = false;
+    socket.on('timeout', () => {
+      timedOut = true;
+      const limit = scp.hasAssociation() ? { idleTimeoutMs: settings.idleTimeoutMs } : { associationTimeoutMs: settings.associationTimeoutMs };
+      log.warn({ ...limit, remoteAddress: socket.remoteAddress }, 'DICOM connection timed out and was closed');
     });
     scp.on('networkError', (error: unknown) => {
-      log.warn({ err: error, remoteAddress: socket.remoteAddress }, 'DICOM association failed');
+      if (!timedOut) log.warn({ err: error, remoteAddress: socket.remoteAddress }, 'DICOM association failed');
       socket.destroy();
     });
     scp.on('close', () => context.activeAssociations.delete(scp));
+  });
+
+  const sockets = new Set<Socket>();
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
   });
 
   await new Promise<void>((resolve, reject) => {
@@ -127,12 +141,6 @@ export async function startDicomListener(options: StartDicomListenerOptions): Pr
   }
   log.info({ host: settings.host, port, routing: settings.routing }, 'DICOM listener started');
 
-  const sockets = new Set<Socket>();
-  server.on('connection', (socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
-
   return {
     port,
     async close() {
@@ -150,11 +158,22 @@ function createScpClass(context: ListenerContext) {
 
   return class StorageScp extends Scp {
     private association: DimseAssociation | undefined;
+    private readonly connection: Socket;
     private instance: InstanceBuffer | null = null;
     private instanceTransferSyntaxUid: string | undefined;
 
+    constructor(socket: Socket, scpOptions: ConstructorParameters<typeof Scp>[1]) {
+      super(socket, scpOptions);
+      this.connection = socket;
+    }
+
+    hasAssociation(): boolean {
+      return this.association !== undefined;
+    }
+
     override associationRequested(association: DimseAssociation): void {
       this.association = association;
+      this.connection.setTimeout(options.idleTimeoutMs);
       const callingAeTitle = association.getCallingAeTitle().trim();
       const calledAeTitle = association.getCalledAeTitle().trim();
 
@@ -191,7 +210,7 @@ function createScpClass(context: ListenerContext) {
       }
       // Senders such as storescu propose every storage class, so only a sample of the rejections is logged.
       if (rejected.length > 0) log.info({ callingAeTitle, rejectedCount: rejected.length, rejected: rejected.slice(0, 8) }, 'presentation contexts rejected');
-      // NOTE: the announced maximum PDU length limits what the sender sends; larger PDUs are not refused.
+      // NOTE: the announced maximum PDU length limits what a sender sends, but a larger PDU is not rejected.
       association.setMaxPduLength(options.maxPduBytes);
       log.info({ callingAeTitle }, 'association accepted');
       this.sendAssociationAccept();
@@ -213,7 +232,7 @@ function createScpClass(context: ListenerContext) {
     }
 
     override createDatasetFromStoreWritableStream(_writable: Writable, accepted: DimsePresentationContext, callback: (dataset: DimseDataset) => void): void {
-      // The bytes stay in `this.instance`; dcmjs-dimse only needs a dataset object to pass on.
+      // The bytes stay in `this.instance`, because dcmjs-dimse only needs a dataset object to pass on.
       this.instanceTransferSyntaxUid = accepted.getAcceptedTransferSyntaxUid();
       callback(new Dataset({}, this.instanceTransferSyntaxUid));
     }
@@ -259,9 +278,13 @@ function createScpClass(context: ListenerContext) {
         const header = readInstanceHeader(part10);
         return await ingest.storeInstance(part10, header, callingAeTitle, receivedAtMs);
       } catch (error) {
-        const code = typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string' ? error.code : 'ERR_STORE_FAILED';
         const message = error instanceof Error ? error.message : String(error);
-        return { status: STORE_STATUS.cannotUnderstand, errorComment: message, code, examId: null };
+        if (error instanceof InstanceHeaderError) return { status: STORE_STATUS.cannotUnderstand, errorComment: message, code: error.code, examId: null };
+        if (error instanceof SessionError && error.code === 'ERR_HUB_CLOSED') {
+          return { status: STORE_STATUS.outOfResources, errorComment: 'the server is shutting down; send again later', code: error.code, examId: null };
+        }
+        log.error({ err: error, sopInstanceUid, callingAeTitle }, 'instance could not be stored');
+        return { status: STORE_STATUS.processingFailure, errorComment: `the instance could not be stored: ${message}`, code: 'ERR_STORE_FAILED', examId: null };
       }
     }
   };

@@ -88,7 +88,8 @@ export interface ToolResult {
 export function runTool(command: string, args: string[], timeoutMs = 20_000): Promise<ToolResult> {
   return new Promise((resolve) => {
     execFile(command, args, { timeout: timeoutMs }, (error, stdout, stderr) => {
-      const exitCode = error === null ? 0 : typeof error.code === 'number' ? error.code : 1;
+      let exitCode = 0;
+      if (error !== null) exitCode = typeof error.code === 'number' ? error.code : 1;
       resolve({ exitCode, output: `${stdout}${stderr}` });
     });
   });

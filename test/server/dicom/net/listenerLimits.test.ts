@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { connect } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,7 +26,8 @@ test('compressed context rejected, sender falls back', async () => {
     assert.match(result.output, /Context ID:\s*1 \(Transfer Syntaxes Not Supported\)/, 'the JPEG context is rejected');
     assert.match(result.output, /Context ID:\s*3 \(Accepted\)\s*\n.*MRImageStorage[\s\S]*?Accepted Transfer Syntax: =LittleEndianExplicit/);
     const rejected = logEntries(fixture.logLines, 'presentation contexts rejected');
-    assert.ok(rejected.length === 1 && JSON.stringify(rejected[0]?.rejected).includes('reject-transfer-syntaxes'), JSON.stringify(rejected));
+    assert.is(rejected.length, 1);
+    assert.ok(JSON.stringify(rejected[0]?.rejected).includes('reject-transfer-syntaxes'), JSON.stringify(rejected));
   } finally {
     await fixture.close();
   }
@@ -63,7 +65,7 @@ test('association over limit rejected as transient', async () => {
   try {
     await startExam(fixture.hub, 'exam-1');
     const files = writeSeriesFiles(fixture.fileDir, LOCALIZER_UID, 60);
-    // The first sender holds its association while it sends 60 files, one at a time.
+    // The first sender keeps its association open while it sends 60 files, one at a time.
     const first = spawn('/usr/bin/storescu', ['-v', '-aet', 'SCANNER1', '-aec', 'LUMBARCOPILOT', '127.0.0.1', String(fixture.listener.port), ...files]);
     let firstOutput = '';
     const firstDone = new Promise<number | null>((resolve) => first.on('exit', resolve));
@@ -87,6 +89,52 @@ test('association over limit rejected as transient', async () => {
     assert.is((firstOutput.match(/Received Store Response \(Success\)/g) ?? []).length, 60);
     const afterwards = await echoscu(fixture.listener.port);
     assert.is(afterwards.exitCode, 0, 'a closed association frees its place');
+  } finally {
+    await fixture.close();
+  }
+});
+
+/** Opens a TCP connection, writes `text` when given, and resolves with the milliseconds until the listener closes it. */
+function timeUntilClosed(port: number, text: string | null, giveUpMs: number): Promise<number | null> {
+  return new Promise((resolve) => {
+    const startedAt = Date.now();
+    const socket = connect(port, '127.0.0.1', () => {
+      if (text !== null) socket.write(text);
+    });
+    const timer = setTimeout(() => {
+      socket.destroy();
+      resolve(null);
+    }, giveUpMs);
+    socket.on('error', () => undefined);
+    socket.on('close', () => {
+      clearTimeout(timer);
+      resolve(Date.now() - startedAt);
+    });
+  });
+}
+
+test('HTTP request on DICOM port closed', async () => {
+  const fixture = await startFixture();
+  try {
+    const closedAfterMs = await timeUntilClosed(fixture.listener.port, 'GET / HTTP/1.1\r\nHost: localhost\r\n\r\n', 5000);
+    assert.ok(closedAfterMs !== null, 'the listener closes a connection that does not speak DICOM');
+    assert.is(logEntries(fixture.logLines, 'DICOM association failed').length, 1);
+    const echo = await echoscu(fixture.listener.port);
+    assert.is(echo.exitCode, 0, 'the listener keeps running');
+  } finally {
+    await fixture.close();
+  }
+});
+
+test('silent connection closed after association timeout', async () => {
+  const fixture = await startFixture({ associationTimeoutMs: 1000 });
+  try {
+    const closedAfterMs = await timeUntilClosed(fixture.listener.port, null, 6000);
+    assert.ok(closedAfterMs !== null, 'the listener closes a silent connection');
+    assert.ok((closedAfterMs ?? 0) >= 900, `closed after ${closedAfterMs} ms, before the 1000 ms timeout`);
+    const timedOut = logEntries(fixture.logLines, 'DICOM connection timed out and was closed');
+    assert.is(timedOut.length, 1);
+    assert.is(timedOut[0]?.associationTimeoutMs, 1000);
   } finally {
     await fixture.close();
   }

@@ -242,6 +242,19 @@ test('completion at expected count', () => {
   assert.ok(completion.isNewRound(key));
 });
 
+test('completion counts late instance cumulatively', () => {
+  const completed: CompletedSeries[] = [];
+  const completion = new SeriesCompletion(60_000, (series) => completed.push(series));
+  const key = { studyInstanceUid: '1.2', seriesInstanceUid: '1.2.5' };
+  completion.add(key, '1.2.5.1', 1, 1);
+  completion.add(key, '1.2.5.2', 1, 1);
+  assert.equal(
+    completed.map((series) => series.instanceCount),
+    [1, 2],
+    'the second round reports both instances',
+  );
+});
+
 test('completion after quiet period', async () => {
   const completed: CompletedSeries[] = [];
   const completion = new SeriesCompletion(30, (series) => completed.push(series));

@@ -14,7 +14,7 @@ const ORTHANC = '/usr/sbin/Orthanc';
 
 /**
  * Lua run by Orthanc at start: uploads the files through Orthanc's REST API, forwards the study
- * with `POST /modalities/copilot/store` and writes the answer to a file. Orthanc 1.10 cannot
+ * with `POST /modalities/copilot/store` and writes the REST response to a file. Orthanc 1.10 cannot
  * bind its HTTP or DICOM server to loopback, so both stay disabled and the script calls the
  * REST API from inside Orthanc.
  */
