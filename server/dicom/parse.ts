@@ -19,6 +19,8 @@ import {
 } from './datasetFields.ts';
 import { checkPixelFormat, decodeFrame, frameByteLength, isPixelDataTruncated, type Rescale } from './pixelData.ts';
 
+export { DicomInputError, type DicomInputErrorCode } from './errors.ts';
+
 export interface ParseDicomOptions {
   /** Maximum number of frames accepted in one object; larger objects raise ERR_FRAME_LIMIT. Default 2048. */
   maxFrames?: number;
