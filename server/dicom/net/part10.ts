@@ -4,7 +4,7 @@
  * listener routes by.
  */
 import { dcmjsData } from '../dcmjsLibrary.ts';
-import { readNumber, readNumbers, readString } from '../datasetFields.ts';
+import { readNumber, readNumbers, readSequence, readString, type Dataset } from '../datasetFields.ts';
 
 /** Implementation Class UID (0002,0012) written into the meta group of received instances. */
 const IMPLEMENTATION_CLASS_UID = '2.25.188340221466190547190317620958224815617';
@@ -27,7 +27,7 @@ export interface InstanceHeader {
   imagesInAcquisition: number | null;
   /** Number of Frames (0028,0008), or 1 for single-frame objects. */
   frameCount: number;
-  /** Image Orientation (Patient) of the first frame, when the top level gives it. */
+  /** Image Orientation (Patient) from the top level, or from the shared functional groups of an enhanced object. */
   orientationLps: number[] | null;
 }
 
@@ -91,8 +91,16 @@ export function readInstanceHeader(part10: Uint8Array): InstanceHeader {
     patientPosition: readString(natural, 'PatientPosition'),
     imagesInAcquisition: imagesInAcquisition !== null && Number.isInteger(imagesInAcquisition) && imagesInAcquisition > 0 ? imagesInAcquisition : null,
     frameCount: frames !== null && Number.isInteger(frames) && frames > 0 ? frames : 1,
-    orientationLps: readNumbers(natural, 'ImageOrientationPatient', 6),
+    orientationLps: readOrientation(natural),
   };
+}
+
+function readOrientation(natural: Dataset): number[] | null {
+  const topLevel = readNumbers(natural, 'ImageOrientationPatient', 6);
+  if (topLevel !== null) return topLevel;
+  const [shared] = readSequence(natural, 'SharedFunctionalGroupsSequence');
+  const [plane] = shared === undefined ? [] : readSequence(shared, 'PlaneOrientationSequence');
+  return plane === undefined ? null : readNumbers(plane, 'ImageOrientationPatient', 6);
 }
 
 function encodeElement(element: number, vr: 'OB' | 'UI' | 'UL' | 'SH', value: Uint8Array): Uint8Array {

@@ -6,6 +6,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 
 import { dcmjsData } from '../../../../server/dicom/dcmjsLibrary.ts';
+import { SECONDARY_CAPTURE_STORAGE, writeClassicImage, writeEnhancedImage } from '../dicomFixtures.ts';
 import { createSessionHub } from '../../../../server/session/sessionHub.ts';
 import { createDoubles, LOCALIZER_UID } from '../../session/doubles.ts';
 import { collect, memoryLogger, sessionState, startExam, waitUntil } from '../../session/hubHarness.ts';
@@ -119,6 +120,47 @@ test('unsupported SOP class rejected at association', async () => {
     assert.is.not(result.exitCode, 0, result.output);
     assert.match(result.output, /no presentation context|No Acceptable Presentation Contexts|not accepted/i);
     assert.is(fixture.hub.stats().openSessions, 1);
+  } finally {
+    await fixture.close();
+  }
+});
+
+test('enhanced MR and secondary capture', async () => {
+  const fixture = await startFixture();
+  try {
+    await startExam(fixture.hub, 'exam-1');
+    const enhancedPath = join(fixture.fileDir, 'enhanced.dcm');
+    writeFileSync(enhancedPath, writeEnhancedImage({ frames: [{ imagePositionPatient: [0, 0, 0] }, { imagePositionPatient: [0, 0, 3] }] }));
+    const capturePath = join(fixture.fileDir, 'capture.dcm');
+    writeFileSync(capturePath, writeClassicImage({ sopClassUid: SECONDARY_CAPTURE_STORAGE, sopInstanceUid: '1.2.826.0.1.3680043.9.3.1', seriesInstanceUid: '1.2.826.0.1.3680043.9.3' }));
+    const noGeometryPath = join(fixture.fileDir, 'capture-without-geometry.dcm');
+    writeFileSync(
+      noGeometryPath,
+      writeClassicImage({
+        sopClassUid: SECONDARY_CAPTURE_STORAGE,
+        sopInstanceUid: '1.2.826.0.1.3680043.9.4.1',
+        seriesInstanceUid: '1.2.826.0.1.3680043.9.4',
+        omit: ['ImagePositionPatient', 'ImageOrientationPatient'],
+      }),
+    );
+
+    const result = await storescu(fixture.listener.port, [enhancedPath, capturePath, noGeometryPath]);
+    assert.is((result.output.match(/Received Store Response \(Success\)/g) ?? []).length, 2, result.output);
+    const rejected = logEntries(fixture.logLines, 'instance rejected');
+    assert.is(rejected.length, 1);
+    assert.is(rejected[0]?.sopInstanceUid, '1.2.826.0.1.3680043.9.4.1');
+    assert.is(rejected[0]?.code, 'ERR_MISSING_GEOMETRY');
+
+    // The series whose only instance was rejected never completes, because only acknowledged instances count.
+    await waitUntil(() => logEntries(fixture.logLines, 'series complete from DICOM').length === 2, 'two completed series', 5000);
+    const started = logEntries(fixture.logLines, 'series started from DICOM');
+    const enhanced = started.find((entry) => entry.seriesInstanceUid === '1.2.826.0.1.3680043.9.2.2');
+    assert.is(enhanced?.role, 'sagittal', 'the axial enhanced series is recorded, not planned from');
+    const capture = started.find((entry) => entry.seriesInstanceUid === '1.2.826.0.1.3680043.9.3');
+    assert.is(capture?.role, 'localizer');
+    const completed = logEntries(fixture.logLines, 'series complete from DICOM');
+    assert.is(completed.find((entry) => entry.seriesInstanceUid === '1.2.826.0.1.3680043.9.2.2')?.imageCount, 2, 'each frame counts as an image');
+    assert.is(logEntries(fixture.logLines, 'series complete with a different image count than received').length, 0);
   } finally {
     await fixture.close();
   }
