@@ -1,8 +1,8 @@
 /**
  * MetaImage reader (`.mha` with data inline, `.mhd` with a separate data file), raw or
  * zlib-compressed. MetaImage coordinates are ITK's physical space, which is LPS, so no axis
- * flip is needed. `TransformMatrix` lists the direction of voxel axis i first, then j, then k,
- * as ITK's MetaImageIO writes it.
+ * flip is needed. `TransformMatrix` is read as the direction of voxel axis i first, then j,
+ * then k.
  */
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -169,6 +169,7 @@ export async function parseMetaImage(bytes: Uint8Array, path: string): Promise<D
   const spacing = parseNumbers(spacingEntry[1], spacingEntry[0], rank, path);
   const offsetEntry = firstField(header, ['Offset', 'Position', 'Origin']);
   const offset = offsetEntry === null ? new Array<number>(rank).fill(0) : parseNumbers(offsetEntry[1], offsetEntry[0], rank, path);
+  // NOTE: the axis-by-axis order of TransformMatrix has not been checked against an oblique file written by ITK.
   const matrixEntry = firstField(header, ['TransformMatrix', 'Rotation', 'Orientation']);
   const matrix = matrixEntry === null ? identity(rank) : parseNumbers(matrixEntry[1], matrixEntry[0], rank * rank, path);
 
