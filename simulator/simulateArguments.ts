@@ -29,6 +29,8 @@ export interface SimulateArguments extends ExamRunArguments {
   token: string;
   caseSpec: string;
   reportPath: string | null;
+  /** Exam id; UIDs derive from the case seed and this id, so a fixed id reproduces them. */
+  examId: string | null;
 }
 
 const FAULT_HELP = FAULT_KINDS.map((kind) => `${kind} (default ${DEFAULT_FAULT_STRENGTHS[kind]})`).join(', ');
@@ -57,7 +59,10 @@ Options:
                               (.nii, .nii.gz, .mha, .mhd; case-NN_image.nii.gz picks up
                               case-NN_labels.nii.gz and the folder's dataset.json) or a folder
                               of DICOM files
-${EXAM_RUN_OPTIONS_HELP}  --report FILE               write the JSON report to FILE
+${EXAM_RUN_OPTIONS_HELP}  --exam-id ID                exam id, 1 to 64 letters, digits, '.', '_' or '-'; study, series
+                              and image UIDs derive from the case seed and this id (default:
+                              a new random id, so repeated runs never share UIDs)
+  --report FILE               write the JSON report to FILE
   --help                      print this help
 
 Exit status: 0 when the exam completed, 1 when it did not, 2 for invalid options.
@@ -116,6 +121,7 @@ export function parseSimulateArguments(argv: string[], environment: NodeJS.Proce
         token: { type: 'string' },
         case: { type: 'string' },
         report: { type: 'string' },
+        'exam-id': { type: 'string' },
         ...EXAM_RUN_OPTION_SPEC,
       },
     }).values;
@@ -124,7 +130,7 @@ export function parseSimulateArguments(argv: string[], environment: NodeJS.Proce
     throw new SimulateUsageError(`${reason} Run \`lumbar-copilot simulate --help\` for the valid options.`);
   }
   const run = examRunArguments(values, 'fast');
-  if (values.help === true) return { help: true, serverUrl: '', token: '', caseSpec: '', reportPath: null, ...run };
+  if (values.help === true) return { help: true, serverUrl: '', token: '', caseSpec: '', reportPath: null, examId: null, ...run };
 
   const serverUrl = values.server;
   if (serverUrl === undefined) throw new SimulateUsageError('Missing --server: pass the server base URL, such as http://127.0.0.1:8080.');
@@ -143,5 +149,9 @@ export function parseSimulateArguments(argv: string[], environment: NodeJS.Proce
   }
   const caseSpec = values.case;
   if (caseSpec === undefined) throw new SimulateUsageError('Missing --case: pass phantom, phantom:SEED, a volume file or a DICOM folder.');
-  return { help: false, serverUrl, token, caseSpec, reportPath: values.report ?? null, ...run };
+  const examId = values['exam-id'] ?? null;
+  if (examId !== null && !/^[A-Za-z0-9._-]{1,64}$/.test(examId)) {
+    throw new SimulateUsageError(`Invalid --exam-id "${examId}": use 1 to 64 letters, digits, '.', '_' or '-'.`);
+  }
+  return { help: false, serverUrl, token, caseSpec, reportPath: values.report ?? null, examId, ...run };
 }

@@ -39,6 +39,7 @@ export async function run(argv: string[]): Promise<number> {
       pace: args.pace,
       secondsPerSeries: args.secondsPerSeries,
       protocol: args.protocol,
+      examId: args.examId ?? undefined,
       logger,
       signal: abort.signal,
     });

@@ -24,6 +24,12 @@ test('simulate arguments with defaults', () => {
   assert.is(args.protocol, 'lumbar-routine');
   assert.equal(args.faults, []);
   assert.is(args.reportPath, null);
+  assert.is(args.examId, null);
+});
+
+test('simulate exam id is validated', () => {
+  assert.is(parseSimulateArguments([...required, '--exam-id', 'qa-run_7'], {}).examId, 'qa-run_7');
+  usageError(() => parseSimulateArguments([...required, '--exam-id', 'has space'], {}), /Invalid --exam-id/, 'space in exam id');
 });
 
 test('simulate arguments with faults and report', () => {
