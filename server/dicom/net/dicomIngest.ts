@@ -234,6 +234,8 @@ export class DicomIngest {
     const existing = this.links.get(examId);
     if (existing !== undefined && (sessionId === null || existing.sessionId === sessionId)) return existing;
     if (existing !== undefined) this.dropLink(examId);
+    // TODO: the hub places images by connection, so this connection id becomes the exam's scanner link
+    // and a WebSocket scanner's later disconnect of the same exam goes unnoticed.
     const link: ExamLink = {
       examId,
       sessionId,
