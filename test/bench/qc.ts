@@ -177,6 +177,30 @@ function renderReport(runs: Run[], caseCount: number, notes: string[]): string {
     }
     lines.push('');
   }
+  lines.push('Measured values on clean slabs (the margin each default threshold leaves):');
+  lines.push('');
+  lines.push('| check | unit | min | median | max | warn limit |');
+  lines.push('|---|---|---|---|---|---|');
+  const limits: Record<string, number> = {
+    ANGLE_DEVIATION: config.maxAngleDeviationDeg.warn,
+    CENTER_OFFSET_NORMAL: config.maxCenterOffsetAlongNormalMm.warn,
+    CENTER_OFFSET_IN_PLANE: config.maxCenterOffsetInPlaneMm.warn,
+    DISC_COVERAGE: config.minDiscCoveragePercent.warn,
+    DISC_LEVEL: config.minTargetLevelPercent.warn,
+    PATIENT_MOTION: config.maxMotionShiftMm.warn,
+    SNR: config.minSnr.warn,
+    GHOSTING: config.maxGhostingPercent.warn,
+    WRAP_AROUND: config.maxWrapAroundPercent.warn,
+    SIGNAL_DROPOUT: config.minSliceSignalRatio.warn,
+  };
+  for (const [code, limit] of Object.entries(limits)) {
+    const measured = clean.flatMap((run) => run.result.checks.filter((check) => check.code === code && check.value !== null));
+    if (measured.length === 0) continue;
+    const values = measured.map((check) => check.value ?? 0);
+    const format = (value: number): string => Number(value.toFixed(2)).toString();
+    lines.push(`| ${code} | ${measured[0].unit} | ${format(Math.min(...values))} | ${format(percentile(values, 0.5))} | ${format(Math.max(...values))} | ${limit} |`);
+  }
+  lines.push('');
   const wall = runs.map((run) => run.result.elapsedMs);
   const cpu = runs.map((run) => run.cpuMs);
   lines.push(`Verdict latency per slab (5 slices of 256 x 256): wall median ${percentile(wall, 0.5).toFixed(0)} ms, p95 ${percentile(wall, 0.95).toFixed(0)} ms, max ${Math.max(...wall).toFixed(0)} ms; CPU median ${percentile(cpu, 0.5).toFixed(0)} ms, p95 ${percentile(cpu, 0.95).toFixed(0)} ms.`);
