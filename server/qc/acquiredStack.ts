@@ -64,6 +64,7 @@ export function validateImageGeometry(image: MrImage, role: string): void {
       'ERR_MISSING_GEOMETRY',
       `${role} image ${uid} has ${what}, so QC cannot place it in patient space. Send images with ImagePositionPatient, ImageOrientationPatient and PixelSpacing.`,
     );
+
   if (geometry === undefined || geometry === null) throw missing('no plane geometry');
   if (!isFiniteVec3(geometry.imagePositionLpsMm)) throw missing('no valid ImagePositionPatient');
   if (!isFiniteVec3(geometry.rowCosineLps) || !isFiniteVec3(geometry.columnCosineLps)) {
@@ -80,10 +81,12 @@ export function validateImageGeometry(image: MrImage, role: string): void {
       `ImageOrientationPatient [${[...geometry.rowCosineLps, ...geometry.columnCosineLps].join(', ')}] that is not two orthogonal unit vectors`,
     );
   }
+
   const spacings = [geometry.spacingBetweenRowsMm, geometry.spacingBetweenColumnsMm];
   if (!spacings.every((s) => typeof s === 'number' && Number.isFinite(s) && s > 0)) {
     throw missing(`PixelSpacing [${spacings.join(', ')}] that is not two positive numbers`);
   }
+
   const { rows, columns } = geometry;
   if (!Number.isInteger(rows) || !Number.isInteger(columns) || (rows ?? 0) < 1 || (columns ?? 0) < 1) {
     throw missing(`an image size of ${rows} x ${columns}`);

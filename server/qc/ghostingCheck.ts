@@ -34,6 +34,7 @@ export function estimateHalfFovGhostAmplitude(regions: ImageRegions): number {
   const frequencyMin = Math.max(0, mainBox.frequencyMin - 2);
   const frequencyMax = Math.min(width - 1, mainBox.frequencyMax + 2);
   const d = image.data;
+
   const sigma = regions.noiseSigma;
   // Noise variance of one pixel: Gaussian sigma^2 in tissue, (2 - pi/2) sigma^2 in Rayleigh air.
   const tissueLevel = 2 * sigma;
@@ -55,6 +56,7 @@ export function estimateHalfFovGhostAmplitude(regions: ImageRegions): number {
       for (const value of values) noiseEnergy += value > tissueLevel ? tissueVariance : airVariance;
     }
   }
+
   const signalEnergy = energy - noiseEnergy;
   if (!(cross > 0)) return 0;
   if (!(signalEnergy > 2 * cross)) return 1;

@@ -27,7 +27,7 @@ export function worstVerdict(verdicts: Iterable<Verdict>): Verdict {
   return worst;
 }
 
-/** The threshold a verdict was judged against: the fail limit once failed, the warn limit otherwise. */
+/** Returns the threshold a verdict was judged against: the fail limit once failed, the warn limit otherwise. */
 export function thresholdFor(verdict: Verdict, limits: QcLimits): number {
   return verdict === 'fail' ? limits.fail : limits.warn;
 }
@@ -40,7 +40,8 @@ export function makeCheck(fields: {
   unit: string;
   message: LocalizedText;
 }): QcCheck {
-  const value = fields.value === null ? null : roundForDisplay(fields.value);
+  // JSON has no NaN or Infinity, so a value that is not finite travels as null (not measured).
+  const value = fields.value === null || !Number.isFinite(fields.value) ? null : roundForDisplay(fields.value);
   return { ...fields, value };
 }
 

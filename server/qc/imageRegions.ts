@@ -89,6 +89,7 @@ export function otsuThreshold(values: Float32Array): number {
     }
   }
   if (!(high > low)) return high;
+
   const bins = 256;
   const histogram = new Float64Array(bins);
   const binWidth = (high - low) / bins;
@@ -99,6 +100,7 @@ export function otsuThreshold(values: Float32Array): number {
     total += histogram[b];
     weightedTotal += b * histogram[b];
   }
+
   let backgroundWeight = 0;
   let backgroundSum = 0;
   // Empty bins between two modes give equal between-class variance, so take the middle of that plateau.

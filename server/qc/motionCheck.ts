@@ -45,6 +45,7 @@ function averageOntoCells(slice: AcquiredSlice, stepMm: number): SliceCells {
   const cellsAlongColumn = Math.max(1, Math.floor((g.rows * g.spacingBetweenRowsMm) / stepMm));
   const cellOfColumn = new Int32Array(g.columns);
   for (let c = 0; c < g.columns; c++) cellOfColumn[c] = Math.min(cellsAlongRow - 1, Math.floor((c * g.spacingBetweenColumnsMm) / stepMm));
+
   const sums = new Float64Array(cellsAlongRow * cellsAlongColumn);
   const counts = new Float64Array(cellsAlongRow * cellsAlongColumn);
   const pixels = slice.image.pixels;
@@ -58,6 +59,7 @@ function averageOntoCells(slice: AcquiredSlice, stepMm: number): SliceCells {
     }
   }
   for (let i = 0; i < sums.length; i++) sums[i] = counts[i] > 0 ? sums[i] / counts[i] : 0;
+
   const halfStep = stepMm / 2;
   const originLpsMm = addScaled(
     addScaled(g.imagePositionLpsMm, g.rowCosineLps, halfStep - g.spacingBetweenColumnsMm / 2),

@@ -1,4 +1,4 @@
-/** Where the slab was acquired compared with where it was planned: angle and centre offsets. */
+/** Placement of the acquired slab against the planned one: angle and centre offsets. */
 import { angleBetweenAxesDeg, dot, length, subtract, addScaled } from '../geometry/vec3.ts';
 import type { Slab } from '../planning/types.ts';
 import type { AcquiredStack } from './acquiredStack.ts';

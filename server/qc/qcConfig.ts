@@ -61,7 +61,7 @@ export const qcConfigSchema = z
     maxMotionSearchAlongNormalMm: z.number().nonnegative().max(50),
     /** Cell size of the grid on which acquired slices and the resliced localizer are compared, millimetres. */
     motionGridStepMm: z.number().min(0.5).max(10),
-    /** Longest side of each thumbnail, pixels. */
+    /** Size of each thumbnail's longer side, pixels. */
     thumbnailSizePx: z.number().int().min(16).max(512),
     /** Number of acquired slices rendered as thumbnails (0 disables them). */
     maxThumbnails: z.number().int().min(0).max(16),

@@ -5,7 +5,7 @@ import { formatNumber, gradeMax, makeCheck, thresholdFor } from './grading.ts';
 import type { QcConfig } from './qcConfig.ts';
 import type { QcCheck } from './types.ts';
 
-/** A gap wider than this many planned spacings holds at least one missing slice. */
+/** A gap wider than this many planned spacings contains at least one missing slice. */
 const GAP_FACTOR = 1.5;
 
 function median(values: number[]): number {
