@@ -107,7 +107,8 @@ export async function startDicomListener(options: StartDicomListenerOptions): Pr
     // timeout, then, once the association is requested, the idle timeout.
     socket.setTimeout(settings.associationTimeoutMs);
     let timedOut = false;
-    socket.on('timeout', () => {
+    // Prepended, because dcmjs-dimse's own timeout handler reports a network error before it returns.
+    socket.prependListener('timeout', () => {
       timedOut = true;
       const limit = scp.hasAssociation() ? { idleTimeoutMs: settings.idleTimeoutMs } : { associationTimeoutMs: settings.associationTimeoutMs };
       log.warn({ ...limit, remoteAddress: socket.remoteAddress }, 'DICOM connection timed out and was closed');

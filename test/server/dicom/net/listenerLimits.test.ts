@@ -135,6 +135,7 @@ test('silent connection closed after association timeout', async () => {
     const timedOut = logEntries(fixture.logLines, 'DICOM connection timed out and was closed');
     assert.is(timedOut.length, 1);
     assert.is(timedOut[0]?.associationTimeoutMs, 1000);
+    assert.is(logEntries(fixture.logLines, 'DICOM association failed').length, 0, 'the timeout is logged once');
   } finally {
     await fixture.close();
   }
