@@ -86,7 +86,7 @@ export const DICOM_LISTENER_HELP = `DICOM network options (the Storage SCP start
   --series-quiet-ms MS              quiet period that completes a series, ms (default 3000)
   --dicom-max-pdu-bytes BYTES       maximum PDU length announced to senders (default 65536)
   --dicom-association-timeout-ms MS time allowed from connect to association request (default 30000)
-  --dicom-idle-timeout-ms MS        idle time after which an association is aborted (default 60000)
+  --dicom-idle-timeout-ms MS        idle time after which a connection is closed (default 60000)
   --dicom-max-associations N        associations open at once (default 8)
   --dicom-max-instance-bytes BYTES  largest dataset accepted in one C-STORE (default 268435456)
 `;
