@@ -6,7 +6,6 @@ import type { Vec3 } from '../../../server/geometry/types.ts';
 import { distance, subtract } from '../../../server/geometry/vec3.ts';
 import { buildCorrectedSlab } from '../../../server/qc/correctedSlab.ts';
 import type { QcCheck } from '../../../server/qc/types.ts';
-import { pickThumbnailIndices } from '../../../server/qc/thumbnails.ts';
 import { plannedSlab } from './qcFixtures.ts';
 
 const slab = plannedSlab('L4/L5', { matrix: 128 });
@@ -55,18 +54,6 @@ test('wrap widening keeps the pixel size and centre', () => {
   const moved = subtract(corrected.firstSlicePositionLpsMm, slab.firstSlicePositionLpsMm);
   const expected = slab.columnCosineLps.map((value) => (-value * (corrected.fovMm.rows - slab.fovMm.rows)) / 2) as Vec3;
   assert.ok(distance(moved, expected) < 1e-9);
-});
-
-test('thumbnail picks include the central slice', () => {
-  fc.assert(
-    fc.property(fc.integer({ min: 1, max: 40 }), fc.integer({ min: 1, max: 8 }), (length, count) => {
-      const picks = pickThumbnailIndices(length, count);
-      assert.is(picks.length, Math.min(length, count));
-      assert.ok(picks.includes(Math.floor((length - 1) / 2)) || count < 1);
-      assert.ok(picks.every((index, position) => index >= 0 && index < length && (position === 0 || index > picks[position - 1])));
-    }),
-    { numRuns: 100 },
-  );
 });
 
 test.run();

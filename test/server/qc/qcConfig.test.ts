@@ -6,7 +6,6 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 
 import { QcInputError } from '../../../server/qc/errors.ts';
-import { gradeMax, gradeMin, makeCheck, worstVerdict } from '../../../server/qc/grading.ts';
 import { loadQcConfig, parseQcConfig, resolveQcConfig } from '../../../server/qc/qcConfig.ts';
 
 function expectConfigError(action: () => unknown, fragment: string): void {
@@ -56,25 +55,6 @@ test('unreadable and malformed files name the path', () => {
   const malformed = join(folder, 'malformed.json');
   writeFileSync(malformed, '{ "minSnr": ');
   expectConfigError(() => loadQcConfig(malformed), 'not valid JSON');
-});
-
-test('grading follows warn and fail limits', () => {
-  const limits = { warn: 3, fail: 5 };
-  assert.is(gradeMax(3, limits), 'pass');
-  assert.is(gradeMax(4, limits), 'warn');
-  assert.is(gradeMax(5.1, limits), 'fail');
-  const minimum = { warn: 12, fail: 6 };
-  assert.is(gradeMin(12, minimum), 'pass');
-  assert.is(gradeMin(11, minimum), 'warn');
-  assert.is(gradeMin(5, minimum), 'fail');
-  assert.is(worstVerdict(['pass', 'fail', 'warn']), 'fail');
-  assert.is(worstVerdict([]), 'pass');
-});
-
-test('non-finite values become null', () => {
-  const check = makeCheck({ code: 'SNR', verdict: 'pass', value: Number.POSITIVE_INFINITY, threshold: 12, unit: 'ratio', message: { en: 'x', 'zh-CN': 'x' } });
-  assert.is(check.value, null);
-  assert.is(makeCheck({ ...check, value: 1.23456 }).value, 1.235);
 });
 
 test.run();

@@ -1,0 +1,34 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+
+import type { MrImage } from '../../../server/dicom/types.ts';
+import { analyzeImageRegions, toPhaseFrequency, type ImageRegions } from '../../../server/qc/imageRegions.ts';
+import { loadQcConfig } from '../../../server/qc/qcConfig.ts';
+import { checkSnr, measureSnr } from '../../../server/qc/snrCheck.ts';
+import { acquireSlab, plannedSlab, type AcquisitionFaults } from './qcFixtures.ts';
+
+const config = loadQcConfig();
+const slab = plannedSlab('L4/L5', { matrix: 128 });
+
+function regionsOf(images: MrImage[]): ImageRegions[] {
+  return images.map((image) => analyzeImageRegions(toPhaseFrequency(image, 'COL')));
+}
+
+function acquire(faults: AcquisitionFaults): MrImage[] {
+  return acquireSlab(slab, faults);
+}
+
+test('SNR scales inversely with noise', () => {
+  const clean = measureSnr(regionsOf(acquire({ noiseSigma: 10 }))[2]) ?? 0;
+  const noisy = measureSnr(regionsOf(acquire({ noiseSigma: 40 }))[2]) ?? 0;
+  assert.ok(Math.abs(clean / noisy - 4) < 0.6, `ratio ${clean / noisy}`);
+});
+
+test('SNR check grades low SNR', () => {
+  assert.is(checkSnr(regionsOf(acquire({ noiseSigma: 10 })), config).verdict, 'pass');
+  const low = checkSnr(regionsOf(acquire({ noiseSigma: 80 })), config);
+  assert.is(low.verdict, 'fail');
+  assert.match(low.message.en, 'coil');
+});
+
+test.run();
