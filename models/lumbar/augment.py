@@ -94,7 +94,12 @@ def _random_contrast(generator: torch.Generator) -> torch.Tensor:
         contrast[TISSUE_ORDER.index("air")] = 0
         contrast[CORTEX] = torch.rand(1, generator=generator).item() * 0.15
         return contrast
-    name = "T2" if draw < 0.65 else ("T1" if draw < 0.85 else "STIR")
+    if draw < 0.65:
+        name = "T2"
+    elif draw < 0.85:
+        name = "T1"
+    else:
+        name = "STIR"
     jitter = 1 + 0.25 * (torch.rand(len(TISSUE_ORDER), generator=generator) * 2 - 1)
     return (torch.tensor(CONTRAST_PRESETS[name]) * jitter).clamp(0, 1.2)
 
@@ -132,7 +137,7 @@ def _subsample(image: torch.Tensor, max_values: int = 20_000) -> torch.Tensor:
 
 
 def intensity_window(image: torch.Tensor) -> tuple[float, float]:
-    """The inference normalization window of one image (any shape)."""
+    """Compute the inference normalization window of one image (any shape)."""
     values = _subsample(image)
     threshold = FOREGROUND_FRACTION_OF_P99 * _quantile(values, 0.99)
     foreground = values[values > threshold]
@@ -182,8 +187,8 @@ def augment_batch(canvases: dict, output_px: int, spacing_mm: float, generator: 
         grid = torch.stack([(2 * canvas_columns + 1) / CANVAS_PX - 1, (2 * canvas_rows + 1) / CANVAS_PX - 1], dim=-1)[None]
         grids.append(grid)
 
-        # Gamma, bias field and Rician noise are applied to the crop only, which is cheaper; the
-        # window comes from the whole slice, as the inference computes it over the series.
+        # Gamma, bias field and Rician noise are applied to the crop only, because that is cheaper.
+        # The window comes from the whole slice, as the inference computes it over the series.
         gamma = math.exp(rng.uniform(math.log(0.7), math.log(1.4)))
         low, high = intensity_window(_subsample(image).pow(gamma))
         low *= rng.uniform(0.9, 1.1)

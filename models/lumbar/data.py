@@ -5,7 +5,7 @@ slice [:, :, k] is a sagittal image with rows running down and columns running p
 
 Targets are per-pixel bitmasks of the classes a pixel may belong to. A fully labelled pixel has
 one bit set. A pixel that a set labels only as "not this structure" has every other bit set,
-and a pixel the labels say nothing about has all bits set and adds no loss.
+and a pixel without any label information has all bits set and adds no loss.
 """
 import hashlib
 import json
@@ -20,8 +20,8 @@ CLASSES = ["background", "vertebra", "sacrum", "disc", "canal"]
 BACKGROUND, VERTEBRA, SACRUM, DISC, CANAL = (1 << index for index in range(len(CLASSES)))
 ALL_CLASSES = (1 << len(CLASSES)) - 1
 
-# Rows this far above the highest label (mm) are still trusted; above that, unlabelled levels
-# of the same structure (T12/L1 disc, T10 body) may appear, so those rows are ignored.
+# Rows up to this far above the highest label (mm) are trusted. Above that, unlabelled levels of
+# the same structure (T12/L1 disc, T10 body) may appear, so those rows are ignored.
 TRUST_ABOVE_TOP_LABEL_MM = 4
 
 # Slices beyond the labelled range that are kept for training, mm on each side.
