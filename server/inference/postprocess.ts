@@ -8,13 +8,14 @@ import { directionLps, pointLpsMm, type Vec3 } from '../geometry/types.ts';
 import { dot } from '../geometry/vec3.ts';
 import { connectedComponentsByClass, type GridDims } from './components.ts';
 import type { ClassMap } from './labelMapping.ts';
-import { nameLevels, PLANNING_DISCS, spineAxisLps, type LevelCandidate } from './levelNaming.ts';
+import { nameLevels, PLANNING_DISCS, type LevelCandidate } from './levelNaming.ts';
 import type { ModelClass } from './modelContract.ts';
-import { centroidLpsMm, shapeStats, voxelCenterLpsMm, voxelPlacement, type VoxelPlacement } from './structureStats.ts';
+import { centroidLpsMm, shapeStats, voxelPlacement, type VoxelPlacement } from './structureStats.ts';
+import { chooseSacrum, fitSpineLine, type SpineLineOptions } from './spineLine.ts';
 import { splitMergedVertebrae, type VertebraSplittingOptions, type VoxelPart } from './vertebraSplitting.ts';
 import { SegmentationInputError, type AnatomyFlag, type Structure, type StructureKind } from './types.ts';
 
-export interface PostprocessOptions extends VertebraSplittingOptions {
+export interface PostprocessOptions extends VertebraSplittingOptions, SpineLineOptions {
   /** Smallest component kept per class, cubic millimetres; smaller ones are treated as noise. */
   minComponentVolumeMm3?: Partial<Record<'vertebra' | 'sacrum' | 'disc' | 'canal', number>>;
 }
@@ -75,13 +76,6 @@ function findParts(classMap: ClassMap, classes: readonly ModelClass[], dims: Gri
   return parts;
 }
 
-function sacrumTopMm(placement: VoxelPlacement, sacrum: Part, axis: Vec3): number {
-  const point: Vec3 = [0, 0, 0];
-  let top = -Infinity;
-  for (const index of sacrum.voxels) top = Math.max(top, dot(voxelCenterLpsMm(placement, index, point), axis));
-  return top;
-}
-
 /**
  * Turns a class map into named structures. Throws `SegmentationInputError` `ERR_NOT_A_SPINE`
  * when fewer than two vertebrae or discs are found.
@@ -106,16 +100,24 @@ export function postprocess(
         'Check that the localizer covers the lumbar spine, or plan this exam manually.',
     );
   }
-  const axis = spineAxisLps(levelParts.map((part) => part.centroidLpsMm));
-  levelParts = splitMergedVertebrae(levelParts, placement, axis, options);
-  const sacrum = parts.find((part) => part.kind === 'sacrum');
+  const { line, kept } = fitSpineLine(levelParts, options);
+  const axis = line.axisLps;
+  levelParts = splitMergedVertebrae(kept, placement, axis, options);
+  const chosenSacrum = chooseSacrum(
+    parts.filter((part) => part.kind === 'sacrum'),
+    levelParts,
+    line,
+    placement,
+    options,
+  );
+  const sacrum = chosenSacrum?.part;
   const candidates: LevelCandidate[] = levelParts.map((part, id) => ({
     id,
     kind: part.kind === 'disc' ? 'disc' : 'vertebra',
     positionMm: dot(part.centroidLpsMm, axis),
     volumeMm3: part.volumeMm3,
   }));
-  const naming = nameLevels(candidates, sacrum === undefined ? null : sacrumTopMm(placement, sacrum, axis));
+  const naming = nameLevels(candidates, chosenSacrum === null ? null : chosenSacrum.topMm);
 
   const groups = new Map<string, { kind: StructureKind; parts: Part[] }>();
   levelParts.forEach((part, id) => {

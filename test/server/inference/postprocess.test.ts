@@ -99,6 +99,27 @@ test('postprocess: merged vertebrae are split', () => {
   assert.ok(result.flags.some((flag) => flag.code === 'LEVEL_MISSING' && flag.level === 'L3/L4'));
 });
 
+test('postprocess: sacrum-class tissue off the spine is ignored', () => {
+  const { series, classMap } = analyticClassMap(true);
+  const { rows, columns } = series.images[0].geometry;
+  // A large false sacrum in the anterior soft tissue reaching above the top of the spine.
+  series.images.forEach((image, k) => {
+    for (let j = 0; j < rows; j++) {
+      for (let i = 0; i < columns; i++) {
+        const y = image.geometry.imagePositionLpsMm[1] + i * image.geometry.spacingBetweenColumnsMm;
+        if (y > -70 || y < -95) continue;
+        classMap.classIndex[k * rows * columns + j * columns + i] = CLASS.sacrum;
+      }
+    }
+  });
+  const result = postprocess(series, classMap, EXPECTED_CLASSES, canonicalFrame(series).normalLps);
+  const names = result.structures.map((structure) => structure.name);
+  assert.equal(names.slice(0, 12), ['T12', 'T12/L1', 'L1', 'L1/L2', 'L2', 'L2/L3', 'L3', 'L3/L4', 'L4', 'L4/L5', 'L5', 'L5/S1']);
+  const s1 = result.structures.find((structure) => structure.name === 'S1');
+  assert.ok(s1, 'S1 missing');
+  assert.ok(s1.centroidLpsMm[1] > -40, `S1 centroid y ${s1.centroidLpsMm[1]} lies in the false sacrum`);
+});
+
 test('postprocess: tiny fragments are dropped', () => {
   const { series, classMap } = analyticClassMap(true);
   const { columns } = series.images[0].geometry;

@@ -1,0 +1,76 @@
+/**
+ * The spine as a line through the vertebra and disc centroids, used to reject components that lie
+ * away from it (false positives in soft tissue) and to pick a plausible sacrum. Pure.
+ */
+import type { Vec3 } from '../geometry/types.ts';
+import { dot } from '../geometry/vec3.ts';
+import { spineAxisLps } from './levelNaming.ts';
+import { voxelCenterLpsMm, type VoxelPlacement } from './structureStats.ts';
+import type { VoxelPart } from './vertebraSplitting.ts';
+
+export interface SpineLine {
+  pointLpsMm: Vec3;
+  /** Unit direction towards the head. */
+  axisLps: Vec3;
+}
+
+export interface SpineLineOptions {
+  /** Vertebrae and discs whose centroid lies farther than this from the spine line are dropped, millimetres. Default 40. */
+  maxDistanceFromSpineMm?: number;
+  /** A sacrum candidate's centroid may lie at most this far from the spine line, millimetres. Default 60. */
+  maxSacrumDistanceFromSpineMm?: number;
+}
+
+function fitLine(points: readonly Vec3[]): SpineLine {
+  const mean: Vec3 = [0, 0, 0];
+  for (const point of points) for (let axis = 0; axis < 3; axis++) mean[axis] += point[axis] / points.length;
+  return { pointLpsMm: mean, axisLps: spineAxisLps(points) };
+}
+
+/** Distance of a point from the line, millimetres. */
+export function distanceFromLineMm(line: SpineLine, point: Vec3): number {
+  const offset: Vec3 = [point[0] - line.pointLpsMm[0], point[1] - line.pointLpsMm[1], point[2] - line.pointLpsMm[2]];
+  const along = dot(offset, line.axisLps);
+  return Math.hypot(offset[0] - along * line.axisLps[0], offset[1] - along * line.axisLps[1], offset[2] - along * line.axisLps[2]);
+}
+
+/**
+ * Fits the spine line to the level parts, drops the parts farther than the limit from it and
+ * refits once. Keeps every part when fewer than three would remain.
+ */
+export function fitSpineLine(levelParts: readonly VoxelPart[], options: SpineLineOptions = {}): { line: SpineLine; kept: VoxelPart[] } {
+  const maxDistance = options.maxDistanceFromSpineMm ?? 40;
+  const first = fitLine(levelParts.map((part) => part.centroidLpsMm));
+  const kept = levelParts.filter((part) => distanceFromLineMm(first, part.centroidLpsMm) <= maxDistance);
+  if (kept.length < 3) return { line: first, kept: [...levelParts] };
+  return { line: fitLine(kept.map((part) => part.centroidLpsMm)), kept };
+}
+
+/**
+ * Picks the sacrum among the sacrum-class parts: the largest one whose centroid lies near the spine
+ * line and below the middle of the vertebrae and discs. Returns its top (98th percentile of its
+ * voxel positions along the axis), or null when no candidate fits or when more than one disc would
+ * lie below that top, which no real sacrum allows.
+ */
+export function chooseSacrum(
+  sacrumParts: readonly VoxelPart[],
+  levelParts: readonly VoxelPart[],
+  line: SpineLine,
+  placement: VoxelPlacement,
+  options: SpineLineOptions = {},
+): { part: VoxelPart; topMm: number } | null {
+  const maxDistance = options.maxSacrumDistanceFromSpineMm ?? 60;
+  const positions = levelParts.map((part) => dot(part.centroidLpsMm, line.axisLps)).sort((a, b) => a - b);
+  const middleMm = positions[Math.floor(positions.length / 2)];
+  const candidates = sacrumParts
+    .filter((part) => distanceFromLineMm(line, part.centroidLpsMm) <= maxDistance && dot(part.centroidLpsMm, line.axisLps) < middleMm)
+    .sort((a, b) => b.voxels.length - a.voxels.length);
+  const sacrum = candidates[0];
+  if (sacrum === undefined) return null;
+
+  const point: Vec3 = [0, 0, 0];
+  const projections = Float64Array.from(sacrum.voxels, (voxel) => dot(voxelCenterLpsMm(placement, voxel, point), line.axisLps)).sort();
+  const topMm = projections[Math.floor(0.98 * (projections.length - 1))];
+  const discsBelowTop = levelParts.filter((part) => part.kind === 'disc' && dot(part.centroidLpsMm, line.axisLps) < topMm).length;
+  return discsBelowTop > 1 ? null : { part: sacrum, topMm };
+}
