@@ -18,6 +18,8 @@ import { SegmentationInputError, type AnatomyFlag, type Structure, type Structur
 export interface PostprocessOptions extends VertebraSplittingOptions, SpineLineOptions {
   /** Smallest component kept per class, cubic millimetres; smaller ones are treated as noise. */
   minComponentVolumeMm3?: Partial<Record<'vertebra' | 'sacrum' | 'disc' | 'canal', number>>;
+  /** Vertebrae and discs smaller than this fraction of the median volume of their kind are dropped as fragments. Default 0.25. */
+  minRelativeVolume?: number;
 }
 
 export interface PostprocessResult {
@@ -77,6 +79,20 @@ function findParts(classMap: ClassMap, classes: readonly ModelClass[], dims: Gri
 }
 
 /**
+ * Drops vertebra and disc parts much smaller than the median of their kind. Such fragments at the
+ * ends of the spine would otherwise be counted as levels and shift every name.
+ */
+function dropFragments(levelParts: readonly Part[], options: PostprocessOptions): Part[] {
+  const minFraction = options.minRelativeVolume ?? 0.25;
+  const medianVolume = (kind: Part['kind']): number => {
+    const volumes = levelParts.filter((part) => part.kind === kind).map((part) => part.volumeMm3).sort((a, b) => a - b);
+    return volumes.length === 0 ? 0 : volumes[Math.floor(volumes.length / 2)];
+  };
+  const typical = { vertebra: medianVolume('vertebra'), disc: medianVolume('disc') };
+  return levelParts.filter((part) => part.kind !== 'vertebra' && part.kind !== 'disc' ? true : part.volumeMm3 >= minFraction * typical[part.kind]);
+}
+
+/**
  * Turns a class map into named structures. Throws `SegmentationInputError` `ERR_NOT_A_SPINE`
  * when fewer than two vertebrae or discs are found.
  */
@@ -102,7 +118,7 @@ export function postprocess(
   }
   const { line, kept } = fitSpineLine(levelParts, options);
   const axis = line.axisLps;
-  levelParts = splitMergedVertebrae(kept, placement, axis, options);
+  levelParts = dropFragments(splitMergedVertebrae(kept, placement, axis, options), options);
   const chosenSacrum = chooseSacrum(
     parts.filter((part) => part.kind === 'sacrum'),
     levelParts,
