@@ -19,9 +19,10 @@ export interface VertebraSplittingOptions {
   maxHeightFactor?: number;
 }
 
-function median(values: readonly number[]): number {
+/** Lower median, so that one merged pair among four vertebrae does not set the typical height. */
+function lowerMedian(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
+  return sorted[Math.floor((sorted.length - 1) / 2)];
 }
 
 function makePart(kind: VoxelPart['kind'], voxels: Int32Array, placement: VoxelPlacement): VoxelPart {
@@ -51,15 +52,11 @@ export function splitMergedVertebrae(
       positions[index] = dot(voxelCenterLpsMm(placement, voxel, point), axisLps);
     });
     projections.set(part, positions);
-    let low = Infinity;
-    let high = -Infinity;
-    for (const position of positions) {
-      low = Math.min(low, position);
-      high = Math.max(high, position);
-    }
-    return high - low;
+    // The 5th to 95th percentile range ignores stray voxels such as mislabelled posterior elements.
+    const sorted = Float64Array.from(positions).sort();
+    return sorted[Math.floor(0.95 * (sorted.length - 1))] - sorted[Math.floor(0.05 * (sorted.length - 1))];
   });
-  const typicalHeight = median(heights);
+  const typicalHeight = lowerMedian(heights);
 
   const result: VoxelPart[] = [];
   for (const part of parts) {
