@@ -27,7 +27,7 @@ function fitLine(points: readonly Vec3[]): SpineLine {
   return { pointLpsMm: mean, axisLps: spineAxisLps(points) };
 }
 
-/** Distance of a point from the line, millimetres. */
+/** Returns the distance of a point from the line, millimetres. */
 export function distanceFromLineMm(line: SpineLine, point: Vec3): number {
   const offset: Vec3 = [point[0] - line.pointLpsMm[0], point[1] - line.pointLpsMm[1], point[2] - line.pointLpsMm[2]];
   const along = dot(offset, line.axisLps);
