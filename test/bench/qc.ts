@@ -22,6 +22,9 @@ import { acquireWithFault, confirmedSlabFor, EXPECTED_CODES, prepareCase, type B
 /** Noise sigma per quadrature channel of a clean acquisition, as a fraction of the typical tissue level. */
 const NOISE_FRACTION = 0.05;
 
+/** Discs that get a slab: a clean acquisition each, and the faults in turn. */
+const TARGET_LEVELS = ['L4/L5', 'L3/L4', 'L5/S1', 'L2/L3', 'L1/L2'];
+
 const FAULT_STRENGTHS: { kind: BenchFaultKind; strengths: number[] }[] = [
   { kind: 'wrong-angle', strengths: [2, 6, 12] },
   { kind: 'wrong-offset', strengths: [1, 5, 10] },
@@ -46,7 +49,7 @@ interface Run {
 
 const config = loadQcConfig();
 
-/** Tells whether a fault's strength exceeds the warn limit of its check. `cleanSnr` sizes the noise faults. */
+/** Tells whether a fault's strength exceeds the warn limit of its check. `cleanSnr`, of the same slab acquired clean, sizes the noise faults. */
 function isAboveThreshold(fault: BenchFault, cleanSnr: number): boolean {
   switch (fault.kind) {
     case 'wrong-angle':
@@ -106,9 +109,9 @@ async function main(): Promise<void> {
     const examCase = await loadExamCase(spec);
     const caseName = spec.startsWith('phantom') ? spec : spec.split('/').slice(-2).join('/');
     const prepared = prepareCase(examCase, NOISE_FRACTION);
-    const levels = ['L4/L5', 'L3/L4'].filter((level) => examCase.truth.some((disc) => disc.level === level));
+    const levels = TARGET_LEVELS.filter((level) => examCase.truth.some((disc) => disc.level === level));
     if (levels.length === 0) {
-      notes.push(`${caseName}: no L3/L4 or L4/L5 truth plane, skipped.`);
+      notes.push(`${caseName}: no truth plane for ${TARGET_LEVELS.join(', ')}, skipped.`);
       continue;
     }
     let seed = 1;
@@ -123,15 +126,16 @@ async function main(): Promise<void> {
       return result;
     };
 
-    let cleanSnr = Number.POSITIVE_INFINITY;
+    const cleanSnrByLevel = new Map<string, number>();
     for (const level of levels) {
-      const clean = await check(level, null, cleanSnr);
-      cleanSnr = Math.min(cleanSnr, clean.checks.find((c) => c.code === 'SNR')?.value ?? Number.POSITIVE_INFINITY);
+      const clean = await check(level, null, Number.POSITIVE_INFINITY);
+      cleanSnrByLevel.set(level, clean.checks.find((c) => c.code === 'SNR')?.value ?? Number.POSITIVE_INFINITY);
     }
     let turn = 0;
     for (const { kind, strengths } of FAULT_STRENGTHS) {
       for (const strength of strengths) {
-        await check(levels[turn++ % levels.length], { kind, strength }, cleanSnr);
+        const level = levels[turn++ % levels.length];
+        await check(level, { kind, strength }, cleanSnrByLevel.get(level) ?? Number.POSITIVE_INFINITY);
       }
     }
     process.stderr.write(`${caseName}: ${runs.filter((run) => run.caseName === caseName).length} acquisitions\n`);
