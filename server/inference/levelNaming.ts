@@ -102,15 +102,24 @@ export function nameLevels(
   const flags: AnatomyFlag[] = [];
   const names = new Map<number, string>();
 
+  // Without a sacrum, counting starts at the lowest disc (taken as L5/S1), and every vertebra-class
+  // part below it is sacral (S1 and the fused segments under it), not a level of its own.
+  const discPositions = allCandidates.filter((candidate) => candidate.kind === 'disc').map((candidate) => candidate.positionMm);
+  const lowestDiscMm = discPositions.length === 0 ? null : Math.min(...discPositions);
+  const startMm = sacrumTopMm ?? lowestDiscMm;
+  if (sacrumTopMm === null && lowestDiscMm !== null) {
+    for (const candidate of allCandidates) if (candidate.positionMm < lowestDiscMm) names.set(candidate.id, 'S1');
+  }
   const candidates = allCandidates
-    .filter((candidate) => sacrumTopMm === null || candidate.positionMm > sacrumTopMm)
+    .filter((candidate) => startMm === null || candidate.positionMm > startMm || (sacrumTopMm === null && candidate.positionMm === lowestDiscMm))
     .sort((a, b) => a.positionMm - b.positionMm);
   const levelSpacing = levelSpacingMm(candidates);
 
+  const belowIsS1 = sacrumTopMm !== null || (lowestDiscMm !== null && allCandidates.some((candidate) => candidate.positionMm < lowestDiscMm));
   let levelsAboveSacrum = 0;
-  let last: 'none' | 'vertebra' | 'disc' = sacrumTopMm === null ? 'none' : 'vertebra';
-  let lastPositionMm = sacrumTopMm ?? -Infinity;
-  let lastName = sacrumTopMm === null ? '' : 'S1';
+  let last: 'none' | 'vertebra' | 'disc' = belowIsS1 ? 'vertebra' : 'none';
+  let lastPositionMm = startMm ?? -Infinity;
+  let lastName = belowIsS1 ? 'S1' : '';
   const missing: string[] = [];
 
   for (const candidate of candidates) {

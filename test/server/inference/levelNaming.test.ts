@@ -100,6 +100,20 @@ test('missing sacrum: body below the lowest disc is S1', () => {
   assert.is(naming.names.get(0), 'L5/S1');
 });
 
+test('missing sacrum: fused segments below are S1', () => {
+  const below: LevelCandidate[] = [
+    { id: 98, kind: 'vertebra', positionMm: -40, volumeMm3: 10000 },
+    { id: 99, kind: 'vertebra', positionMm: -12, volumeMm3: 30000 },
+  ];
+  const candidates = [...below, ...chain(LUMBAR)];
+  const naming = nameLevels(candidates, null);
+  assert.is(naming.names.get(98), 'S1');
+  assert.is(naming.names.get(99), 'S1');
+  assert.is(naming.names.get(0), 'L5/S1');
+  assert.is(naming.names.get(1), 'L5');
+  assert.not.ok(naming.flags.some((flag) => flag.code === 'LEVEL_MISSING'));
+});
+
 test('missing disc keeps the count', () => {
   const candidates = chain(LUMBAR, { skipDiscs: [2] });
   const naming = nameLevels(candidates, 0);
