@@ -89,8 +89,8 @@ function levelSpacingMm(candidates: readonly LevelCandidate[]): number {
 
 /**
  * Names vertebrae and discs by counting up from the sacrum. `sacrumTopMm` is the most superior
- * position of the sacrum along the same axis, or null when no sacrum was found; then the lowest
- * disc is taken as L5/S1 and a LOW_CONFIDENCE flag records that.
+ * position of the sacrum along the same axis, or null when no sacrum was found. Without a sacrum
+ * the lowest disc is taken as L5/S1, and a LOW_CONFIDENCE flag records that.
  */
 export function nameLevels(
   allCandidates: readonly LevelCandidate[],

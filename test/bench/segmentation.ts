@@ -3,7 +3,7 @@
  * apart) of the analytic test spine, segmented repeatedly with 2 intra-op threads. Reports the
  * median and 95th percentile of the whole `segment` call and of each stage. `run()` serves
  * `test/bench/run.ts`; register it under a name other than `segmentation`, because
- * docs/benchmarks/segmentation.md holds the accuracy results of `lumbar-copilot evaluate`.
+ * docs/benchmarks/segmentation.md contains the accuracy results of `lumbar-copilot evaluate`.
  *
  * Run alone: node --import tsx test/bench/segmentation.ts [--model PATH] [--runs N] [--threads N]
  */
