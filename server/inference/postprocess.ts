@@ -183,7 +183,10 @@ function buildStructures(
     const volumes = entries.filter((entry) => entry.kind === kind).map((entry) => entry.stats.volumeMm3).sort((a, b) => a - b);
     return volumes.length === 0 ? 0 : volumes[Math.floor(volumes.length / 2)];
   };
-  const sacrumPenalty = countedFromSacrum ? 1 : 0.5;
+  // Without a sacrum the lowest disc is taken as L5/S1. That is right on most lumbar localizers,
+  // but a residual S1/S2 disc would shift every name by one, so naming confidence drops by a
+  // quarter: enough for the console's low-confidence alert, not enough to force manual planning.
+  const sacrumPenalty = countedFromSacrum ? 1 : 0.75;
   const labelMap = new Uint8Array(classMap.classIndex.length);
   const labelNames: Record<number, string> = {};
   const structures: Structure[] = entries.map((entry, index) => {
