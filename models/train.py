@@ -130,7 +130,7 @@ def main() -> int:
     parser.add_argument("--phantoms", type=Path, default=Path("models/.cache/phantom-train"), help="phantom label volumes for training")
     parser.add_argument("--validation-phantoms", type=Path, default=Path("models/.cache/phantom-val"), help="phantom label volumes for validation")
     parser.add_argument("--out", type=Path, default=Path("models/lumbar-seg.onnx"), help="ONNX file to write")
-    parser.add_argument("--steps", type=int, default=600, help="optimizer steps")
+    parser.add_argument("--steps", type=int, default=1000, help="optimizer steps")
     parser.add_argument("--batch", type=int, default=12, help="slices per step")
     parser.add_argument("--crop", type=int, default=128, help="training crop size in model pixels")
     parser.add_argument("--learning-rate", type=float, default=4e-3)

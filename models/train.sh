@@ -6,7 +6,7 @@
 set -eu
 cd "$(dirname "$0")/.."
 data=${LUMBAR_DATA:-../shared/data}
-steps=${LUMBAR_STEPS:-600}
+steps=${LUMBAR_STEPS:-1000}
 
 node --import tsx simulator/phantom/export.ts --count 48 --seed 1000 --out models/.cache/phantom-train
 node --import tsx simulator/phantom/export.ts --count 4 --seed 9000 --out models/.cache/phantom-val
