@@ -90,7 +90,7 @@ function levelSpacingMm(candidates: readonly LevelCandidate[]): number {
 /**
  * Names vertebrae and discs by counting up from the sacrum. `sacrumTopMm` is the most superior
  * position of the sacrum along the same axis, or null when no sacrum was found. Without a sacrum
- * the lowest disc is taken as L5/S1, and a LOW_CONFIDENCE flag records that.
+ * the lowest disc is taken as L5/S1, and a SACRUM_NOT_FOUND flag records that.
  */
 export function nameLevels(
   allCandidates: readonly LevelCandidate[],
@@ -147,7 +147,7 @@ export function nameLevels(
 
   if (sacrumTopMm === null) {
     flags.push({
-      code: 'LOW_CONFIDENCE',
+      code: 'SACRUM_NOT_FOUND',
       reason: 'No sacrum was found, so levels are counted from the lowest disc, taken as L5/S1; check the level names on the image.',
     });
   }

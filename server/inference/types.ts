@@ -28,7 +28,9 @@ export type AnatomyFlag =
   | { code: 'TRANSITIONAL_FOUR_LUMBAR'; reason: string }
   | { code: 'TRANSITIONAL_SIX_LUMBAR'; reason: string }
   | { code: 'LEVEL_MISSING'; level: string; reason: string }
-  | { code: 'LOW_CONFIDENCE'; reason: string };
+  | { code: 'LOW_CONFIDENCE'; reason: string }
+  /** Levels were counted from the lowest disc because no sacrum was found; names need checking. */
+  | { code: 'SACRUM_NOT_FOUND'; reason: string };
 
 /** What the segmenter returns for one sagittal localizer series. */
 export interface SegmentationResult {

@@ -13,6 +13,9 @@ import { readVolume } from '../../simulator/volumes/index.ts';
 import { startExamServer, writeSingleLevelProtocol } from './examHarness.ts';
 import { createLabelOracleSegmenter } from './labelOracleSegmenter.ts';
 
+/** Public data beside the repository (read-only, absent on some machines). */
+const SHARED_DATA = new URL('../../../shared/data', import.meta.url).pathname;
+
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)];
@@ -30,7 +33,7 @@ async function timeMs(run: () => unknown | Promise<unknown>, repeats: number): P
 
 const rows: string[] = ['| step | input | median ms |', '| --- | --- | --- |'];
 
-for (const path of ['/work/shared/data/lumbar-t2-discs/case-11_image.nii.gz', '/work/shared/data/lumbar-t2-vertebrae/case-02_image.nii.gz']) {
+for (const path of [SHARED_DATA + '/lumbar-t2-discs/case-11_image.nii.gz', SHARED_DATA + '/lumbar-t2-vertebrae/case-02_image.nii.gz']) {
   if (!existsSync(path)) continue;
   const volume = await readVolume(path);
   rows.push(`| readVolume (image and labels) | ${path.split('/').slice(-2).join('/')}, ${volume.image.dims.join('x')} | ${(await timeMs(() => readVolume(path), 3)).toFixed(0)} |`);

@@ -10,6 +10,9 @@ import { discTruthFromLabels, slabTruthError } from '../../simulator/groundTruth
 import { writeMrImage } from '../../simulator/mrImageWriter.ts';
 import { planeStackAround, resliceToMrImages } from '../../simulator/reslice.ts';
 
+/** Public data beside the repository (read-only, absent on some machines). */
+const SHARED_DATA = new URL('../../../shared/data', import.meta.url).pathname;
+
 const identityAxes = [directionLps(1, 0, 0), directionLps(0, 1, 0), directionLps(0, 0, 1)] as VolumeLps['directionLps'];
 
 test('phantom spec parsing', () => {
@@ -113,7 +116,7 @@ test('vertebra labels give estimated discs', () => {
   assert.ok(Math.abs(truth[0].normalLps[2] - 1) < 1e-9, 'normal along z');
 });
 
-const publicFolder = '/work/shared/data/lumbar-t2-discs';
+const publicFolder = SHARED_DATA + '/lumbar-t2-discs';
 
 test('public dataset folder runs its first case', async () => {
   if (!existsSync(publicFolder)) {

@@ -7,6 +7,9 @@ import * as assert from 'uvu/assert';
 import { listDatasetCases, readVolume, VolumeReadError } from '../../simulator/volumes/index.ts';
 import { metaImageBytes, niftiBytes, type FixtureType } from './volumeFixtures.ts';
 
+/** Public data beside the repository (read-only, absent on some machines). */
+const SHARED_DATA = new URL('../../../shared/data', import.meta.url).pathname;
+
 const folder = mkdtempSync(join(tmpdir(), 'volumes-test-'));
 let fileCounter = 0;
 
@@ -217,7 +220,7 @@ test('dataset descriptor errors', () => {
   assert.throws(() => listDatasetCases(root), (error: unknown) => error instanceof VolumeReadError && error.code === 'ERR_UNKNOWN_VOLUME_FORMAT');
 });
 
-const publicDiscs = '/work/shared/data/lumbar-t2-discs';
+const publicDiscs = SHARED_DATA + '/lumbar-t2-discs';
 
 test('public disc case reads in LPS', async () => {
   if (!existsSync(publicDiscs)) {

@@ -39,6 +39,7 @@ export const en = {
   'flags.LOW_CONFIDENCE': 'Low confidence: compare every level label with the image before confirming.',
   'flags.TRANSITIONAL_FOUR_LUMBAR': 'Transitional anatomy: only four lumbar vertebrae found. Count the levels from the sacrum before confirming.',
   'flags.TRANSITIONAL_SIX_LUMBAR': 'Transitional anatomy: six lumbar vertebrae found. Count the levels from the sacrum before confirming.',
+  'flags.SACRUM_NOT_FOUND': 'No sacrum found: levels were counted up from the lowest disc, taken as L5/S1. Check the level names on the image before confirming.',
   'flags.LEVEL_MISSING': 'Level {level} was not found. Plan it manually or check the localizer coverage.',
   'flags.unknown': 'Alert {code}: {reason}',
   'flags.none': 'No anatomy alerts.',

@@ -38,6 +38,7 @@ export const zhCN: Record<MessageKey, string> = {
   'flags.LOW_CONFIDENCE': '置信度低：确认前请逐一对照图像核对椎体节段标注。',
   'flags.TRANSITIONAL_FOUR_LUMBAR': '移行椎：只找到四个腰椎。确认前请从骶骨向上计数节段。',
   'flags.TRANSITIONAL_SIX_LUMBAR': '移行椎：找到六个腰椎。确认前请从骶骨向上计数节段。',
+  'flags.SACRUM_NOT_FOUND': '未找到骶骨：节段从最低的椎间盘（按 L5/S1 计）向上计数。确认前请在图像上核对节段名称。',
   'flags.LEVEL_MISSING': '未找到节段 {level}。请手动定位，或检查定位像的覆盖范围。',
   'flags.unknown': '提示 {code}：{reason}',
   'flags.none': '无解剖提示。',
