@@ -88,7 +88,7 @@ test('missing sacrum: count from the lowest disc', () => {
   const naming = nameLevels(candidates, null);
   assert.not.ok(naming.countedFromSacrum);
   assert.equal(namesInOrder(candidates, naming.names).slice(0, 3), ['L5/S1', 'L5', 'L4/L5']);
-  const flag = naming.flags.find((entry) => entry.code === 'LOW_CONFIDENCE');
+  const flag = naming.flags.find((entry) => entry.code === 'SACRUM_NOT_FOUND');
   assert.ok(flag);
   assert.match(flag.reason, 'lowest disc');
 });

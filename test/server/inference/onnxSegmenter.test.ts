@@ -123,7 +123,7 @@ test('segment: band model on a synthetic localizer', async () => {
     assert.ok(Math.abs(structure.centroidLpsMm[2] - disc.zMm) < 1.5, `${disc.name} centroid z ${structure.centroidLpsMm[2]}`);
   }
   // The band model has no sacrum, so counting starts at the lowest disc.
-  assert.ok(result.flags.some((flag) => flag.code === 'LOW_CONFIDENCE'));
+  assert.ok(result.flags.some((flag) => flag.code === 'SACRUM_NOT_FOUND'));
   assert.is(result.model.version, 'band-model-1');
   assert.is(result.labelMap.length, 200 * 160 * 11);
   assert.ok(result.timingMs.total >= result.timingMs.inference);

@@ -69,7 +69,7 @@ test('postprocess: label map values match structures', () => {
 test('postprocess: no sacrum lowers the confidence', () => {
   const { series, classMap } = analyticClassMap(false);
   const result = postprocess(series, classMap, EXPECTED_CLASSES, canonicalFrame(series).normalLps);
-  assert.ok(result.flags.some((flag) => flag.code === 'LOW_CONFIDENCE'));
+  assert.ok(result.flags.some((flag) => flag.code === 'SACRUM_NOT_FOUND'));
   assert.ok(Math.abs(result.confidence - 0.675) < 1e-6, `confidence ${result.confidence}`);
   assert.ok(result.structures.some((structure) => structure.name === 'L5/S1'));
 });
