@@ -88,6 +88,25 @@ function levelSpacingMm(candidates: readonly LevelCandidate[]): number {
 }
 
 /**
+ * Returns the position of a vertebra-class part that sits on the sacrum with no disc between
+ * them and is smaller than a whole lumbar body, or null. Such a part is the top of the S1 body
+ * that the model labelled as a lumbar vertebra: a real L5 body lies a whole disc height above the
+ * sacrum, more than half a level from its top.
+ */
+function findS1BodyAboveSacrumMm(candidates: readonly LevelCandidate[], sacrumTopMm: number): number | null {
+  const above = candidates.filter((candidate) => candidate.positionMm > sacrumTopMm).sort((a, b) => a.positionMm - b.positionMm);
+  const lowest = above[0];
+  if (lowest === undefined || lowest.kind !== 'vertebra') return null;
+  const maxS1OffsetMm = 0.5 * levelSpacingMm(above);
+  if (lowest.positionMm - sacrumTopMm >= maxS1OffsetMm) return null;
+  // When the model misses the L5/S1 disc, a whole L5 body also sits on the sacrum. The S1 body
+  // split between the vertebra and sacrum classes is smaller than a whole lumbar body.
+  const lumbarVolumes = above.filter((candidate) => candidate.kind === 'vertebra' && candidate !== lowest).map((candidate) => candidate.volumeMm3);
+  if (lumbarVolumes.length === 0) return null;
+  return lowest.volumeMm3 < 0.75 * median(lumbarVolumes) ? lowest.positionMm : null;
+}
+
+/**
  * Names vertebrae and discs by counting up from the sacrum. `sacrumTopMm` is the most superior
  * position of the sacrum along the same axis, or null when no sacrum was found. Without a sacrum
  * the lowest disc is taken as L5/S1, and a SACRUM_NOT_FOUND flag records that.
@@ -106,7 +125,13 @@ export function nameLevels(
   // part below it is sacral (S1 and the fused segments under it), not a level of its own.
   const discPositions = allCandidates.filter((candidate) => candidate.kind === 'disc').map((candidate) => candidate.positionMm);
   const lowestDiscMm = discPositions.length === 0 ? null : Math.min(...discPositions);
-  const startMm = sacrumTopMm ?? lowestDiscMm;
+  const s1BodyMm = sacrumTopMm === null ? null : findS1BodyAboveSacrumMm(allCandidates, sacrumTopMm);
+  if (s1BodyMm !== null) {
+    for (const candidate of allCandidates) {
+      if (candidate.kind === 'vertebra' && candidate.positionMm > (sacrumTopMm ?? 0) && candidate.positionMm <= s1BodyMm) names.set(candidate.id, 'S1');
+    }
+  }
+  const startMm = s1BodyMm ?? sacrumTopMm ?? lowestDiscMm;
   if (sacrumTopMm === null && lowestDiscMm !== null) {
     for (const candidate of allCandidates) if (candidate.positionMm < lowestDiscMm) names.set(candidate.id, 'S1');
   }

@@ -18,6 +18,15 @@ const BENCHMARKS: Record<string, { summary: string; load: () => Promise<Benchmar
     summary: '20 scanners and 40 consoles on loopback: scanner event to console latency, peak memory',
     load: () => import('./transport.ts'),
   },
+  planning: {
+    summary: 'scan-plane planning time per exam on phantom localizers, and accuracy against the phantom truth',
+    load: () => import('./planning.ts'),
+  },
+  // Named apart from segmentation.md, which holds the accuracy results of `lumbar-copilot evaluate`.
+  'segmentation-latency': {
+    summary: 'a 20-slice sagittal series segmented and labelled with the shipped model, 2 threads',
+    load: () => import('./segmentation.ts'),
+  },
 };
 
 const PAGES_DIR = resolve(import.meta.dirname, '../../docs/benchmarks');

@@ -166,3 +166,12 @@ test('spine axis points to the head', () => {
 });
 
 test.run();
+
+test('S1 body labelled vertebra is sacral', () => {
+  // The model labelled the S1 body as a vertebra sitting on the sacrum, with no disc between.
+  const candidates = [{ id: 300, kind: 'vertebra' as const, positionMm: 8, volumeMm3: 16000 }, ...chain(LUMBAR).map((candidate) => ({ ...candidate, positionMm: candidate.positionMm + 16 }))];
+  const naming = nameLevels(candidates, 0);
+  assert.is(naming.names.get(300), 'S1');
+  assert.is(naming.names.get(0), 'L5/S1');
+  assert.is(naming.names.get(1), 'L5');
+});
