@@ -65,7 +65,7 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (error: unknown) => {
-    logger.fatal({ err: error }, 'command failed');
+    logger.debug({ err: error }, 'command failed');
     process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
     process.exitCode = 1;
   },

@@ -4,13 +4,18 @@
  */
 import { pino } from 'pino';
 
-export const logger = pino({
-  name: 'lumbar-copilot',
-  level: process.env.LOG_LEVEL ?? (process.env.NODE_ENV === 'test' ? 'silent' : 'info'),
-  redact: {
-    paths: ['patient', '*.patient', 'patientName', 'patientId', 'patientBirthDate', '*.patientName', '*.patientId'],
-    censor: '[redacted]',
+// Logs go to standard error, so that a command's own output on standard output (such as
+// `plan --json`) can be piped.
+export const logger = pino(
+  {
+    name: 'lumbar-copilot',
+    level: process.env.LOG_LEVEL ?? (process.env.NODE_ENV === 'test' ? 'silent' : 'info'),
+    redact: {
+      paths: ['patient', '*.patient', 'patientName', 'patientId', 'patientBirthDate', '*.patientName', '*.patientId'],
+      censor: '[redacted]',
+    },
   },
-});
+  pino.destination(2),
+);
 
 export type Logger = pino.Logger;
