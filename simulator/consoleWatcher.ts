@@ -10,6 +10,7 @@ import WebSocket from 'ws';
 
 import type { Logger } from '../server/log.ts';
 import type { ConsoleInbound, ConsoleOutbound } from '../server/transport/protocol.ts';
+import { closeSocket } from './closeSocket.ts';
 import { ScannerLinkError, websocketUrl } from './scannerLink.ts';
 
 export type PlanMessage = Extract<ConsoleOutbound, { type: 'plan' }>;
@@ -186,14 +187,6 @@ export class ConsoleWatcher {
   async close(): Promise<void> {
     const socket = this.socket;
     this.socket = null;
-    if (socket === null || socket.readyState === WebSocket.CLOSED) return;
-    await new Promise<void>((resolve) => {
-      socket.once('close', () => resolve());
-      socket.close(1000, 'exam finished');
-      setTimeout(() => {
-        socket.terminate();
-        resolve();
-      }, 1000).unref();
-    });
+    await closeSocket(socket, 'exam finished');
   }
 }

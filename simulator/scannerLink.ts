@@ -8,6 +8,7 @@ import WebSocket from 'ws';
 
 import type { Logger } from '../server/log.ts';
 import type { ScannerOutbound } from '../server/transport/protocol.ts';
+import { closeSocket } from './closeSocket.ts';
 
 export type ScannerReply = Extract<ScannerOutbound, { type: 'ack' } | { type: 'error' }>;
 export type PlanApply = Extract<ScannerOutbound, { type: 'plan.apply' }>;
@@ -232,15 +233,7 @@ export class ScannerLink {
     this.closedByUser = true;
     const socket = this.socket;
     this.socket = null;
-    if (socket === null || socket.readyState === WebSocket.CLOSED) return;
-    await new Promise<void>((resolve) => {
-      socket.once('close', () => resolve());
-      socket.close(1000, 'exam finished');
-      setTimeout(() => {
-        socket.terminate();
-        resolve();
-      }, 1000).unref();
-    });
+    await closeSocket(socket, 'exam finished');
   }
 }
 
