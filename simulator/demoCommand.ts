@@ -66,7 +66,7 @@ export function parseDemoArguments(argv: string[]): DemoArguments {
   const values = parsed.values;
   const run = examRunArguments({ ...values, 'seconds-per-series': values['seconds-per-series'] ?? '8' }, 'realtime');
   // NOTE: seed 2 is the default because on seed 1 the shipped model misses the sacrum and names
-  // every disc one level too high; `--seed 1` shows how such a case looks on the console.
+  // every disc one level too high. `--seed 1` shows how such a case looks on the console.
   const seedText = values.seed ?? '2';
   const seed = Number(seedText);
   if (!/^\d+$/.test(seedText) || seed > 2 ** 31 - 1) {

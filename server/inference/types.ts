@@ -32,7 +32,7 @@ export type AnatomyFlag =
   /** Levels were counted from the lowest disc because no sacrum was found; names need checking. */
   | { code: 'SACRUM_NOT_FOUND'; reason: string };
 
-/** What the segmenter returns for one sagittal localizer series. */
+/** Segmenter output for one sagittal localizer series. */
 export interface SegmentationResult {
   seriesInstanceUid: string;
   frameOfReferenceUid: string;
@@ -51,7 +51,7 @@ export interface SegmentationResult {
   timingMs: { preprocess: number; inference: number; postprocess: number; total: number };
 }
 
-/** The segmenter as the acquisition loop sees it. */
+/** Segmenter interface that the acquisition loop calls. */
 export interface Segmenter {
   segment(series: MrSeries, signal?: AbortSignal): Promise<SegmentationResult>;
   describe(): { name: string; version: string; executionProvider: string };

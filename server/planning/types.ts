@@ -81,7 +81,7 @@ export interface PlanningProtocol {
   saturationBand: { enabled: boolean; thicknessMm: number };
 }
 
-/** The planner as the acquisition loop sees it: pure functions of their inputs. */
+/** Planner interface that the acquisition loop calls. Both methods are pure functions of their inputs. */
 export interface Planner {
   propose(input: {
     segmentation: import('../inference/types.ts').SegmentationResult;

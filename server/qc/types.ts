@@ -40,7 +40,7 @@ export interface QcInput {
   segmentation: SegmentationResult | null;
 }
 
-/** The QC checker as the acquisition loop sees it. */
+/** QC checker interface that the acquisition loop calls. */
 export interface QcChecker {
   check(input: QcInput, signal?: AbortSignal): Promise<QcResult>;
 }

@@ -7,7 +7,7 @@ import type { Observable } from 'rxjs';
 
 import type { ConsoleInbound, ConsoleOutbound, ScannerInbound, ScannerOutbound } from '../transport/protocol.ts';
 
-/** Who sent an event: a connection id and, for consoles, the user name the token maps to. */
+/** Sender of an event: a connection id and, for consoles, the user name the token maps to. */
 export interface EventOrigin {
   connectionId: string;
   user: string;

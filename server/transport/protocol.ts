@@ -4,7 +4,7 @@
  * Every JSON message is an object with a `type` discriminator. Scanner adapters speak on
  * `/v1/scanner`, consoles on `/v1/console`. Images travel from the scanner as binary frames
  * holding DICOM Part 10 bytes. The zod schemas validate inbound messages before the session
- * machine sees them; the TypeScript types are inferred from the same schemas.
+ * machine receives them; the TypeScript types are inferred from the same schemas.
  */
 import { z } from 'zod';
 

@@ -22,7 +22,7 @@ const BENCHMARKS: Record<string, { summary: string; load: () => Promise<Benchmar
     summary: 'scan-plane planning time per exam on phantom localizers, and accuracy against the phantom truth',
     load: () => import('./planning.ts'),
   },
-  // Named apart from segmentation.md, which holds the accuracy results of `lumbar-copilot evaluate`.
+  // Named apart from segmentation.md, which contains the accuracy results of `lumbar-copilot evaluate`.
   'segmentation-latency': {
     summary: 'a 20-slice sagittal series segmented and labelled with the shipped model, 2 threads',
     load: () => import('./segmentation.ts'),
