@@ -52,8 +52,8 @@ export function negate(a: Vec3): Vec3 {
 
 /** Angle between two non-zero vectors in degrees, 0 to 180. */
 export function angleBetweenDeg(a: Vec3, b: Vec3): number {
-  const cosine = dot(a, b) / (length(a) * length(b));
-  return (Math.acos(Math.min(1, Math.max(-1, cosine))) * 180) / Math.PI;
+  // atan2 of |a x b| and a . b keeps full precision near 0 and 180 degrees, where acos does not.
+  return (Math.atan2(length(cross(a, b)), dot(a, b)) * 180) / Math.PI;
 }
 
 /** Angle between two lines (directions without sign) in degrees, 0 to 90. */

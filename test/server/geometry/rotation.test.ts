@@ -64,6 +64,9 @@ test('rotationBetween turns one unit vector onto another', () => {
       assert.ok(Math.abs(angleDeg - angleBetweenDeg(from, to)) < 1e-7);
     }),
   );
+  // A 1e-7 degree turn, where an acos-based angle used to round to zero (CI counterexample).
+  const tiny = rotationBetween([1, 0, -1.7453292519943295e-9], [1, 0, 0]);
+  assert.ok(Math.abs(tiny.angleDeg - angleBetweenDeg([1, 0, -1.7453292519943295e-9], [1, 0, 0])) < 1e-12);
   const opposite = rotationBetween([0, 0, 1], [0, 0, -1]);
   assert.ok(closeTo(rotateAboutAxis([0, 0, 1], opposite.axis, opposite.angleDeg), [0, 0, -1], 1e-12));
 });
