@@ -11,8 +11,8 @@ import { logger } from '../log.ts';
 import { listDatasetCases, readDatasetDescriptor, readVolume } from '../../simulator/volumes/index.ts';
 import { ASSUMED_PNG_FOV_MM, evaluateDiscBoxCase, type DiscBoxCaseResult } from './evaluation/discBoxes.ts';
 import { mean, medianAndP95 } from './evaluation/metrics.ts';
-import { loadPlanner } from './evaluation/planComparison.ts';
-import { isValidationCase, readHeldOutSplit, splitMentionsDataset, type HeldOutSplit } from './evaluation/split.ts';
+import { loadPlanner, type PlanError } from './evaluation/planComparison.ts';
+import { isTrainingCase, isValidationCase, readHeldOutSplit, splitMentionsDataset, type HeldOutSplit } from './evaluation/split.ts';
 import { evaluateVolumeCase, EVALUATION_LOCALIZER, type VolumeCaseResult } from './evaluation/volumeCase.ts';
 import { createOnnxSegmenter, DEFAULT_MODEL_PATH, type ExecutionProviderName } from './onnxSegmenter.ts';
 
@@ -25,7 +25,11 @@ Options:
   --data <folder>        a dataset folder with dataset.json, or a folder of such folders (required)
   --report <file.json>   also write the full report as JSON to this file
   --split <name>         validation (default): only the held-out cases in models/split.json;
+                         train: only the cases the model trained on, for tuning rules
+                         without touching held-out cases (scores are optimistic);
                          all: every case, training cases included
+  --slice-selection <s>  adaptive (default): the slices around the spine; fixed: every
+                         slice within 40 mm of the centre of the stack
   --model <path>         ONNX model (default ${DEFAULT_MODEL_PATH})
   --threads <n>          onnxruntime intra-op threads (default 2)
   --provider <name>      execution provider: cpu (default), cuda or webgpu
@@ -68,15 +72,25 @@ function pngCases(folder: string): Array<{ caseId: string; imagePath: string; bo
     .filter((entry) => existsSync(entry.boxesPath));
 }
 
+type SplitMode = 'validation' | 'train' | 'all';
+
 /** Chooses the cases of a dataset to evaluate under the split, with a note on how they were chosen. */
 function chooseCases<T extends { caseId: string; imagePath: string }>(
   cases: T[],
   dataset: string,
   split: HeldOutSplit | null,
+  mode: SplitMode,
 ): { chosen: T[]; note: string | null } {
   if (split === null) return { chosen: cases, note: 'all cases, training cases included (--split all)' };
   if (!splitMentionsDataset(split, dataset)) {
+    if (mode === 'train') return { chosen: [], note: `${basename(split.path)} does not name this set, so it has no training cases` };
     return { chosen: cases, note: `${basename(split.path)} does not name this set, so it took no part in training and every case is held out` };
+  }
+  if (mode === 'train') {
+    return {
+      chosen: cases.filter((entry) => isTrainingCase(split, dataset, entry.caseId, entry.imagePath)),
+      note: 'training cases only (--split train): the model has seen them, so scores are optimistic',
+    };
   }
   return { chosen: cases.filter((entry) => isValidationCase(split, dataset, entry.caseId, entry.imagePath)), note: null };
 }
@@ -110,12 +124,22 @@ function summarizeVolumes(results: VolumeCaseResult[]) {
     plan: {
       angleErrorDeg: roundStats(medianAndP95(planErrors.map((entry) => entry.angleErrorDeg))),
       centerErrorMm: roundStats(medianAndP95(planErrors.map((entry) => entry.centerErrorMm))),
+      centerOffsetMm: summarizeOffsets(planErrors),
       discsCompared: planErrors.length,
       discsMissingFromModelPlan: results.reduce((sum, entry) => sum + entry.planMissing.length, 0),
       methods: [...new Set(planErrors.map((entry) => entry.method))],
     },
     rejectedCases: results.filter((entry) => entry.error !== null).length,
   };
+}
+
+/** Median signed offset (bias) and median absolute offset of the slab centres per component. */
+function summarizeOffsets(planErrors: readonly PlanError[]) {
+  const component = (key: keyof PlanError['centerOffsetMm']) => {
+    const values = planErrors.map((entry) => entry.centerOffsetMm[key]);
+    return { median: round(medianAndP95(values).median, 2), medianAbs: round(medianAndP95(values.map(Math.abs)).median, 2) };
+  };
+  return { alongNormal: component('alongNormal'), posterior: component('posterior'), left: component('left') };
 }
 
 function summarizeBoxes(results: DiscBoxCaseResult[]) {
@@ -158,6 +182,7 @@ export async function run(argv: string[]): Promise<number> {
       threads: { type: 'string' },
       provider: { type: 'string', default: 'cpu' },
       'max-cases': { type: 'string' },
+      'slice-selection': { type: 'string', default: 'adaptive' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -170,8 +195,14 @@ export async function run(argv: string[]): Promise<number> {
     process.stderr.write(`--data is required.\n\n${USAGE}`);
     return 2;
   }
-  if (values.split !== 'validation' && values.split !== 'all') {
-    process.stderr.write(`--split is "${values.split}"; use validation or all.\n`);
+  if (values.split !== 'validation' && values.split !== 'train' && values.split !== 'all') {
+    process.stderr.write(`--split is "${values.split}"; use validation, train or all.\n`);
+    return 2;
+  }
+  const splitMode: SplitMode = values.split;
+  const sliceSelection = values['slice-selection'];
+  if (sliceSelection !== 'adaptive' && sliceSelection !== 'fixed') {
+    process.stderr.write(`--slice-selection is "${sliceSelection}"; use adaptive or fixed.\n`);
     return 2;
   }
   const provider = values.provider as ExecutionProviderName;
@@ -179,8 +210,8 @@ export async function run(argv: string[]): Promise<number> {
   const maxCases = parseCount(values['max-cases'], 'max-cases', Number.POSITIVE_INFINITY);
   const log = logger.child({ component: 'evaluate' });
 
-  const split = values.split === 'all' ? null : readHeldOutSplit(SPLIT_PATH);
-  const segmenter = await createOnnxSegmenter({ modelPath: values.model, threads, executionProvider: provider, logger: log });
+  const split = splitMode === 'all' ? null : readHeldOutSplit(SPLIT_PATH);
+  const segmenter = await createOnnxSegmenter({ modelPath: values.model, threads, executionProvider: provider, sliceSelection, logger: log });
   const plannerLoad = await loadPlanner();
   if (plannerLoad.bundle === null) log.warn({ reason: plannerLoad.reason }, 'planner not available; plan error uses the disc-plane fit');
 
@@ -190,14 +221,14 @@ export async function run(argv: string[]): Promise<number> {
   for (const folder of datasetFolders(resolve(values.data))) {
     const descriptor = readDatasetDescriptor(folder);
     if (descriptor.format === 'png-boxes') {
-      const { chosen, note } = chooseCases(pngCases(folder), descriptor.name, split);
+      const { chosen, note } = chooseCases(pngCases(folder), descriptor.name, split, splitMode);
       const cases = chosen.slice(0, maxCases);
       for (const entry of cases) boxResults.push(await evaluateDiscBoxCase(segmenter, entry.imagePath, entry.boxesPath, entry.caseId));
       datasets.push({ name: descriptor.name, format: descriptor.format, cases: cases.length, note });
       process.stderr.write(`${descriptor.name}: ${cases.length} slices evaluated\n`);
       continue;
     }
-    const { chosen, note } = chooseCases(listDatasetCases(folder), descriptor.name, split);
+    const { chosen, note } = chooseCases(listDatasetCases(folder), descriptor.name, split, splitMode);
     const cases = chosen.filter((entry) => entry.labelsPath !== null).slice(0, maxCases);
     for (const entry of cases) {
       const volume = await readVolume(entry.imagePath);
@@ -221,7 +252,8 @@ export async function run(argv: string[]): Promise<number> {
     command: `lumbar-copilot evaluate ${argv.join(' ')}`,
     machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', node: process.version },
     model: segmenter.describe(),
-    split: split === null ? 'all' : `validation cases of ${split.path}`,
+    split: split === null ? 'all' : `${splitMode === 'train' ? 'training' : 'validation'} cases of ${split.path}`,
+    sliceSelection,
     localizer: EVALUATION_LOCALIZER,
     cases: volumeResults.length + boxResults.length,
     dice: overall.dice,
@@ -255,6 +287,11 @@ export async function run(argv: string[]): Promise<number> {
   lines.push(
     `plan error (${report.plan.planner}): angle median ${formatNumber(report.plan.angleErrorDeg.median, 2)} deg, p95 ${formatNumber(report.plan.angleErrorDeg.p95, 2)} deg; ` +
       `centre median ${formatNumber(report.plan.centerErrorMm.median, 2)} mm, p95 ${formatNumber(report.plan.centerErrorMm.p95, 2)} mm over ${report.plan.discsCompared} discs`,
+  );
+  const offsets = report.plan.centerOffsetMm;
+  lines.push(
+    `centre offset model - reference, median (median |x|) mm: along normal ${formatNumber(offsets.alongNormal.median, 2)} (${formatNumber(offsets.alongNormal.medianAbs, 2)}), ` +
+      `posterior ${formatNumber(offsets.posterior.median, 2)} (${formatNumber(offsets.posterior.medianAbs, 2)}), left ${formatNumber(offsets.left.median, 2)} (${formatNumber(offsets.left.medianAbs, 2)})`,
   );
   for (const dataset of report.datasets) if (dataset.note !== null) lines.push(`note, ${dataset.name}: ${dataset.note}`);
   process.stdout.write(lines.join('\n') + '\n');

@@ -24,8 +24,14 @@ interface SliceToGrid {
   cPerJ: number;
 }
 
-/** Top class and its probability at each model-grid pixel of the whole batch. */
-function argmaxOnGrid(probabilities: Float32Array, batch: number, classCount: number, gridPlane: number): { gridClass: Uint8Array; gridProbability: Float32Array } {
+/** Top class and its probability at each model-grid pixel of a batch, [N,H,W]. */
+export interface GridArgmax {
+  gridClass: Uint8Array;
+  gridProbability: Float32Array;
+}
+
+/** Returns the top class and its probability at each model-grid pixel of the whole batch. */
+export function argmaxOnGrid(probabilities: Float32Array, batch: number, classCount: number, gridPlane: number): GridArgmax {
   const gridClass = new Uint8Array(batch * gridPlane);
   const gridProbability = new Float32Array(batch * gridPlane);
   for (let n = 0; n < batch; n++) {
@@ -122,7 +128,8 @@ function mapSlice(
 
 /**
  * Builds the class map of a series from the model output `probabilities` (float32 [N,C,H,W]),
- * where batch entry n belongs to `series.images[sliceIndices[n]]`.
+ * where batch entry n belongs to `series.images[sliceIndices[n]]`. `argmax` is the output of
+ * `argmaxOnGrid` for the same batch when the caller has it already.
  */
 export function mapProbabilitiesToSeries(
   series: MrSeries,
@@ -132,6 +139,7 @@ export function mapProbabilitiesToSeries(
   grid: ModelGrid,
   frame: CanonicalFrame,
   offset: GridOffset = NO_GRID_OFFSET,
+  argmax?: GridArgmax,
 ): ClassMap {
   const { rows, columns } = series.images[0].geometry;
   const planeSize = rows * columns;
@@ -139,7 +147,7 @@ export function mapProbabilitiesToSeries(
   const probability = new Float32Array(planeSize * series.images.length);
   const segmentedSlices = series.images.map(() => false);
   const gridPlane = grid.inputHeight * grid.inputWidth;
-  const { gridClass, gridProbability } = argmaxOnGrid(probabilities, sliceIndices.length, classCount, gridPlane);
+  const { gridClass, gridProbability } = argmax ?? argmaxOnGrid(probabilities, sliceIndices.length, classCount, gridPlane);
 
   for (let batchIndex = 0; batchIndex < sliceIndices.length; batchIndex++) {
     const sliceIndex = sliceIndices[batchIndex];

@@ -1,8 +1,9 @@
 /**
- * The segmenter on onnxruntime-node: loads and checks the model, then runs preprocessing, one
- * batched inference and postprocessing per series. A field of view larger than the model grid
- * adds a one-slice pass first, to centre the grid on the spine. The ONNX session is the only
- * effect here besides logging.
+ * The segmenter on onnxruntime-node: loads and checks the model, then runs preprocessing,
+ * batched inference on the slices around the spine (a central batch, then small batches while
+ * the spine continues laterally) and postprocessing per series. A field of view larger than the
+ * model grid adds a one-slice pass first, to centre the grid on the spine. The ONNX session is
+ * the only effect here besides logging.
  */
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
@@ -14,19 +15,26 @@ import { mapProbabilitiesToSeries } from './labelMapping.ts';
 import { checkModelShapes, ModelLoadError, parseModelContract, type ModelContract } from './modelContract.ts';
 import { ProtobufFormatError, readOnnxMetadataProps } from './onnxMetadata.ts';
 import { postprocess, type PostprocessOptions } from './postprocess.ts';
-import { batchFromPrepared, NO_GRID_OFFSET, prepareSeries, selectSlices, type ModelGrid, type PreprocessOptions } from './preprocess.ts';
+import { batchFromPrepared, NO_GRID_OFFSET, prepareSeries, type ModelGrid, type PreprocessOptions } from './preprocess.ts';
+import { mergeBatches, segmentGrowingWindow } from './sliceBatches.ts';
+import { initialSliceWindow, windowSliceIndices, type SliceSelectionOptions } from './sliceSelection.ts';
 import { fieldOfViewExceedsGrid, spineCenteredOffset } from './spineCentering.ts';
 import { SegmentationInputError, type SegmentationResult, type Segmenter } from './types.ts';
 
 export type ExecutionProviderName = 'cpu' | 'cuda' | 'webgpu';
 
-export interface OnnxSegmenterOptions extends PreprocessOptions, PostprocessOptions {
+export interface OnnxSegmenterOptions extends PreprocessOptions, SliceSelectionOptions, PostprocessOptions {
   /** Path of the ONNX model. Default `models/lumbar-seg.onnx` under the working directory. */
   modelPath?: string;
   /** Requested execution provider; a GPU provider that is not installed or finds no GPU falls back to `cpu` with one warning. Default `cpu`. */
   executionProvider?: ExecutionProviderName;
   /** onnxruntime intra-op threads. Default 2. */
   threads?: number;
+  /**
+   * Whether idle onnxruntime worker threads spin while waiting for work. Spinning trims a little
+   * latency on an idle machine but burns CPU that other jobs on a small shared machine need. Default false.
+   */
+  allowSpinning?: boolean;
   logger?: Logger;
 }
 
@@ -66,9 +74,17 @@ async function createSession(
   modelBytes: Uint8Array,
   requested: ExecutionProviderName,
   threads: number,
+  allowSpinning: boolean,
   log: Logger,
 ): Promise<{ session: ort.InferenceSession; executionProvider: ExecutionProviderName }> {
-  const sessionOptions = { intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: 'all' as const };
+  const sessionOptions: ort.InferenceSession.SessionOptions = {
+    intraOpNumThreads: threads,
+    interOpNumThreads: 1,
+    graphOptimizationLevel: 'all',
+    executionMode: 'sequential',
+    // A session configuration key of onnxruntime; onnxruntime-node 1.31 flattens this nesting to "session.intra_op.allow_spinning".
+    extra: { session: { intra_op: { allow_spinning: allowSpinning ? '1' : '0' } } },
+  };
   const create = async (provider: ExecutionProviderName): Promise<ort.InferenceSession> => {
     try {
       return await ort.InferenceSession.create(modelBytes, { ...sessionOptions, executionProviders: [provider] });
@@ -123,7 +139,7 @@ export async function createOnnxSegmenter(options: OnnxSegmenterOptions = {}): P
   const started = performance.now();
   const modelBytes = await readModelFile(modelPath);
   const contract = readContract(modelPath, modelBytes);
-  const { session, executionProvider } = await createSession(modelPath, modelBytes, requested, threads, log);
+  const { session, executionProvider } = await createSession(modelPath, modelBytes, requested, threads, options.allowSpinning ?? false, log);
   const input = session.inputMetadata.find((value) => value.name === 'image');
   const output = session.outputMetadata.find((value) => value.name === 'probabilities');
   checkModelShapes(
@@ -145,7 +161,7 @@ export async function createOnnxSegmenter(options: OnnxSegmenterOptions = {}): P
     try {
       signal?.throwIfAborted();
       const t0 = performance.now();
-      const timing = { preprocess: 0, inference: 0 };
+      const timing = { preprocess: 0, inference: 0, postprocess: 0 };
       const runModel = async (tensorData: Float32Array, batch: number): Promise<Float32Array> => {
         const started = performance.now();
         const feeds = { image: new ort.Tensor('float32', tensorData, [batch, 1, grid.inputHeight, grid.inputWidth]) };
@@ -160,41 +176,38 @@ export async function createOnnxSegmenter(options: OnnxSegmenterOptions = {}): P
       };
 
       const prepared = prepareSeries(series, options);
-      const sliceIndices = selectSlices(series, prepared.frame.normalLps, options);
       timing.preprocess += performance.now() - t0;
       // A field of view larger than the grid gets a first pass on the central slice to centre the grid on the spine.
       let offset = NO_GRID_OFFSET;
       if (fieldOfViewExceedsGrid(series, prepared.frame, grid)) {
         const firstPassStarted = performance.now();
-        const centralSlice = selectSlices(series, prepared.frame.normalLps, { ...options, maxSlices: 1 });
+        const centralSlice = windowSliceIndices(initialSliceWindow(series, prepared.frame.normalLps, { ...options, initialHalfWidthMm: 0, maxSlices: 1 }));
         const firstPass = batchFromPrepared(prepared, grid, centralSlice);
         timing.preprocess += performance.now() - firstPassStarted;
         offset = spineCenteredOffset(await runModel(firstPass.tensorData, 1), contract.classes, grid);
       }
 
-      const batchStarted = performance.now();
-      const modelInput = batchFromPrepared(prepared, grid, sliceIndices, offset);
-      timing.preprocess += performance.now() - batchStarted;
-      const batch = modelInput.sliceIndices.length;
-      const probabilities = await runModel(modelInput.tensorData, batch);
+      const batches = await segmentGrowingWindow(prepared, grid, contract.classes, offset, runModel, options, timing);
       const t2 = performance.now();
-
+      const merged = mergeBatches(batches, contract.classes.length, grid);
       const classMap = mapProbabilitiesToSeries(
         series,
-        modelInput.sliceIndices,
-        probabilities,
+        merged.sliceIndices,
+        merged.probabilities,
         contract.classes.length,
         grid,
-        modelInput.frame,
-        modelInput.offset,
+        prepared.frame,
+        offset,
+        merged.argmax,
       );
-      const result = postprocess(series, classMap, contract.classes, modelInput.frame.normalLps, options);
+      const result = postprocess(series, classMap, contract.classes, prepared.frame.normalLps, options);
       const t3 = performance.now();
 
       const first = series.images[0].geometry;
-      const timingMs = { preprocess: timing.preprocess, inference: timing.inference, postprocess: t3 - t2, total: t3 - t0 };
+      const timingMs = { preprocess: timing.preprocess, inference: timing.inference, postprocess: timing.postprocess + t3 - t2, total: t3 - t0 };
+      const batch = merged.sliceIndices.length;
       seriesLog.info(
-        { slices: batch, structures: result.structures.length, confidence: result.confidence, flags: result.flags.map((flag) => flag.code), timingMs },
+        { slices: batch, modelRuns: batches.length, structures: result.structures.length, confidence: result.confidence, flags: result.flags.map((flag) => flag.code), timingMs },
         'series segmented',
       );
       return {

@@ -121,7 +121,9 @@ export function validateSagittalSeries(series: MrSeries, options: PreprocessOpti
   let minValue = Infinity;
   let maxValue = -Infinity;
   for (const image of series.images) {
-    for (const value of image.pixels) {
+    const pixels = image.pixels;
+    for (let index = 0; index < pixels.length; index++) {
+      const value = pixels[index];
       if (value < minValue) minValue = value;
       if (value > maxValue) maxValue = value;
     }

@@ -20,6 +20,22 @@ export function fieldOfViewExceedsGrid(series: MrSeries, frame: CanonicalFrame, 
 }
 
 /**
+ * Returns the spine area (pixels whose top class is vertebra, sacrum or disc) of each batch entry,
+ * from the top class per model-grid pixel (uint8 [N,H,W]), square millimetres.
+ */
+export function spineAreaPerSliceMm2(gridClass: Uint8Array, batch: number, classes: readonly ModelClass[], grid: ModelGrid): number[] {
+  const gridPlane = grid.inputHeight * grid.inputWidth;
+  const isSpineClass = classes.map((name) => SPINE_CLASSES.includes(name));
+  const areas: number[] = [];
+  for (let n = 0; n < batch; n++) {
+    let count = 0;
+    for (let pixel = n * gridPlane; pixel < (n + 1) * gridPlane; pixel++) if (isSpineClass[gridClass[pixel]]) count += 1;
+    areas.push(count * grid.spacingMm * grid.spacingMm);
+  }
+  return areas;
+}
+
+/**
  * Returns the grid offset that centres the grid on the spine pixels of a single-slice model output
  * (float32 [1,C,H,W]) computed with `previous` offset, or `previous` when no spine pixel was found.
  */

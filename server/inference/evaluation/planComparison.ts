@@ -15,6 +15,11 @@ export interface PlanError {
   level: string;
   angleErrorDeg: number;
   centerErrorMm: number;
+  /**
+   * Model slab centre minus reference slab centre, signed, millimetres: along the reference slab
+   * normal (towards the head), and in the slab plane towards posterior and towards the patient's left.
+   */
+  centerOffsetMm: { alongNormal: number; posterior: number; left: number };
   method: PlanMethod;
 }
 
@@ -63,6 +68,29 @@ function toVec3(value: readonly number[]): Vec3 {
 function axisAngleDeg(a: Vec3, b: Vec3): number {
   const cosine = Math.abs(a[0] * b[0] + a[1] * b[1] + a[2] * b[2]) / (Math.hypot(...a) * Math.hypot(...b));
   return (Math.acos(Math.min(1, cosine)) * 180) / Math.PI;
+}
+
+/**
+ * Splits a centre offset into its component along the slab normal (oriented towards the head, +z
+ * in LPS) and two in-plane components: towards posterior (+y projected into the plane) and the
+ * remaining in-plane direction, oriented towards the patient's left (+x).
+ */
+export function decomposeOffset(offsetLpsMm: Vec3, normalLps: Vec3): PlanError['centerOffsetMm'] {
+  const normalLength = Math.hypot(...normalLps);
+  const sign = normalLps[2] < 0 ? -1 : 1;
+  const normal: Vec3 = [(sign * normalLps[0]) / normalLength, (sign * normalLps[1]) / normalLength, (sign * normalLps[2]) / normalLength];
+  const dotWith = (a: Vec3, b: Vec3): number => a[0] * b[0] + a[1] * b[1] + a[2] * b[2];
+  const posteriorInPlane: Vec3 = [-normal[1] * normal[0], 1 - normal[1] * normal[1], -normal[1] * normal[2]];
+  const posteriorLength = Math.hypot(...posteriorInPlane);
+  const posterior: Vec3 = [posteriorInPlane[0] / posteriorLength, posteriorInPlane[1] / posteriorLength, posteriorInPlane[2] / posteriorLength];
+  // normal x posterior points to the patient's left for a normal towards the head.
+  let left: Vec3 = [
+    normal[1] * posterior[2] - normal[2] * posterior[1],
+    normal[2] * posterior[0] - normal[0] * posterior[2],
+    normal[0] * posterior[1] - normal[1] * posterior[0],
+  ];
+  if (left[0] < 0) left = [-left[0], -left[1], -left[2]];
+  return { alongNormal: dotWith(offsetLpsMm, normal), posterior: dotWith(offsetLpsMm, posterior), left: dotWith(offsetLpsMm, left) };
 }
 
 function fitDiscPlanes(segmentation: SegmentationResult): DiscPlanes {
@@ -120,6 +148,7 @@ export function comparePlans(
       level,
       angleErrorDeg: axisAngleDeg(fromModel.normalLps, fromReference.normalLps),
       centerErrorMm: Math.hypot(dx, dy, dz),
+      centerOffsetMm: decomposeOffset([dx, dy, dz], fromReference.normalLps),
       method,
     });
   }

@@ -98,3 +98,9 @@ export function isValidationCase(split: HeldOutSplit, dataset: string, caseId: s
 export function splitMentionsDataset(split: HeldOutSplit, dataset: string): boolean {
   return split.all.some((reference) => reference.split('/').includes(dataset));
 }
+
+/** Checks whether the split file lists a case in a role other than validation, so the model trained on it. */
+export function isTrainingCase(split: HeldOutSplit, dataset: string, caseId: string, imagePath: string): boolean {
+  const listed = split.all.some((reference) => matches(reference, dataset, caseId, imagePath));
+  return listed && !isValidationCase(split, dataset, caseId, imagePath);
+}

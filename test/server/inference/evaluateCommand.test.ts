@@ -66,7 +66,17 @@ test('evaluate: report on a synthetic dataset', async () => {
 
 test('evaluate: missing --data is a usage error', async () => {
   assert.is(await run([]), 2);
-  assert.is(await run(['--data', folder, '--split', 'train']), 2);
+  assert.is(await run(['--data', folder, '--split', 'held-out']), 2);
+  assert.is(await run(['--data', folder, '--slice-selection', 'all']), 2);
+});
+
+test('evaluate: train split skips unlisted sets', async () => {
+  const reportPath = join(folder, 'train-report.json');
+  assert.is(await run(['--data', folder, '--model', BAND_MODEL, '--split', 'train', '--report', reportPath]), 0);
+  const report = JSON.parse(readFileSync(reportPath, 'utf8'));
+  assert.is(report.cases, 0);
+  assert.match(report.split, 'training cases');
+  assert.match(report.datasets[0].note, 'no training cases');
 });
 
 test.after(() => rmSync(folder, { recursive: true, force: true }));

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { isValidationCase, readHeldOutSplit, splitMentionsDataset, SplitError } from '../../../../server/inference/evaluation/split.ts';
+import { isTrainingCase, isValidationCase, readHeldOutSplit, splitMentionsDataset, SplitError } from '../../../../server/inference/evaluation/split.ts';
 
 const folder = mkdtempSync(join(tmpdir(), 'lumbar-split-'));
 
@@ -40,6 +40,23 @@ test('split: sets with roles', () => {
   assert.not.ok(isValidationCase(split, 'lumbar-t2-discs', '11', '/data/lumbar-t2-discs/case-11_image.nii.gz'));
   assert.ok(splitMentionsDataset(split, 'lumbar-t2-discs'));
   assert.not.ok(splitMentionsDataset(split, 'sudirman-midsagittal'));
+});
+
+test('split: training cases', () => {
+  const split = readHeldOutSplit(
+    writeSplit({
+      sets: {
+        'lumbar-t2-discs': [
+          { case: 'case-11_image.nii.gz', role: 'train' },
+          { case: 'case-20_image.nii.gz', role: 'validation' },
+        ],
+      },
+    }),
+  );
+  assert.ok(isTrainingCase(split, 'lumbar-t2-discs', '11', '/data/lumbar-t2-discs/case-11_image.nii.gz'));
+  assert.not.ok(isTrainingCase(split, 'lumbar-t2-discs', '20', '/data/lumbar-t2-discs/case-20_image.nii.gz'));
+  assert.not.ok(isTrainingCase(split, 'lumbar-t2-discs', '42', '/data/lumbar-t2-discs/case-42_image.nii.gz'));
+  assert.not.ok(isTrainingCase(split, 'sudirman-midsagittal', '11', '/data/sudirman-midsagittal/images/case-11.png'));
 });
 
 test('split: object keyed by dataset', () => {

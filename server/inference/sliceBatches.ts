@@ -1,0 +1,84 @@
+/**
+ * The model runs of one series: a first batch around the centre of the stack, then one small batch
+ * per round while the slice window grows towards the edges of the spine (see `sliceSelection.ts`).
+ * The batches are then merged into one output in series order. The model is a callback, so this
+ * module has no effects of its own.
+ */
+import { performance } from 'node:perf_hooks';
+import { argmaxOnGrid, type GridArgmax } from './labelMapping.ts';
+import type { ModelClass } from './modelContract.ts';
+import { batchFromPrepared, type GridOffset, type ModelGrid, type PreparedSeries } from './preprocess.ts';
+import { growSliceWindow, initialSliceWindow, windowSliceIndices, type SliceSelectionOptions } from './sliceSelection.ts';
+import { spineAreaPerSliceMm2 } from './spineCentering.ts';
+
+/** Runs the model on float32 [batch,1,H,W] and returns its probabilities, float32 [batch,C,H,W]. */
+export type RunModel = (tensorData: Float32Array, batch: number) => Promise<Float32Array>;
+
+/** One model run: the series indices in batch order, the model output and its top class per pixel. */
+export interface SliceBatch {
+  sliceIndices: number[];
+  probabilities: Float32Array;
+  argmax: GridArgmax;
+}
+
+/** Milliseconds spent outside the model, added to by `segmentGrowingWindow`. */
+export interface StageTiming {
+  preprocess: number;
+  postprocess: number;
+}
+
+/**
+ * Segments the slices of the growing window, one model run per round, and returns the batches in
+ * run order. Resampling counts as preprocessing and the argmax as postprocessing in `timing`.
+ */
+export async function segmentGrowingWindow(
+  prepared: PreparedSeries,
+  grid: ModelGrid,
+  classes: readonly ModelClass[],
+  offset: GridOffset,
+  runModel: RunModel,
+  options: SliceSelectionOptions,
+  timing: StageTiming,
+): Promise<SliceBatch[]> {
+  const gridPlane = grid.inputHeight * grid.inputWidth;
+  const spineAreaMm2 = new Map<number, number>();
+  const batches: SliceBatch[] = [];
+  let window = initialSliceWindow(prepared.series, prepared.frame.normalLps, options);
+  let pending = windowSliceIndices(window);
+
+  while (pending.length > 0) {
+    const resampleStarted = performance.now();
+    const input = batchFromPrepared(prepared, grid, pending, offset);
+    timing.preprocess += performance.now() - resampleStarted;
+
+    const probabilities = await runModel(input.tensorData, pending.length);
+
+    const argmaxStarted = performance.now();
+    const argmax = argmaxOnGrid(probabilities, pending.length, classes.length, gridPlane);
+    spineAreaPerSliceMm2(argmax.gridClass, pending.length, classes, grid).forEach((area, batchIndex) => spineAreaMm2.set(pending[batchIndex], area));
+    batches.push({ sliceIndices: pending, probabilities, argmax });
+    const grown = growSliceWindow(window, spineAreaMm2, options);
+    window = grown.window;
+    pending = grown.added;
+    timing.postprocess += performance.now() - argmaxStarted;
+  }
+  return batches;
+}
+
+/** Concatenates the batches into one output whose entries follow `sliceIndices`, in series order. */
+export function mergeBatches(batches: readonly SliceBatch[], classCount: number, grid: ModelGrid): SliceBatch {
+  const gridPlane = grid.inputHeight * grid.inputWidth;
+  const entries = batches.flatMap((batch) => batch.sliceIndices.map((sliceIndex, batchIndex) => ({ sliceIndex, batch, batchIndex })));
+  entries.sort((a, b) => a.sliceIndex - b.sliceIndex);
+
+  const probabilities = new Float32Array(entries.length * classCount * gridPlane);
+  const gridClass = new Uint8Array(entries.length * gridPlane);
+  const gridProbability = new Float32Array(entries.length * gridPlane);
+  entries.forEach((entry, target) => {
+    const probabilityStride = classCount * gridPlane;
+    probabilities.set(entry.batch.probabilities.subarray(entry.batchIndex * probabilityStride, (entry.batchIndex + 1) * probabilityStride), target * probabilityStride);
+    gridClass.set(entry.batch.argmax.gridClass.subarray(entry.batchIndex * gridPlane, (entry.batchIndex + 1) * gridPlane), target * gridPlane);
+    gridProbability.set(entry.batch.argmax.gridProbability.subarray(entry.batchIndex * gridPlane, (entry.batchIndex + 1) * gridPlane), target * gridPlane);
+  });
+  return { sliceIndices: entries.map((entry) => entry.sliceIndex), probabilities, argmax: { gridClass, gridProbability } };
+}
