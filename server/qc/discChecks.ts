@@ -1,7 +1,7 @@
 /** Anatomy checks from the localizer segmentation: target disc inside the slab, and at the right level. */
 import type { Slab } from '../planning/types.ts';
 import type { DiscProjection } from './discProjection.ts';
-import { formatNumber, gradeMin, makeCheck, thresholdFor } from './grading.ts';
+import { formatNumber, gradedCheck, makeCheck } from './grading.ts';
 import type { QcConfig } from './qcConfig.ts';
 import type { QcCheck } from './types.ts';
 
@@ -20,22 +20,18 @@ export function checkDiscCoverage(projection: DiscProjection, slab: Slab, config
     });
   }
   const percent = (projection.targetVoxelsInside / projection.targetVoxels) * 100;
-  const limits = config.minDiscCoveragePercent;
-  const verdict = gradeMin(percent, limits);
   const shown = formatNumber(percent, 0);
-  return makeCheck({
+  return gradedCheck({
     code: 'DISC_COVERAGE',
-    verdict,
     value: percent,
-    threshold: thresholdFor(verdict, limits),
+    limits: config.minDiscCoveragePercent,
+    worseWhen: 'smaller',
     unit: '%',
-    message:
-      verdict === 'pass'
-        ? { en: `${shown}% of disc ${slab.level} lies inside the slab.`, 'zh-CN': `${slab.level} 椎间盘的 ${shown}% 位于层块内。` }
-        : {
-            en: `Only ${shown}% of disc ${slab.level} lies inside the slab (limit ${thresholdFor(verdict, limits)}%). Rescan with the corrected slab.`,
-            'zh-CN': `${slab.level} 椎间盘仅有 ${shown}% 位于层块内（限值 ${thresholdFor(verdict, limits)}%）。请使用校正后的层块重新扫描。`,
-          },
+    passMessage: { en: `${shown}% of disc ${slab.level} lies inside the slab.`, 'zh-CN': `${slab.level} 椎间盘的 ${shown}% 位于层块内。` },
+    flaggedMessage: (limit) => ({
+      en: `Only ${shown}% of disc ${slab.level} lies inside the slab (limit ${limit}%). Rescan with the corrected slab.`,
+      'zh-CN': `${slab.level} 椎间盘仅有 ${shown}% 位于层块内（限值 ${limit}%）。请使用校正后的层块重新扫描。`,
+    }),
   });
 }
 
@@ -65,21 +61,17 @@ export function checkDiscLevel(projection: DiscProjection, slab: Slab, config: Q
   }
   const targetCount = projection.discVoxelsInsideByName.get(slab.level) ?? 0;
   const percent = (targetCount / total) * 100;
-  const limits = config.minTargetLevelPercent;
-  const verdict = gradeMin(percent, limits);
   const shown = formatNumber(percent, 0);
-  return makeCheck({
+  return gradedCheck({
     code: 'DISC_LEVEL',
-    verdict,
     value: percent,
-    threshold: thresholdFor(verdict, limits),
+    limits: config.minTargetLevelPercent,
+    worseWhen: 'smaller',
     unit: '%',
-    message:
-      verdict === 'pass'
-        ? { en: `Slab shows disc ${slab.level}.`, 'zh-CN': `层块显示 ${slab.level} 椎间盘。` }
-        : {
-            en: `Wrong level: the slab planned for ${slab.level} shows ${otherName} (${slab.level} is ${shown}% of the disc tissue inside, limit ${thresholdFor(verdict, limits)}%).`,
-            'zh-CN': `节段错误：计划用于 ${slab.level} 的层块显示 ${otherName}（层块内椎间盘组织中 ${slab.level} 占 ${shown}%，限值 ${thresholdFor(verdict, limits)}%）。`,
-          },
+    passMessage: { en: `Slab shows disc ${slab.level}.`, 'zh-CN': `层块显示 ${slab.level} 椎间盘。` },
+    flaggedMessage: (limit) => ({
+      en: `Wrong level: the slab planned for ${slab.level} shows ${otherName} (${slab.level} is ${shown}% of the disc tissue inside, limit ${limit}%).`,
+      'zh-CN': `节段错误：计划用于 ${slab.level} 的层块显示 ${otherName}（层块内椎间盘组织中 ${slab.level} 占 ${shown}%，限值 ${limit}%）。`,
+    }),
   });
 }

@@ -1,6 +1,6 @@
 /** Signal dropout: a slice much darker than the other slices of the slab. */
 import type { MrImage } from '../dicom/types.ts';
-import { formatNumber, gradeMin, makeCheck, thresholdFor } from './grading.ts';
+import { formatNumber, gradedCheck, makeCheck } from './grading.ts';
 import type { QcConfig } from './qcConfig.ts';
 import type { QcCheck } from './types.ts';
 
@@ -43,22 +43,18 @@ export function checkSignalDropout(images: MrImage[], config: QcConfig): QcCheck
       message: { en: 'Signal dropout not measured: one slice only.', 'zh-CN': '仅有一层，未测量信号缺失。' },
     });
   }
-  const limits = config.minSliceSignalRatio;
-  const verdict = gradeMin(measured.ratio, limits);
   const percent = formatNumber(measured.ratio * 100, 0);
   const sliceNumber = measured.sliceIndex + 1;
-  return makeCheck({
+  return gradedCheck({
     code: 'SIGNAL_DROPOUT',
-    verdict,
     value: measured.ratio,
-    threshold: thresholdFor(verdict, limits),
+    limits: config.minSliceSignalRatio,
+    worseWhen: 'smaller',
     unit: 'ratio',
-    message:
-      verdict === 'pass'
-        ? { en: 'Signal even across slices.', 'zh-CN': '各层信号均匀。' }
-        : {
-            en: `Slice ${sliceNumber} of ${images.length} has ${percent}% of the signal of the other slices (limit ${formatNumber(thresholdFor(verdict, limits) * 100, 0)}%). Check the coil elements and for RF interference, then rescan.`,
-            'zh-CN': `第 ${sliceNumber}/${images.length} 层信号仅为其他层的 ${percent}%（限值 ${formatNumber(thresholdFor(verdict, limits) * 100, 0)}%）。请检查线圈单元及射频干扰后重新扫描。`,
-          },
+    passMessage: { en: 'Signal even across slices.', 'zh-CN': '各层信号均匀。' },
+    flaggedMessage: (limit) => ({
+      en: `Slice ${sliceNumber} of ${images.length} has ${percent}% of the signal of the other slices (limit ${formatNumber(limit * 100, 0)}%). Check the coil elements and for RF interference, then rescan.`,
+      'zh-CN': `第 ${sliceNumber}/${images.length} 层信号仅为其他层的 ${percent}%（限值 ${formatNumber(limit * 100, 0)}%）。请检查线圈单元及射频干扰后重新扫描。`,
+    }),
   });
 }

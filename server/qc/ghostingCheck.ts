@@ -7,7 +7,7 @@
  *   found as the amplitude whose removal leaves the least total variation. This one also works
  *   when the anatomy fills the FOV along phase and leaves no air band.
  */
-import { formatNumber, gradeMax, makeCheck, thresholdFor } from './grading.ts';
+import { formatNumber, gradedCheck, makeCheck } from './grading.ts';
 import { RAYLEIGH_MEAN_FACTOR, type ImageRegions, type PhaseFrequencyImage } from './imageRegions.ts';
 import type { QcConfig } from './qcConfig.ts';
 import type { QcCheck } from './types.ts';
@@ -115,21 +115,17 @@ export function checkGhosting(regionsPerSlice: ImageRegions[], config: QcConfig)
   }
   values.sort((a, b) => a - b);
   const percent = values[Math.floor(values.length / 2)];
-  const limits = config.maxGhostingPercent;
-  const verdict = gradeMax(percent, limits);
   const shown = formatNumber(percent);
-  return makeCheck({
+  return gradedCheck({
     code: 'GHOSTING',
-    verdict,
     value: percent,
-    threshold: thresholdFor(verdict, limits),
+    limits: config.maxGhostingPercent,
+    worseWhen: 'larger',
     unit: '%',
-    message:
-      verdict === 'pass'
-        ? { en: `Ghosting ${shown}% of the object signal.`, 'zh-CN': `相位方向伪影为组织信号的 ${shown}%。` }
-        : {
-            en: `Ghosting along the phase direction is ${shown}% of the object signal (limit ${thresholdFor(verdict, limits)}%). Likely motion or pulsation: coach the patient, add saturation bands or swap phase direction.`,
-            'zh-CN': `相位编码方向伪影为组织信号的 ${shown}%（限值 ${thresholdFor(verdict, limits)}%）。可能由运动或搏动引起：请指导患者保持不动，添加饱和带或交换相位编码方向。`,
-          },
+    passMessage: { en: `Ghosting ${shown}% of the object signal.`, 'zh-CN': `相位方向伪影为组织信号的 ${shown}%。` },
+    flaggedMessage: (limit) => ({
+      en: `Ghosting along the phase direction is ${shown}% of the object signal (limit ${limit}%). Likely motion or pulsation: coach the patient, add saturation bands or swap phase direction.`,
+      'zh-CN': `相位编码方向伪影为组织信号的 ${shown}%（限值 ${limit}%）。可能由运动或搏动引起：请指导患者保持不动，添加饱和带或交换相位编码方向。`,
+    }),
   });
 }

@@ -32,6 +32,43 @@ export function thresholdFor(verdict: Verdict, limits: QcLimits): number {
   return verdict === 'fail' ? limits.fail : limits.warn;
 }
 
+/** The side of the limits on which a measured value is worse. */
+export type WorseWhen = 'larger' | 'smaller';
+
+export interface GradedCheckFields {
+  code: string;
+  /** Measured value, graded against `limits` and reported in `unit`. */
+  value: number;
+  limits: QcLimits;
+  /** `larger` grades with `gradeMax`, `smaller` with `gradeMin`. */
+  worseWhen: WorseWhen;
+  unit: string;
+  /** Whether the check fails whatever the value, for a measurement known to be out of range, such as a search that stopped at its limit. */
+  forceFail?: boolean;
+  passMessage: LocalizedText;
+  /** Builder of the message for a `warn` or `fail` verdict, given the limit the value crossed. */
+  flaggedMessage: (limit: number) => LocalizedText;
+}
+
+/**
+ * Grades a measured value and builds its check. The reported threshold is the limit the value
+ * was judged against (see `thresholdFor`), and the same number goes to `flaggedMessage`.
+ */
+export function gradedCheck(fields: GradedCheckFields): QcCheck {
+  const graded = fields.worseWhen === 'larger' ? gradeMax(fields.value, fields.limits) : gradeMin(fields.value, fields.limits);
+  const verdict = fields.forceFail === true ? 'fail' : graded;
+  const threshold = thresholdFor(verdict, fields.limits);
+  return makeCheck({
+    code: fields.code,
+    verdict,
+    value: fields.value,
+    threshold,
+    unit: fields.unit,
+    message: verdict === 'pass' ? fields.passMessage : fields.flaggedMessage(threshold),
+  });
+}
+
+/** Builds a check from a verdict the caller decided, rounding the value for the wire. */
 export function makeCheck(fields: {
   code: string;
   verdict: Verdict;

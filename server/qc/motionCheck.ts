@@ -7,7 +7,7 @@
 import type { Vec3 } from '../geometry/types.ts';
 import { addScaled, length, scale } from '../geometry/vec3.ts';
 import type { AcquiredSlice, AcquiredStack } from './acquiredStack.ts';
-import { formatNumber, gradeMax, makeCheck, thresholdFor } from './grading.ts';
+import { formatNumber, gradedCheck, makeCheck } from './grading.ts';
 import { sampleAtLps, type LocalizerGrid } from './localizerGrid.ts';
 import type { QcConfig } from './qcConfig.ts';
 import type { QcCheck } from './types.ts';
@@ -331,23 +331,21 @@ export function checkPatientMotion(estimate: MotionEstimate | null, config: QcCo
       },
     });
   }
-  const limits = config.maxMotionShiftMm;
-  const verdict = estimate.atSearchLimit ? 'fail' : gradeMax(estimate.shiftMm, limits);
   const mm = formatNumber(estimate.shiftMm);
   const atLeast = estimate.atSearchLimit ? 'at least ' : '';
   const atLeastZh = estimate.atSearchLimit ? '至少' : '';
-  return makeCheck({
+  return gradedCheck({
     code: 'PATIENT_MOTION',
-    verdict,
     value: estimate.shiftMm,
-    threshold: thresholdFor(verdict, limits),
+    limits: config.maxMotionShiftMm,
+    worseWhen: 'larger',
     unit: 'mm',
-    message:
-      verdict === 'pass'
-        ? { en: `Anatomy within ${mm} mm of the localizer.`, 'zh-CN': `解剖位置与定位像相差 ${mm} mm，在允许范围内。` }
-        : {
-            en: `Patient moved since the localizer: anatomy shifted ${atLeast}${mm} mm (limit ${thresholdFor(verdict, limits)} mm). The corrected slab follows the shift; consider a new localizer.`,
-            'zh-CN': `自定位像后患者发生移动：解剖结构移位${atLeastZh} ${mm} mm（限值 ${thresholdFor(verdict, limits)} mm）。校正后的层块已跟随移位，建议重新扫描定位像。`,
-          },
+    // A shift at the edge of the search range may be larger still, so it fails whatever its size.
+    forceFail: estimate.atSearchLimit,
+    passMessage: { en: `Anatomy within ${mm} mm of the localizer.`, 'zh-CN': `解剖位置与定位像相差 ${mm} mm，在允许范围内。` },
+    flaggedMessage: (limit) => ({
+      en: `Patient moved since the localizer: anatomy shifted ${atLeast}${mm} mm (limit ${limit} mm). The corrected slab follows the shift; consider a new localizer.`,
+      'zh-CN': `自定位像后患者发生移动：解剖结构移位${atLeastZh} ${mm} mm（限值 ${limit} mm）。校正后的层块已跟随移位，建议重新扫描定位像。`,
+    }),
   });
 }

@@ -2,7 +2,7 @@
 import { angleBetweenAxesDeg, dot, length, subtract, addScaled } from '../geometry/vec3.ts';
 import type { Slab } from '../planning/types.ts';
 import type { AcquiredStack } from './acquiredStack.ts';
-import { formatNumber, gradeMax, makeCheck, thresholdFor } from './grading.ts';
+import { formatNumber, gradedCheck } from './grading.ts';
 import type { QcConfig } from './qcConfig.ts';
 import type { QcCheck } from './types.ts';
 
@@ -28,67 +28,55 @@ export function measureCenterOffset(stack: AcquiredStack, slab: Slab): CenterOff
 
 export function checkAngleDeviation(stack: AcquiredStack, slab: Slab, config: QcConfig): QcCheck {
   const angleDeg = angleBetweenAxesDeg(stack.normalLps, slab.normalLps);
-  const limits = config.maxAngleDeviationDeg;
-  const verdict = gradeMax(angleDeg, limits);
   const angle = formatNumber(angleDeg);
-  return makeCheck({
+  return gradedCheck({
     code: 'ANGLE_DEVIATION',
-    verdict,
     value: angleDeg,
-    threshold: thresholdFor(verdict, limits),
+    limits: config.maxAngleDeviationDeg,
+    worseWhen: 'larger',
     unit: 'deg',
-    message:
-      verdict === 'pass'
-        ? {
-            en: `Slice angle within ${angle}° of the plan.`,
-            'zh-CN': `层面角度与计划相差 ${angle}°，在允许范围内。`,
-          }
-        : {
-            en: `Slices are tilted ${angle}° from the planned ${slab.level} plane (limit ${thresholdFor(verdict, limits)}°). Check that the scanner applied the confirmed angle.`,
-            'zh-CN': `层面与计划的 ${slab.level} 平面相差 ${angle}°（限值 ${thresholdFor(verdict, limits)}°）。请确认扫描仪已应用确认的角度。`,
-          },
+    passMessage: {
+      en: `Slice angle within ${angle}° of the plan.`,
+      'zh-CN': `层面角度与计划相差 ${angle}°，在允许范围内。`,
+    },
+    flaggedMessage: (limit) => ({
+      en: `Slices are tilted ${angle}° from the planned ${slab.level} plane (limit ${limit}°). Check that the scanner applied the confirmed angle.`,
+      'zh-CN': `层面与计划的 ${slab.level} 平面相差 ${angle}°（限值 ${limit}°）。请确认扫描仪已应用确认的角度。`,
+    }),
   });
 }
 
 export function checkCenterOffsetAlongNormal(offset: CenterOffset, slab: Slab, config: QcConfig): QcCheck {
-  const limits = config.maxCenterOffsetAlongNormalMm;
   const distanceMm = Math.abs(offset.alongNormalMm);
-  const verdict = gradeMax(distanceMm, limits);
   const direction = offset.alongNormalMm > 0 ? 'towards the head' : 'towards the feet';
   const directionZh = offset.alongNormalMm > 0 ? '头侧' : '足侧';
   const mm = formatNumber(distanceMm);
-  return makeCheck({
+  return gradedCheck({
     code: 'CENTER_OFFSET_NORMAL',
-    verdict,
     value: distanceMm,
-    threshold: thresholdFor(verdict, limits),
+    limits: config.maxCenterOffsetAlongNormalMm,
+    worseWhen: 'larger',
     unit: 'mm',
-    message:
-      verdict === 'pass'
-        ? { en: `Slab centre within ${mm} mm of the plan along the slice normal.`, 'zh-CN': `层块中心沿层面法线方向偏差 ${mm} mm，在允许范围内。` }
-        : {
-            en: `Slab centre is ${mm} mm ${direction} of the planned ${slab.level} position along the slice normal (limit ${thresholdFor(verdict, limits)} mm).`,
-            'zh-CN': `层块中心沿层面法线方向偏向${directionZh} ${mm} mm，偏离计划的 ${slab.level} 位置（限值 ${thresholdFor(verdict, limits)} mm）。`,
-          },
+    passMessage: { en: `Slab centre within ${mm} mm of the plan along the slice normal.`, 'zh-CN': `层块中心沿层面法线方向偏差 ${mm} mm，在允许范围内。` },
+    flaggedMessage: (limit) => ({
+      en: `Slab centre is ${mm} mm ${direction} of the planned ${slab.level} position along the slice normal (limit ${limit} mm).`,
+      'zh-CN': `层块中心沿层面法线方向偏向${directionZh} ${mm} mm，偏离计划的 ${slab.level} 位置（限值 ${limit} mm）。`,
+    }),
   });
 }
 
 export function checkCenterOffsetInPlane(offset: CenterOffset, slab: Slab, config: QcConfig): QcCheck {
-  const limits = config.maxCenterOffsetInPlaneMm;
-  const verdict = gradeMax(offset.inPlaneMm, limits);
   const mm = formatNumber(offset.inPlaneMm);
-  return makeCheck({
+  return gradedCheck({
     code: 'CENTER_OFFSET_IN_PLANE',
-    verdict,
     value: offset.inPlaneMm,
-    threshold: thresholdFor(verdict, limits),
+    limits: config.maxCenterOffsetInPlaneMm,
+    worseWhen: 'larger',
     unit: 'mm',
-    message:
-      verdict === 'pass'
-        ? { en: `FOV centre within ${mm} mm of the plan in the slice plane.`, 'zh-CN': `FOV 中心在层面内偏差 ${mm} mm，在允许范围内。` }
-        : {
-            en: `FOV centre is ${mm} mm from the planned ${slab.level} centre in the slice plane (limit ${thresholdFor(verdict, limits)} mm).`,
-            'zh-CN': `FOV 中心在层面内偏离计划的 ${slab.level} 中心 ${mm} mm（限值 ${thresholdFor(verdict, limits)} mm）。`,
-          },
+    passMessage: { en: `FOV centre within ${mm} mm of the plan in the slice plane.`, 'zh-CN': `FOV 中心在层面内偏差 ${mm} mm，在允许范围内。` },
+    flaggedMessage: (limit) => ({
+      en: `FOV centre is ${mm} mm from the planned ${slab.level} centre in the slice plane (limit ${limit} mm).`,
+      'zh-CN': `FOV 中心在层面内偏离计划的 ${slab.level} 中心 ${mm} mm（限值 ${limit} mm）。`,
+    }),
   });
 }

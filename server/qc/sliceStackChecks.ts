@@ -1,7 +1,7 @@
 /** Slice count, spacing, missing and repeated slices of the acquired stack. */
 import type { Slab } from '../planning/types.ts';
 import type { AcquiredStack } from './acquiredStack.ts';
-import { formatNumber, gradeMax, makeCheck, thresholdFor } from './grading.ts';
+import { formatNumber, gradeMax, gradedCheck, makeCheck } from './grading.ts';
 import type { QcConfig } from './qcConfig.ts';
 import type { QcCheck } from './types.ts';
 
@@ -57,22 +57,18 @@ export function checkSliceSpacing(stack: AcquiredStack, slab: Slab, config: QcCo
   }
   const measuredMm = median(gaps);
   const errorPercent = (Math.abs(measuredMm - slab.sliceSpacingMm) / slab.sliceSpacingMm) * 100;
-  const limits = config.maxSliceSpacingErrorPercent;
-  const verdict = gradeMax(errorPercent, limits);
   const measured = formatNumber(measuredMm, 2);
-  return makeCheck({
+  return gradedCheck({
     code: 'SLICE_SPACING',
-    verdict,
     value: errorPercent,
-    threshold: thresholdFor(verdict, limits),
+    limits: config.maxSliceSpacingErrorPercent,
+    worseWhen: 'larger',
     unit: '%',
-    message:
-      verdict === 'pass'
-        ? { en: `Slice spacing ${measured} mm as planned.`, 'zh-CN': `层间距 ${measured} mm，符合计划。` }
-        : {
-            en: `Slice spacing is ${measured} mm, planned ${slab.sliceSpacingMm} mm (${formatNumber(errorPercent)}% off, limit ${thresholdFor(verdict, limits)}%).`,
-            'zh-CN': `层间距为 ${measured} mm，计划为 ${slab.sliceSpacingMm} mm（偏差 ${formatNumber(errorPercent)}%，限值 ${thresholdFor(verdict, limits)}%）。`,
-          },
+    passMessage: { en: `Slice spacing ${measured} mm as planned.`, 'zh-CN': `层间距 ${measured} mm，符合计划。` },
+    flaggedMessage: (limit) => ({
+      en: `Slice spacing is ${measured} mm, planned ${slab.sliceSpacingMm} mm (${formatNumber(errorPercent)}% off, limit ${limit}%).`,
+      'zh-CN': `层间距为 ${measured} mm，计划为 ${slab.sliceSpacingMm} mm（偏差 ${formatNumber(errorPercent)}%，限值 ${limit}%）。`,
+    }),
   });
 }
 
@@ -87,47 +83,39 @@ export function countMissingSlices(stack: AcquiredStack, slab: Slab): number {
 
 export function checkMissingSlices(stack: AcquiredStack, slab: Slab, config: QcConfig): QcCheck {
   const missing = countMissingSlices(stack, slab);
-  const limits = config.maxMissingSlices;
-  const verdict = gradeMax(missing, limits);
-  return makeCheck({
+  return gradedCheck({
     code: 'MISSING_SLICES',
-    verdict,
     value: missing,
-    threshold: thresholdFor(verdict, limits),
+    limits: config.maxMissingSlices,
+    worseWhen: 'larger',
     unit: 'slices',
-    message:
-      verdict === 'pass'
-        ? { en: 'No slice missing.', 'zh-CN': '无缺失层面。' }
-        : {
-            en: `${missing} slice(s) of ${slab.level} missing: the stack has gaps or fewer images than planned. Rescan the slab.`,
-            'zh-CN': `${slab.level} 缺失 ${missing} 层：层面之间有空缺或图像少于计划。请重新扫描该层块。`,
-          },
+    passMessage: { en: 'No slice missing.', 'zh-CN': '无缺失层面。' },
+    flaggedMessage: () => ({
+      en: `${missing} slice(s) of ${slab.level} missing: the stack has gaps or fewer images than planned. Rescan the slab.`,
+      'zh-CN': `${slab.level} 缺失 ${missing} 层：层面之间有空缺或图像少于计划。请重新扫描该层块。`,
+    }),
   });
 }
 
 export function checkDuplicateSlices(stack: AcquiredStack, config: QcConfig): QcCheck {
   const repeated = stack.repeatedSopInstanceUids.length + stack.repeatedPositionCount;
-  const limits = config.maxDuplicateSlices;
-  const verdict = gradeMax(repeated, limits);
   const uids = stack.repeatedSopInstanceUids.slice(0, 3).join(', ');
-  return makeCheck({
+  return gradedCheck({
     code: 'DUPLICATE_SLICES',
-    verdict,
     value: repeated,
-    threshold: thresholdFor(verdict, limits),
+    limits: config.maxDuplicateSlices,
+    worseWhen: 'larger',
     unit: 'images',
-    message:
-      verdict === 'pass'
-        ? { en: 'No repeated slice.', 'zh-CN': '无重复层面。' }
-        : {
-            en:
-              `${repeated} repeated image(s): ${stack.repeatedSopInstanceUids.length} with a SOP Instance UID already received` +
-              (uids ? ` (${uids})` : '') +
-              `, ${stack.repeatedPositionCount} at a slice position already acquired. Check the scanner's send queue.`,
-            'zh-CN':
-              `${repeated} 幅重复图像：${stack.repeatedSopInstanceUids.length} 幅 SOP Instance UID 重复` +
-              (uids ? `（${uids}）` : '') +
-              `，${stack.repeatedPositionCount} 幅位于已采集的层面位置。请检查扫描仪的发送队列。`,
-          },
+    passMessage: { en: 'No repeated slice.', 'zh-CN': '无重复层面。' },
+    flaggedMessage: () => ({
+      en:
+        `${repeated} repeated image(s): ${stack.repeatedSopInstanceUids.length} with a SOP Instance UID already received` +
+        (uids ? ` (${uids})` : '') +
+        `, ${stack.repeatedPositionCount} at a slice position already acquired. Check the scanner's send queue.`,
+      'zh-CN':
+        `${repeated} 幅重复图像：${stack.repeatedSopInstanceUids.length} 幅 SOP Instance UID 重复` +
+        (uids ? `（${uids}）` : '') +
+        `，${stack.repeatedPositionCount} 幅位于已采集的层面位置。请检查扫描仪的发送队列。`,
+    }),
   });
 }

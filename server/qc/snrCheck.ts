@@ -1,5 +1,5 @@
 /** Signal-to-noise ratio: mean object signal over the noise sigma measured in air. */
-import { formatNumber, gradeMin, makeCheck, thresholdFor } from './grading.ts';
+import { formatNumber, gradedCheck, makeCheck } from './grading.ts';
 import type { ImageRegions } from './imageRegions.ts';
 import type { QcConfig } from './qcConfig.ts';
 import type { QcCheck } from './types.ts';
@@ -27,21 +27,17 @@ export function checkSnr(regionsPerSlice: ImageRegions[], config: QcConfig): QcC
   }
   values.sort((a, b) => a - b);
   const snr = values[Math.floor(values.length / 2)];
-  const limits = config.minSnr;
-  const verdict = gradeMin(snr, limits);
   const shown = formatNumber(snr);
-  return makeCheck({
+  return gradedCheck({
     code: 'SNR',
-    verdict,
     value: snr,
-    threshold: thresholdFor(verdict, limits),
+    limits: config.minSnr,
+    worseWhen: 'smaller',
     unit: 'ratio',
-    message:
-      verdict === 'pass'
-        ? { en: `SNR ${shown}.`, 'zh-CN': `SNR 为 ${shown}。` }
-        : {
-            en: `SNR is ${shown}, below ${thresholdFor(verdict, limits)}. Check the coil selection and connection, or increase averages.`,
-            'zh-CN': `SNR 为 ${shown}，低于 ${thresholdFor(verdict, limits)}。请检查线圈选择与连接，或增加激励次数。`,
-          },
+    passMessage: { en: `SNR ${shown}.`, 'zh-CN': `SNR 为 ${shown}。` },
+    flaggedMessage: (limit) => ({
+      en: `SNR is ${shown}, below ${limit}. Check the coil selection and connection, or increase averages.`,
+      'zh-CN': `SNR 为 ${shown}，低于 ${limit}。请检查线圈选择与连接，或增加激励次数。`,
+    }),
   });
 }

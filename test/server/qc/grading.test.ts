@@ -1,7 +1,8 @@
+import * as fc from 'fast-check';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 
-import { gradeMax, gradeMin, makeCheck, worstVerdict } from '../../../server/qc/grading.ts';
+import { gradeMax, gradeMin, gradedCheck, makeCheck, worstVerdict, type GradedCheckFields } from '../../../server/qc/grading.ts';
 
 test('grading follows warn and fail limits', () => {
   const limits = { warn: 3, fail: 5 };
@@ -20,6 +21,62 @@ test('non-finite values become null', () => {
   const check = makeCheck({ code: 'SNR', verdict: 'pass', value: Number.POSITIVE_INFINITY, threshold: 12, unit: 'ratio', message: { en: 'x', 'zh-CN': 'x' } });
   assert.is(check.value, null);
   assert.is(makeCheck({ ...check, value: 1.23456 }).value, 1.235);
+});
+
+function angleCheckFields(value: number): GradedCheckFields {
+  return {
+    code: 'ANGLE_DEVIATION',
+    value,
+    limits: { warn: 3, fail: 5 },
+    worseWhen: 'larger',
+    unit: 'deg',
+    passMessage: { en: 'within plan', 'zh-CN': '在计划内' },
+    flaggedMessage: (limit) => ({ en: `limit ${limit}`, 'zh-CN': `限值 ${limit}` }),
+  };
+}
+
+test('graded check reports the crossed limit', () => {
+  const cases = [
+    { value: 2, verdict: 'pass', threshold: 3, message: 'within plan' },
+    { value: 4.12345, verdict: 'warn', threshold: 3, message: 'limit 3' },
+    { value: 7, verdict: 'fail', threshold: 5, message: 'limit 5' },
+  ];
+  for (const expected of cases) {
+    const check = gradedCheck(angleCheckFields(expected.value));
+    assert.is(check.verdict, expected.verdict, `verdict for ${expected.value}`);
+    assert.is(check.threshold, expected.threshold, `threshold for ${expected.value}`);
+    assert.is(check.message.en, expected.message, `message for ${expected.value}`);
+  }
+  assert.is(gradedCheck(angleCheckFields(4.12345)).value, 4.123);
+});
+
+test('graded check where smaller is worse', () => {
+  const fields: GradedCheckFields = { ...angleCheckFields(0), code: 'SNR', limits: { warn: 12, fail: 6 }, worseWhen: 'smaller', unit: 'ratio' };
+  assert.is(gradedCheck({ ...fields, value: 20 }).verdict, 'pass');
+  assert.is(gradedCheck({ ...fields, value: 8 }).threshold, 12);
+  assert.is(gradedCheck({ ...fields, value: 8 }).verdict, 'warn');
+  assert.is(gradedCheck({ ...fields, value: 2 }).message['zh-CN'], '限值 6');
+});
+
+test('graded check agrees with makeCheck', () => {
+  fc.assert(
+    fc.property(fc.double({ min: -100, max: 100, noNaN: true }), fc.double({ min: 0, max: 50, noNaN: true }), fc.double({ min: 0, max: 50, noNaN: true }), fc.boolean(), (value, a, b, larger) => {
+      const limits = larger ? { warn: Math.min(a, b), fail: Math.max(a, b) } : { warn: Math.max(a, b), fail: Math.min(a, b) };
+      const verdict = larger ? gradeMax(value, limits) : gradeMin(value, limits);
+      const threshold = verdict === 'fail' ? limits.fail : limits.warn;
+      const fields: GradedCheckFields = { ...angleCheckFields(value), limits, worseWhen: larger ? 'larger' : 'smaller' };
+      const expected = makeCheck({ code: fields.code, verdict, value, threshold, unit: fields.unit, message: verdict === 'pass' ? fields.passMessage : fields.flaggedMessage(threshold) });
+      assert.equal(gradedCheck(fields), expected);
+    }),
+  );
+});
+
+test('forced fail ignores the value', () => {
+  const check = gradedCheck({ ...angleCheckFields(1), forceFail: true });
+  assert.is(check.verdict, 'fail');
+  assert.is(check.threshold, 5);
+  assert.is(check.message.en, 'limit 5');
+  assert.is(gradedCheck({ ...angleCheckFields(1), forceFail: false }).verdict, 'pass');
 });
 
 test.run();
