@@ -108,7 +108,8 @@ test('console shows prompt, plan and alert', async () => {
   assert.match(await alert.innerText(), /Low confidence/);
   assert.match(await alert.innerText(), /62%/);
   assert.match(await page.getByTestId('status-model').innerText(), /lumbar-seg 0\.3\.0 on cpu/);
-  assert.match(await page.getByTestId('status-latency').innerText(), /42 ms/);
+  // The watch snapshot carries no server latency, so only the screen time is known yet.
+  assert.match(await page.getByTestId('status-latency').innerText(), /^Latency\s*screen \d+ ms, server after the next event$/);
   assert.equal(receivedOfType('session.watch').at(-1)?.sessionId, SESSION_ID);
   const scroll = await page.evaluate(() => ({
     vertical: document.documentElement.scrollHeight - document.documentElement.clientHeight,
@@ -209,6 +210,7 @@ test('drag moves slab by that change', async () => {
     shiftInPlaneMm: { row: 0, column: expectedColumn },
   });
   await expectRevision(page, 1);
+  await page.getByTestId('status-latency').filter({ hasText: /server 42 ms, screen \d+ ms/ }).waitFor();
 });
 
 test('arrow keys shift the selected slab', async () => {
@@ -353,6 +355,56 @@ test('language switch renders Chinese', async () => {
   assert.equal(await page.evaluate(() => document.documentElement.lang), 'zh-CN');
   assert.match(await page.getByTestId('flags-alert').innerText(), /置信度低/);
   await screenshot(page, 'desktop-1920x1080-zh-CN-qc');
+});
+
+/** Returns how far the alert banner's lines reach past its visible box, in pixels (0 when every line shows). */
+async function clippedAlertPixels(target: Page): Promise<number> {
+  return target.evaluate(() => {
+    const banner = document.querySelector('lc-console-app')?.shadowRoot?.querySelector('lc-flag-banner')?.shadowRoot;
+    const region = banner?.querySelector('.region');
+    if (!banner || !(region instanceof HTMLElement)) throw new Error('anatomy banner not rendered');
+    const box = region.getBoundingClientRect();
+    let clipped = Math.max(0, region.scrollHeight - region.clientHeight);
+    for (const line of banner.querySelectorAll('li')) {
+      const lineBox = line.getBoundingClientRect();
+      clipped = Math.max(clipped, lineBox.bottom - box.bottom, box.top - lineBox.top, lineBox.right - box.right);
+    }
+    return clipped;
+  });
+}
+
+test('every anatomy alert line shows', async () => {
+  if (skipReason) return;
+  session.publishSegmentationFlags([
+    { code: 'TRANSITIONAL_SIX_LUMBAR', reason: 'six lumbar vertebrae labelled' },
+    { code: 'LEVEL_MISSING', reason: 'no L5/S1 disc labelled', level: 'L5/S1' },
+    { code: 'SACRUM_NOT_FOUND', reason: 'no sacrum labelled' },
+  ]);
+  // The three flags plus the console's own low-confidence alert at 62 %.
+  const lines = page.locator('lc-flag-banner li');
+  await page.locator('lc-flag-banner li[data-code="SACRUM_NOT_FOUND"]').waitFor();
+  assert.is(await lines.count(), 4);
+  for (const viewport of [
+    { width: 1920, height: 1080 },
+    { width: 820, height: 1180 },
+    { width: 1180, height: 820 },
+  ]) {
+    await page.setViewportSize(viewport);
+    for (const language of ['en', 'zh-CN'] as const) {
+      await page.getByRole('button', { name: language === 'en' ? 'English' : '简体中文' }).click();
+      await page.evaluate(() => new Promise((resolveFrame) => requestAnimationFrame(resolveFrame)));
+      assert.is(await clippedAlertPixels(page), 0, `alert lines clipped at ${viewport.width}x${viewport.height} in ${language}`);
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+      assert.is(overflow, 0, `horizontal overflow at ${viewport.width}x${viewport.height} in ${language}`);
+      await screenshot(page, `alerts-${viewport.width}x${viewport.height}-${language}`);
+    }
+  }
+  await page.setViewportSize({ width: 1920, height: 1080 });
+  const scroll = await page.evaluate(() => document.documentElement.scrollHeight - document.documentElement.clientHeight);
+  assert.is(scroll, 0, 'four alert lines must still fit a 1920x1080 screen without scrolling');
+
+  session.publishSegmentationFlags([{ code: 'LOW_CONFIDENCE', reason: 'L5/S1 confidence 0.62 is below 0.70' }]);
+  await page.locator('lc-flag-banner li[data-code="SACRUM_NOT_FOUND"]').waitFor({ state: 'detached' });
 });
 
 test('tablet layout fits both languages', async () => {

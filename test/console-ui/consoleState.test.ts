@@ -84,6 +84,21 @@ test('error is kept until the next plan', () => {
   assert.is(reduceServerMessage(withError, session.planMessage()).lastError, null);
 });
 
+test('latency survives unmeasured updates', () => {
+  const session = new ScriptedSession();
+  const snapshot = replay(session.snapshot());
+  assert.is(snapshot.lastLatencyMs, null, 'a watch snapshot carries no latency');
+
+  const measured = reduceServerMessage(snapshot, session.sessionState(42));
+  assert.is(measured.lastLatencyMs, 42);
+  const unmeasured = reduceServerMessage(measured, session.sessionState(null));
+  assert.is(unmeasured.lastLatencyMs, 42, 'a state message without a trigger keeps the last value');
+  assert.is(reduceServerMessage(unmeasured, session.sessionState(7)).lastLatencyMs, 7);
+
+  const other: ConsoleOutbound = { ...session.sessionState(null), sessionId: 'session-other' };
+  assert.is(reduceServerMessage(measured, other).lastLatencyMs, null, 'another session starts unmeasured');
+});
+
 test('ack changes nothing', () => {
   const state = replay(new ScriptedSession().snapshot());
   assert.is(reduceServerMessage(state, { type: 'ack', inReplyTo: 'm1', sessionId: null }), state);

@@ -1,3 +1,6 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 
@@ -37,6 +40,19 @@ test('Chinese messages are translated', () => {
   const sameAsEnglish = (Object.keys(en) as (keyof typeof en)[]).filter((key) => zhCN[key] === en[key]);
   // Language names are written in their own language in both catalogues.
   assert.equal(sameAsEnglish, ['language.en', 'language.zh-CN']);
+});
+
+test('every planner warning has text', () => {
+  // Without catalogue text a warning shows the planner's English message in every language.
+  const planningDir = resolve(import.meta.dirname, '../../server/planning');
+  const codes = new Set<string>();
+  for (const file of readdirSync(planningDir).filter((name) => name.endsWith('.ts'))) {
+    for (const match of readFileSync(resolve(planningDir, file), 'utf8').matchAll(/code: '([A-Z_]+)'/g)) codes.add(match[1]);
+  }
+  assert.ok(codes.size >= 10, `found only ${codes.size} warning codes in server/planning`);
+  for (const code of codes) {
+    assert.ok(`plan.warning.${code}` in en || `flags.${code}` in en, `no catalogue text for planner warning ${code}`);
+  }
 });
 
 test('formatMessage fills and keeps unknown placeholders', () => {

@@ -110,12 +110,27 @@ test('console shows the planned phantom exam', async () => {
   await page.screenshot({ path: join(ARTIFACT_DIR, 'pipeline-1920x1080-en-plan.png') });
 });
 
+test('sagittal stack is labelled as sagittal', async () => {
+  if (skipReason !== null) return;
+  const summary = page.locator('lc-slab-panel li[data-slab-id="sagittal"] .summary');
+  assert.is(await summary.count(), 1, 'the routine protocol plans a sagittal stack');
+  assert.match(await summary.innerText(), /^(true sagittal|\d+\.\d° to sagittal), /);
+
+  await page.getByRole('button', { name: '简体中文' }).click();
+  assert.match(await summary.innerText(), /^(标准矢状位（无倾斜）|与矢状位夹角 \d+\.\d°)，/);
+  await page.evaluate(() => new Promise((resolveFrame) => requestAnimationFrame(() => requestAnimationFrame(resolveFrame))));
+  await page.screenshot({ path: join(ARTIFACT_DIR, 'pipeline-1920x1080-zh-CN-plan.png') });
+  await page.getByRole('button', { name: 'English' }).click();
+});
+
 test('keyboard adjustment becomes revision 1', async () => {
   if (skipReason !== null) return;
   await page.locator('lc-localizer-viewer canvas').focus();
   await page.keyboard.press('ArrowUp');
   await page.getByTestId('plan-revision').filter({ hasText: 'Revision 1' }).waitFor({ timeout: 10_000 });
   assert.equal(await page.getByTestId('error-line').innerText(), '');
+  // The adjustment is an event the server times, so the status shows its server latency.
+  await page.getByTestId('status-latency').filter({ hasText: /server \d+ ms, screen \d+ ms/ }).waitFor({ timeout: 10_000 });
 });
 
 test('confirmed plan is acquired and checked', async () => {

@@ -95,6 +95,7 @@ export class ScriptedSession {
   qcResults: Extracted<'qc.result'>['result'][] = [];
   nextAction: NextActionText = NEXT_ACTIONS.review;
   state = 'planning.awaitingTechnologist';
+  /** Server latency that state updates carry. The snapshot for a new console carries null, as the real hub's does. */
   latencyMs = 42;
 
   warnings: Extracted<'plan'>['plan']['warnings'];
@@ -110,7 +111,7 @@ export class ScriptedSession {
     this.slabs = buildPlanSlabs();
   }
 
-  sessionState(): Extracted<'session.state'> {
+  sessionState(latencyMs: number | null = this.latencyMs): Extracted<'session.state'> {
     return {
       type: 'session.state',
       sessionId: SESSION_ID,
@@ -119,7 +120,7 @@ export class ScriptedSession {
       nextAction: { code: this.nextAction.code, text: { en: this.nextAction.en, 'zh-CN': this.nextAction.zh } },
       planRevision: this.revision,
       scannerConnected: true,
-      latencyMs: this.latencyMs,
+      latencyMs,
       model: { name: 'lumbar-seg', version: '0.3.0', executionProvider: 'cpu' },
       updatedAt: new Date().toISOString(),
     };
@@ -145,7 +146,7 @@ export class ScriptedSession {
   /** Everything a newly watching console needs, current state first. */
   snapshot(): ConsoleOutbound[] {
     return [
-      this.sessionState(),
+      this.sessionState(null),
       this.localizer,
       this.segmentation,
       this.planMessage(),
@@ -164,6 +165,12 @@ export class ScriptedSession {
     this.nextAction = NEXT_ACTIONS.qcReview;
     for (const result of this.qcResults) this.updates.next({ type: 'qc.result', sessionId: SESSION_ID, result });
     this.updates.next(this.sessionState());
+  }
+
+  /** Replaces the segmentation's flags, as a new segmentation of the same localizer would. */
+  publishSegmentationFlags(flags: Extracted<'segmentation'>['flags']): void {
+    this.segmentation = { ...this.segmentation, flags };
+    this.updates.next(this.segmentation);
   }
 
   setNextAction(nextAction: NextActionText): void {

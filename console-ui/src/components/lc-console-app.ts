@@ -336,7 +336,12 @@ export class LcConsoleApp extends LitElement {
       <header>
         <h1>${translate('app.title')}</h1>
         ${this.renderSessionPicker()}
-        <lc-status-bar .connection=${this.connection} .session=${state.session} .paintMs=${this.paintMs}></lc-status-bar>
+        <lc-status-bar
+          .connection=${this.connection}
+          .session=${state.session}
+          .serverLatencyMs=${state.lastLatencyMs}
+          .paintMs=${this.paintMs}
+        ></lc-status-bar>
         <lc-language-switch></lc-language-switch>
       </header>
       <lc-prompt .label=${translate('prompt.label')} .text=${this.promptText()} .code=${state.session?.nextAction.code ?? ''}></lc-prompt>

@@ -1,7 +1,7 @@
 /**
  * Anatomy alerts: low model confidence and transitional or missing levels. The banner keeps
- * its space when empty, shows colour, an icon and text together, and announces new alerts
- * assertively.
+ * its space when empty, grows to show every alert line, shows colour, an icon and text
+ * together, and announces new alerts assertively.
  */
 import { LitElement, css, html } from 'lit';
 
@@ -59,10 +59,10 @@ export class LcFlagBanner extends LitElement {
       :host {
         display: block;
       }
+      /* The region keeps the height of a one-line alert when empty. It grows to show every
+         line, because a clipped alert could hide a miscounted level. */
       .region {
         min-height: 4.2rem;
-        max-height: 4.2rem;
-        overflow-y: auto;
         border-radius: 8px;
       }
       .alert {

@@ -8,12 +8,13 @@ import { LitElement, css, html } from 'lit';
 
 import { angleBetweenOnSliceDeg, dragToAdjustment, isEmptyAdjustment, keyToAdjustment, previewAdjustment, rotationToAdjustment, type KeyboardAdjustKey } from '../geometry/slabAdjust.ts';
 import { sliceBoundsMm, type SlicePlane } from '../geometry/sliceIntersection.ts';
-import { LocaleController, formatNumber, translate } from '../i18n/locale.ts';
+import { LocaleController, translate } from '../i18n/locale.ts';
 import { applyWindow, decodeLabelMap, decodeLocalizerPixels, labelCentresOnSlice, paintLabelSlice, type LabelPlacement } from '../viewer/pixels.ts';
 import { slabShapes, type CanvasPoint, type SlabShape } from '../viewer/slabShapes.ts';
 import { canvasToSlice, distanceToSegmentPx, fitScale, pointInPolygon, type ViewTransform } from '../viewer/viewTransform.ts';
 import type { LocalizerMessage, SegmentationMessage, SlabAdjustment, WireSlab } from '../wire.ts';
 import { sharedStyles } from './sharedStyles.ts';
+import { slabSummary } from './slabSummary.ts';
 
 /** Grab distance: the largest pointer distance, in CSS pixels, at which a line or handle is picked. */
 const GRAB_DISTANCE_PX = 10;
@@ -712,13 +713,7 @@ export class LcLocalizerViewer extends LitElement {
     if (slab === undefined) return '';
     const slice = this.currentSlice;
     const onSlice = slice !== null && this.currentShapes().some((shape) => shape.slab.slabId === slab.slabId && shape.centerLine !== null);
-    const summary = translate('slab.summary', {
-      angle: formatNumber(slab.angleToAxialDeg, 1),
-      count: slab.sliceCount,
-      thickness: formatNumber(slab.sliceThicknessMm, 1),
-      fov: `${Math.round(slab.fovMm.columns)}×${Math.round(slab.fovMm.rows)}`,
-    });
-    const text = translate('viewer.selectedSlab', { level: slab.level, description: summary });
+    const text = translate('viewer.selectedSlab', { level: slab.level, description: slabSummary(slab) });
     return onSlice ? text : `${text} ${translate('viewer.slabNotOnSlice', { level: slab.level })}`;
   }
 

@@ -5,9 +5,10 @@
 import { LitElement, css, html } from 'lit';
 
 import type { MessageKey } from '../i18n/en.ts';
-import { LocaleController, formatNumber, localizedText, translate } from '../i18n/locale.ts';
+import { LocaleController, localizedText, translate } from '../i18n/locale.ts';
+import { formatQuantity } from '../i18n/quantity.ts';
 import type { WireQcResult } from '../wire.ts';
-import { slabSummary } from './lc-slab-panel.ts';
+import { slabSummary } from './slabSummary.ts';
 import { sharedStyles } from './sharedStyles.ts';
 
 const VERDICT_KEYS: Record<WireQcResult['verdict'], MessageKey> = {
@@ -17,13 +18,6 @@ const VERDICT_KEYS: Record<WireQcResult['verdict'], MessageKey> = {
 };
 
 const VERDICT_ICONS: Record<WireQcResult['verdict'], string> = { pass: '✓', warn: '!', fail: '✕' };
-
-/** Formats a measured value with its unit: whole numbers without decimals, degrees as ° without a space. */
-function formatQuantity(value: number, unit: string): string {
-  const number = Number.isInteger(value) ? String(value) : formatNumber(value, 2);
-  if (unit === 'deg') return `${number}°`;
-  return unit === '' ? number : `${number} ${unit}`;
-}
 
 /** Accepts a bare base64 PNG or a complete data URL. */
 function thumbnailSource(thumbnail: string): string {
@@ -156,12 +150,11 @@ export class LcQcPanel extends LitElement {
   }
 
   private renderCheck(check: WireQcResult['checks'][number]) {
-    return html`<li class="check-${check.verdict}" data-code=${check.code}>
-      ${translate('qc.checkLine', { verdict: translate(VERDICT_KEYS[check.verdict]), message: localizedText(check.message) })}
-      ${check.value !== null && check.threshold !== null
-        ? html`<span>${translate('qc.measured', { value: formatQuantity(check.value, check.unit), threshold: formatQuantity(check.threshold, check.unit) })}</span>`
-        : ''}
-    </li>`;
+    const line = translate('qc.checkLine', { verdict: translate(VERDICT_KEYS[check.verdict]), message: localizedText(check.message) });
+    if (check.value === null || check.threshold === null) return html`<li class="check-${check.verdict}" data-code=${check.code}>${line}</li>`;
+    const measured = translate('qc.measured', { value: formatQuantity(check.value, check.unit), threshold: formatQuantity(check.threshold, check.unit) });
+    // Chinese puts no space before the full-width bracket, so the catalogue joins the two parts.
+    return html`<li class="check-${check.verdict}" data-code=${check.code}>${translate('qc.checkLineMeasured', { line, measured })}</li>`;
   }
 
   private renderResult(result: WireQcResult) {
@@ -179,7 +172,7 @@ export class LcQcPanel extends LitElement {
         ${problems.length > 0 ? html`<ul class="checks">${problems.map((check) => this.renderCheck(check))}</ul>` : ''}
         ${passed.length > 0
           ? html`<details class="passed">
-              <summary>${translate('qc.passedChecks', { count: passed.length })}</summary>
+              <summary>${passed.length === 1 ? translate('qc.passedCheck') : translate('qc.passedChecks', { count: passed.length })}</summary>
               <ul class="checks">${passed.map((check) => this.renderCheck(check))}</ul>
             </details>`
           : ''}

@@ -7,9 +7,10 @@ import { LitElement, css, html } from 'lit';
 
 import { MAX_SHIFT_MM, MAX_TILT_DEG, buildAdjustment, isEmptyAdjustment } from '../geometry/slabAdjust.ts';
 import type { MessageKey } from '../i18n/en.ts';
-import { LocaleController, formatNumber, locale$, translate, translateIfKnown } from '../i18n/locale.ts';
+import { LocaleController, locale$, translate, translateIfKnown } from '../i18n/locale.ts';
 import type { PlanMessage, SlabAdjustment, WireSlab } from '../wire.ts';
 import { sharedStyles } from './sharedStyles.ts';
+import { slabSummary } from './slabSummary.ts';
 
 /** Largest slice count the protocol accepts in one adjustment. */
 const MAX_SLICE_COUNT = 64;
@@ -43,15 +44,6 @@ function warningText(warning: PlanMessage['plan']['warnings'][number]): string {
 
 function hasCatalogueText(code: string): boolean {
   return translateIfKnown(`plan.warning.${code}`) !== null || translateIfKnown(`flags.${code}`) !== null;
-}
-
-export function slabSummary(slab: WireSlab): string {
-  return translate('slab.summary', {
-    angle: formatNumber(slab.angleToAxialDeg, 1),
-    count: slab.sliceCount,
-    thickness: formatNumber(slab.sliceThicknessMm, 1),
-    fov: `${Math.round(slab.fovMm.columns)}×${Math.round(slab.fovMm.rows)}`,
-  });
 }
 
 export class LcSlabPanel extends LitElement {

@@ -10,11 +10,14 @@ export class LcStatusBar extends LitElement {
   static override properties = {
     connection: { attribute: false },
     session: { attribute: false },
+    serverLatencyMs: { attribute: false },
     paintMs: { attribute: false },
   };
 
   declare connection: ConnectionStatus;
   declare session: SessionStateMessage | null;
+  /** Last server time from an inbound event to the state message it caused, null until one is measured. */
+  declare serverLatencyMs: number | null;
   /** Time from receiving the last state-changing message to the next painted frame. */
   declare paintMs: number | null;
 
@@ -24,6 +27,7 @@ export class LcStatusBar extends LitElement {
     super();
     this.connection = { kind: 'connecting' };
     this.session = null;
+    this.serverLatencyMs = null;
     this.paintMs = null;
   }
 
@@ -100,12 +104,14 @@ export class LcStatusBar extends LitElement {
   }
 
   private latencyText(): string {
-    const serverMs = this.session?.latencyMs;
-    if (serverMs === null || serverMs === undefined) return translate('status.latency.none');
-    return translate('status.latency.value', {
-      serverMs: Math.round(serverMs),
-      paintMs: this.paintMs === null ? '–' : Math.round(this.paintMs),
-    });
+    const paintMs = this.paintMs === null ? null : Math.round(this.paintMs);
+    if (this.serverLatencyMs !== null) {
+      return translate('status.latency.value', { serverMs: Math.round(this.serverLatencyMs), paintMs: paintMs ?? '–' });
+    }
+    // The server times only state changes caused by an inbound event, so a console that has
+    // just connected, or an exam that has received nothing yet, has the screen time alone.
+    if (paintMs !== null) return translate('status.latency.screenOnly', { paintMs });
+    return translate('status.latency.none');
   }
 
   override render() {
@@ -126,7 +132,7 @@ export class LcStatusBar extends LitElement {
             )}
           </dd>
         </div>
-        <div class="cell" data-testid="status-latency">
+        <div class="cell" data-testid="status-latency" title=${translate('status.latency.help')}>
           <dt>${translate('status.latency')}</dt>
           <dd>${this.latencyText()}</dd>
         </div>

@@ -21,6 +21,12 @@ export interface ConsoleState {
   qcResults: Record<string, WireQcResult>;
   /** The last error the server sent this console, cleared by the next plan or state change. */
   lastError: ErrorMessage | null;
+  /**
+   * The last `latencyMs` the server measured for this session. A state message that no inbound
+   * event triggered, such as the snapshot a console gets when it starts watching, carries null
+   * and keeps the earlier value.
+   */
+  lastLatencyMs: number | null;
 }
 
 export const EMPTY_CONSOLE_STATE: ConsoleState = {
@@ -30,6 +36,7 @@ export const EMPTY_CONSOLE_STATE: ConsoleState = {
   plan: null,
   qcResults: {},
   lastError: null,
+  lastLatencyMs: null,
 };
 
 function isStalePlan(current: PlanMessage | null, incoming: PlanMessage): boolean {
@@ -46,7 +53,7 @@ export function reduceServerMessage(state: ConsoleState, message: ConsoleOutboun
 
   switch (message.type) {
     case 'session.state':
-      return { ...base, session: message, lastError: null };
+      return { ...base, session: message, lastError: null, lastLatencyMs: message.latencyMs ?? base.lastLatencyMs };
     case 'localizer': {
       // The server sends the localizer after the rest of a resync, so only a localizer that
       // replaces an earlier one makes the plan and QC results stale.
