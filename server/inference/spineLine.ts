@@ -19,6 +19,8 @@ export interface SpineLineOptions {
   maxDistanceFromSpineMm?: number;
   /** A sacrum candidate's centroid may lie at most this far from the spine line, millimetres. Default 60. */
   maxSacrumDistanceFromSpineMm?: number;
+  /** A vertebra of at least this fraction of the median vertebra volume counts as a whole body when checking the sacrum. Default 0.75. */
+  minWholeVertebraFraction?: number;
 }
 
 function fitLine(points: readonly Vec3[]): SpineLine {
@@ -49,8 +51,10 @@ export function fitSpineLine(levelParts: readonly VoxelPart[], options: SpineLin
 /**
  * Picks the sacrum among the sacrum-class parts: the largest one whose centroid lies near the spine
  * line and below the middle of the vertebrae and discs. Returns its top (98th percentile of its
- * voxel positions along the axis), or null when no candidate fits or when more than one disc would
- * lie below that top, which no real sacrum allows.
+ * voxel positions along the axis), or null when no candidate fits. It is also null when more than
+ * one disc, or a whole vertebral body (at least `minWholeVertebraFraction` of the median vertebra
+ * volume), is centred below that top. No real sacrum allows either, but a sacrum-class blob in
+ * front of the spine or among the posterior elements does.
  */
 export function chooseSacrum(
   sacrumParts: readonly VoxelPart[],
@@ -72,5 +76,10 @@ export function chooseSacrum(
   const projections = Float64Array.from(sacrum.voxels, (voxel) => dot(voxelCenterLpsMm(placement, voxel, point), line.axisLps)).sort();
   const topMm = projections[Math.floor(0.98 * (projections.length - 1))];
   const discsBelowTop = levelParts.filter((part) => part.kind === 'disc' && dot(part.centroidLpsMm, line.axisLps) < topMm).length;
-  return discsBelowTop > 1 ? null : { part: sacrum, topMm };
+  const vertebraVolumes = levelParts.filter((part) => part.kind === 'vertebra').map((part) => part.volumeMm3).sort((a, b) => a - b);
+  const minWholeVolumeMm3 = (options.minWholeVertebraFraction ?? 0.75) * (vertebraVolumes[Math.floor(vertebraVolumes.length / 2)] ?? Infinity);
+  const wholeVertebraBelowTop = levelParts.some(
+    (part) => part.kind === 'vertebra' && part.volumeMm3 >= minWholeVolumeMm3 && dot(part.centroidLpsMm, line.axisLps) < topMm,
+  );
+  return discsBelowTop > 1 || wholeVertebraBelowTop ? null : { part: sacrum, topMm };
 }

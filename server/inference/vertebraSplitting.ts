@@ -17,6 +17,13 @@ export interface VoxelPart {
 export interface VertebraSplittingOptions {
   /** A vertebra taller along the spine axis than this multiple of the median vertebra height is split. Default 1.6. */
   maxHeightFactor?: number;
+  /**
+   * A vertebra taller than this multiple of the median vertebra height is cut at every disc whose
+   * centroid lies inside its height. Default 1.3.
+   */
+  minHeightFactorToCutAtDiscs?: number;
+  /** A disc counts as inside a vertebra only when their centroids lie at most this far apart across the spine axis, millimetres. Default 25. */
+  maxDiscOffsetAcrossAxisMm?: number;
 }
 
 /** Lower median, so that one merged pair among four vertebrae does not set the typical height. */
@@ -27,6 +34,77 @@ function lowerMedian(values: readonly number[]): number {
 
 function makePart(kind: VoxelPart['kind'], voxels: Int32Array, placement: VoxelPlacement): VoxelPart {
   return { kind, voxels, centroidLpsMm: centroidLpsMm(placement, voxels), volumeMm3: voxels.length * placement.voxelVolumeMm3 };
+}
+
+/** Positions of a part's voxels along the axis, and its height between the 5th and 95th percentiles. */
+function axialProfile(part: VoxelPart, placement: VoxelPlacement, axisLps: Vec3): { positions: Float64Array; heightMm: number; lowMm: number; highMm: number } {
+  const point: Vec3 = [0, 0, 0];
+  const positions = new Float64Array(part.voxels.length);
+  part.voxels.forEach((voxel, index) => {
+    positions[index] = dot(voxelCenterLpsMm(placement, voxel, point), axisLps);
+  });
+  // The 5th to 95th percentile range ignores stray voxels such as mislabelled posterior elements.
+  const sorted = Float64Array.from(positions).sort();
+  const lowMm = sorted[Math.floor(0.05 * (sorted.length - 1))];
+  const highMm = sorted[Math.floor(0.95 * (sorted.length - 1))];
+  return { positions, heightMm: highMm - lowMm, lowMm, highMm };
+}
+
+/**
+ * Cuts vertebra parts at the discs inside them. When the model finds a disc but labels a rim of
+ * vertebra around it (often at the anterior or posterior edge), the bodies above and below form
+ * one component with the disc inside its height, which no single vertebral body has. Only parts
+ * taller than `minHeightFactorToCutAtDiscs` times the median vertebra height are cut, so a false
+ * disc inside one body does not split it; with fewer than three vertebrae that check is skipped.
+ * Each cut must leave at least a sixth of the part's voxels on either side.
+ */
+export function cutVertebraeAtDiscs(
+  parts: readonly VoxelPart[],
+  placement: VoxelPlacement,
+  axisLps: Vec3,
+  options: VertebraSplittingOptions = {},
+): VoxelPart[] {
+  const minHeightFactor = options.minHeightFactorToCutAtDiscs ?? 1.3;
+  const maxOffsetAcrossMm = options.maxDiscOffsetAcrossAxisMm ?? 25;
+  const vertebrae = parts.filter((part) => part.kind === 'vertebra');
+  const discs = parts.filter((part) => part.kind === 'disc');
+  if (vertebrae.length === 0 || discs.length === 0) return [...parts];
+
+  const profiles = new Map(vertebrae.map((part) => [part, axialProfile(part, placement, axisLps)]));
+  const typicalHeight = vertebrae.length >= 3 ? lowerMedian([...profiles.values()].map((profile) => profile.heightMm)) : 0;
+  const across = (a: Vec3, b: Vec3): number => {
+    const offset: Vec3 = [a[0] - b[0], a[1] - b[1], a[2] - b[2]];
+    const along = dot(offset, axisLps);
+    return Math.hypot(offset[0] - along * axisLps[0], offset[1] - along * axisLps[1], offset[2] - along * axisLps[2]);
+  };
+
+  const result: VoxelPart[] = [];
+  for (const part of parts) {
+    const profile = profiles.get(part);
+    if (profile === undefined || profile.heightMm <= minHeightFactor * typicalHeight) {
+      result.push(part);
+      continue;
+    }
+    const cutsMm = discs
+      .filter((disc) => across(disc.centroidLpsMm, part.centroidLpsMm) <= maxOffsetAcrossMm)
+      .map((disc) => dot(disc.centroidLpsMm, axisLps))
+      .filter((positionMm) => positionMm > profile.lowMm && positionMm < profile.highMm)
+      .sort((a, b) => a - b);
+    const minPieceVoxels = part.voxels.length / 6;
+    let remaining = { voxels: part.voxels, positions: profile.positions };
+    for (const cutMm of cutsMm) {
+      const below = remaining.voxels.filter((_, index) => remaining.positions[index] < cutMm);
+      if (below.length < minPieceVoxels || remaining.voxels.length - below.length < minPieceVoxels) continue;
+      result.push(makePart('vertebra', below, placement));
+      const keep = remaining.positions.map((position) => (position >= cutMm ? 1 : 0));
+      remaining = {
+        voxels: remaining.voxels.filter((_, index) => keep[index] === 1),
+        positions: remaining.positions.filter((_, index) => keep[index] === 1),
+      };
+    }
+    result.push(remaining.voxels.length === part.voxels.length ? part : makePart('vertebra', remaining.voxels, placement));
+  }
+  return result;
 }
 
 /**
@@ -44,17 +122,11 @@ export function splitMergedVertebrae(
   const vertebrae = parts.filter((part) => part.kind === 'vertebra');
   if (vertebrae.length < 3) return [...parts];
 
-  const point: Vec3 = [0, 0, 0];
   const projections = new Map<VoxelPart, Float64Array>();
   const heights = vertebrae.map((part) => {
-    const positions = new Float64Array(part.voxels.length);
-    part.voxels.forEach((voxel, index) => {
-      positions[index] = dot(voxelCenterLpsMm(placement, voxel, point), axisLps);
-    });
-    projections.set(part, positions);
-    // The 5th to 95th percentile range ignores stray voxels such as mislabelled posterior elements.
-    const sorted = Float64Array.from(positions).sort();
-    return sorted[Math.floor(0.95 * (sorted.length - 1))] - sorted[Math.floor(0.05 * (sorted.length - 1))];
+    const profile = axialProfile(part, placement, axisLps);
+    projections.set(part, profile.positions);
+    return profile.heightMm;
   });
   const typicalHeight = lowerMedian(heights);
 

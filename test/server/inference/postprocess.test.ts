@@ -99,6 +99,43 @@ test('postprocess: merged vertebrae are split', () => {
   assert.ok(result.flags.some((flag) => flag.code === 'LEVEL_MISSING' && flag.level === 'L3/L4'));
 });
 
+/** Relabels voxels of the analytic class map for which `select` returns true. */
+function relabel(series: ReturnType<typeof renderLocalizer>, classMap: ClassMap, select: (point: Vec3, label: number) => boolean, label: number): void {
+  const { rows, columns } = series.images[0].geometry;
+  series.images.forEach((image, k) => {
+    const [x0, y0, z0] = image.geometry.imagePositionLpsMm;
+    for (let j = 0; j < rows; j++) {
+      for (let i = 0; i < columns; i++) {
+        const index = k * rows * columns + j * columns + i;
+        const point: Vec3 = [x0, y0 + i * image.geometry.spacingBetweenColumnsMm, z0 - j * image.geometry.spacingBetweenRowsMm];
+        if (select(point, classMap.classIndex[index])) classMap.classIndex[index] = label;
+      }
+    }
+  });
+}
+
+test('postprocess: bodies joined around discs are cut', () => {
+  const { series, classMap } = analyticClassMap(true);
+  const discZ = (name: string): number => discCentersZ().find((disc) => disc.name === name)?.zMm ?? NaN;
+  // An anterior rim of vertebra around the L2/L3 and L3/L4 discs joins L2, L3 and L4 into one component.
+  const joined = [discZ('L2/L3'), discZ('L3/L4')];
+  relabel(series, classMap, ([, y, z], label) => label === CLASS.disc && y < -12 && joined.some((zMm) => Math.abs(z - zMm) <= 4), CLASS.vertebra);
+  const result = postprocess(series, classMap, EXPECTED_CLASSES, canonicalFrame(series).normalLps);
+  const names = result.structures.map((structure) => structure.name);
+  assert.equal(names, ['T12', 'T12/L1', 'L1', 'L1/L2', 'L2', 'L2/L3', 'L3', 'L3/L4', 'L4', 'L4/L5', 'L5', 'L5/S1', 'S1', 'canal']);
+  assert.not.ok(result.flags.some((flag) => flag.code === 'LEVEL_MISSING'), JSON.stringify(result.flags));
+});
+
+test('postprocess: false sacrum above a whole body', () => {
+  const { series, classMap } = analyticClassMap(false);
+  // Sacrum-class tissue in front of the spine whose top reaches above the centre of L5 (z = 16 mm).
+  relabel(series, classMap, ([x, y, z]) => Math.abs(x) <= 22 && y >= -50 && y <= -30 && z >= -60 && z <= 25, CLASS.sacrum);
+  const result = postprocess(series, classMap, EXPECTED_CLASSES, canonicalFrame(series).normalLps);
+  const names = result.structures.map((structure) => structure.name);
+  assert.equal(names.slice(0, 12), ['T12', 'T12/L1', 'L1', 'L1/L2', 'L2', 'L2/L3', 'L3', 'L3/L4', 'L4', 'L4/L5', 'L5', 'L5/S1']);
+  assert.ok(result.flags.some((flag) => flag.code === 'SACRUM_NOT_FOUND'));
+});
+
 test('postprocess: sacrum-class tissue off the spine is ignored', () => {
   const { series, classMap } = analyticClassMap(true);
   const { rows, columns } = series.images[0].geometry;
