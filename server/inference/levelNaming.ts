@@ -20,6 +20,11 @@ export interface LevelNamingOptions {
   minLumbarVolumeFraction?: number;
   /** Two components of one kind closer than this fraction of the level spacing are one split structure. Default 0.5. */
   maxSplitFractionOfLevel?: number;
+  /**
+   * Without a sacrum, a lowest disc smaller than this fraction of the median disc volume is taken
+   * as a rudimentary sacral (S1/S2) disc, not L5/S1, and counting starts at the next disc up. Default 0.4.
+   */
+  minLowestDiscVolumeFraction?: number;
 }
 
 export interface LevelNaming {
@@ -107,9 +112,21 @@ function findS1BodyAboveSacrumMm(candidates: readonly LevelCandidate[], sacrumTo
 }
 
 /**
+ * Returns the position of the lowest disc that may be L5/S1 when no sacrum was found: rudimentary
+ * sacral discs at the bottom, much smaller than the median disc, are skipped. They stay unnamed.
+ */
+function lowestLumbarDiscMm(candidates: readonly LevelCandidate[], minVolumeFraction: number): number | null {
+  const discs = candidates.filter((candidate) => candidate.kind === 'disc').sort((a, b) => a.positionMm - b.positionMm);
+  if (discs.length === 0) return null;
+  const medianVolume = median(discs.map((disc) => disc.volumeMm3));
+  const lumbar = discs.find((disc) => disc.volumeMm3 >= minVolumeFraction * medianVolume);
+  return (lumbar ?? discs[0]).positionMm;
+}
+
+/**
  * Names vertebrae and discs by counting up from the sacrum. `sacrumTopMm` is the most superior
  * position of the sacrum along the same axis, or null when no sacrum was found. Without a sacrum
- * the lowest disc is taken as L5/S1, and a SACRUM_NOT_FOUND flag records that.
+ * the lowest disc of lumbar size is taken as L5/S1, and a SACRUM_NOT_FOUND flag records that.
  */
 export function nameLevels(
   allCandidates: readonly LevelCandidate[],
@@ -123,8 +140,7 @@ export function nameLevels(
 
   // Without a sacrum, counting starts at the lowest disc (taken as L5/S1), and every vertebra-class
   // part below it is sacral (S1 and the fused segments under it), not a level of its own.
-  const discPositions = allCandidates.filter((candidate) => candidate.kind === 'disc').map((candidate) => candidate.positionMm);
-  const lowestDiscMm = discPositions.length === 0 ? null : Math.min(...discPositions);
+  const lowestDiscMm = sacrumTopMm === null ? lowestLumbarDiscMm(allCandidates, options.minLowestDiscVolumeFraction ?? 0.4) : null;
   const s1BodyMm = sacrumTopMm === null ? null : findS1BodyAboveSacrumMm(allCandidates, sacrumTopMm);
   if (s1BodyMm !== null) {
     for (const candidate of allCandidates) {
@@ -133,7 +149,7 @@ export function nameLevels(
   }
   const startMm = s1BodyMm ?? sacrumTopMm ?? lowestDiscMm;
   if (sacrumTopMm === null && lowestDiscMm !== null) {
-    for (const candidate of allCandidates) if (candidate.positionMm < lowestDiscMm) names.set(candidate.id, 'S1');
+    for (const candidate of allCandidates) if (candidate.kind === 'vertebra' && candidate.positionMm < lowestDiscMm) names.set(candidate.id, 'S1');
   }
   const candidates = allCandidates
     .filter((candidate) => startMm === null || candidate.positionMm > startMm || (sacrumTopMm === null && candidate.positionMm === lowestDiscMm))

@@ -114,6 +114,30 @@ test('missing sacrum: fused segments below are S1', () => {
   assert.not.ok(naming.flags.some((flag) => flag.code === 'LEVEL_MISSING'));
 });
 
+test('missing sacrum: rudimentary sacral disc skipped', () => {
+  // S1 body at -12 mm with a small S1/S2 disc below it; the chain's discs are 9000 mm3.
+  const below: LevelCandidate[] = [
+    { id: 98, kind: 'disc', positionMm: -30, volumeMm3: 2500 },
+    { id: 99, kind: 'vertebra', positionMm: -12, volumeMm3: 27000 },
+  ];
+  const candidates = [...below, ...chain(LUMBAR)];
+  const naming = nameLevels(candidates, null);
+  assert.is(naming.names.get(98), undefined);
+  assert.is(naming.names.get(99), 'S1');
+  assert.is(naming.names.get(0), 'L5/S1');
+  assert.is(naming.names.get(1), 'L5');
+});
+
+test('missing sacrum: thin L5/S1 still counts', () => {
+  const candidates = chain(LUMBAR);
+  const thinDisc = candidates.find((candidate) => candidate.id === 0);
+  assert.ok(thinDisc);
+  thinDisc.volumeMm3 = 5000;
+  const naming = nameLevels(candidates, null);
+  assert.is(naming.names.get(0), 'L5/S1');
+  assert.is(naming.names.get(1), 'L5');
+});
+
 test('missing disc keeps the count', () => {
   const candidates = chain(LUMBAR, { skipDiscs: [2] });
   const naming = nameLevels(candidates, 0);
