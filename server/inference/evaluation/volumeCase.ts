@@ -4,13 +4,13 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { MrSeries } from '../../dicom/types.ts';
-import { directionLps, pointLpsMm, type VolumeLps } from '../../geometry/types.ts';
+import { directionLps, pointLpsMm, type Vec3, type VolumeLps } from '../../geometry/types.ts';
 import { canonicalFrame } from '../preprocess.ts';
 import { shapeStats, voxelPlacement } from '../structureStats.ts';
 import type { SegmentationResult, Segmenter, Structure } from '../types.ts';
 import { bestOverlap, dice, isLevelName, overlapCounts, referenceClassOf } from './metrics.ts';
 import { comparePlans, type PlanError, type PlannerBundle } from './planComparison.ts';
-import { resliceLabels, resliceToMrImages, sagittalLocalizerGeometry, volumeBoundsLpsMm } from '../../../simulator/reslice.ts';
+import { resliceLabels, resliceToMrImages, sagittalLocalizerGeometry, volumeBoundsLpsMm, type PlaneStackGeometry } from '../../../simulator/reslice.ts';
 
 /** Localizer acquisition used for evaluation: slice thickness, gap and pixel size, millimetres. */
 export const EVALUATION_LOCALIZER = { sliceThicknessMm: 4, gapMm: 0.4, pixelSpacingMm: 1, maxSlices: 20 };
@@ -39,17 +39,41 @@ interface LabelledVolume {
   labelNames: Record<number, string>;
 }
 
+/**
+ * Shifts the localizer centre in plane so that its pixel centres fall on voxel centres of the
+ * volume, along every volume axis that lies in the slice plane. Nearest-neighbour label sampling
+ * rounds a pixel centre halfway between two voxels up to the higher index, so without this shift
+ * the reference labels would sit half a voxel from the trilinear image (towards the head and the
+ * front in the public sets) and bias the centre and Dice scores.
+ */
+export function pixelAlignedCenterLpsMm(image: VolumeLps, stack: PlaneStackGeometry, centerLpsMm: readonly number[]): Vec3 {
+  const first = stack.firstImagePositionLpsMm;
+  const offset = [0, 1, 2].map((axis) => first[axis] - image.originLpsMm[axis]);
+  const normal = stack.sliceDirectionLps;
+  const shifted: Vec3 = [centerLpsMm[0], centerLpsMm[1], centerLpsMm[2]];
+  image.directionLps.forEach((direction, axis) => {
+    const alongNormal = Math.abs(direction[0] * normal[0] + direction[1] * normal[1] + direction[2] * normal[2]);
+    if (alongNormal > 0.5) return;
+    const index = (offset[0] * direction[0] + offset[1] * direction[1] + offset[2] * direction[2]) / image.spacingMm[axis];
+    const fractionMm = (index - Math.round(index)) * image.spacingMm[axis];
+    for (let component = 0; component < 3; component++) shifted[component] -= fractionMm * direction[component];
+  });
+  return shifted;
+}
+
 /** Reslices the volume into a sagittal localizer through its centre and the matching reference label planes. */
 export function volumeToLocalizer(volume: LabelledVolume, caseId: string): { series: MrSeries; reference: Uint8Array } {
   const bounds = volumeBoundsLpsMm(volume.image);
   const spacingMm = EVALUATION_LOCALIZER.sliceThicknessMm + EVALUATION_LOCALIZER.gapMm;
   const sliceCount = Math.max(1, Math.min(EVALUATION_LOCALIZER.maxSlices, Math.floor((bounds.max[0] - bounds.min[0]) / spacingMm)));
-  const stack = sagittalLocalizerGeometry(volume.image, {
+  const localizerOptions = {
     sliceCount,
     sliceThicknessMm: EVALUATION_LOCALIZER.sliceThicknessMm,
     gapMm: EVALUATION_LOCALIZER.gapMm,
     pixelSpacingMm: EVALUATION_LOCALIZER.pixelSpacingMm,
-  });
+  };
+  const centered = sagittalLocalizerGeometry(volume.image, localizerOptions);
+  const stack = sagittalLocalizerGeometry(volume.image, { ...localizerOptions, centerLpsMm: pixelAlignedCenterLpsMm(volume.image, centered, bounds.center) });
 
   const uid = `2.25.${Date.now()}${Math.floor(Math.random() * 1e6)}`;
   const images = resliceToMrImages(volume.image, stack, {

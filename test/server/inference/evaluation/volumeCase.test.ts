@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { directionLps, pointLpsMm } from '../../../../server/geometry/types.ts';
-import { scoreSegmentation } from '../../../../server/inference/evaluation/volumeCase.ts';
+import { directionLps, pointLpsMm, type VolumeLps } from '../../../../server/geometry/types.ts';
+import { scoreSegmentation, volumeToLocalizer } from '../../../../server/inference/evaluation/volumeCase.ts';
 import type { SegmentationResult, Structure } from '../../../../server/inference/types.ts';
 
 function structure(name: string, kind: Structure['kind'], labelValue: number): Structure {
@@ -71,6 +71,41 @@ test('score: class-only labels skip level identification', () => {
   assert.is(score.dice.vertebra, 1);
   assert.is(score.dice.disc, null);
   assert.is(score.levelsLabelled, 0);
+});
+
+test('localizer: labels align with the image', () => {
+  // Laid out like the public sets: axis 0 head to feet, axis 1 front to back, axis 2 across; an
+  // even size along axis 0 puts the default localizer's pixel centres between voxel centres.
+  const dims: [number, number, number] = [40, 31, 9];
+  const placement = {
+    dims,
+    spacingMm: [1, 1, 1] as [number, number, number],
+    originLpsMm: pointLpsMm(4, 0, 0),
+    directionLps: [directionLps(0, 0, -1), directionLps(0, 1, 0), directionLps(-1, 0, 0)] as VolumeLps['directionLps'],
+  };
+  const image = new Float32Array(dims[0] * dims[1] * dims[2]).fill(10);
+  const labels = new Uint8Array(image.length);
+  for (let k = 0; k < dims[2]; k++) {
+    for (let j = 10; j < 20; j++) {
+      for (let i = 12; i < 18; i++) {
+        image[k * dims[0] * dims[1] + j * dims[0] + i] = 1000;
+        labels[k * dims[0] * dims[1] + j * dims[0] + i] = 1;
+      }
+    }
+  }
+  const { series, reference } = volumeToLocalizer({ image: { ...placement, data: image }, labels: { ...placement, data: labels }, labelNames: { 1: 'L4/L5' } }, 'aligned');
+  const middle = Math.floor(series.images.length / 2);
+  const plane = series.images[middle].pixels;
+  const planeSize = plane.length;
+  let bright = 0;
+  let mismatched = 0;
+  for (let pixel = 0; pixel < planeSize; pixel++) {
+    const isBright = plane[pixel] > 505;
+    if (isBright) bright += 1;
+    if (isBright !== (reference[middle * planeSize + pixel] === 1)) mismatched += 1;
+  }
+  assert.is(bright, 60);
+  assert.is(mismatched, 0);
 });
 
 test.run();
