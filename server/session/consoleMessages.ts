@@ -34,15 +34,51 @@ function toWireSlab(slab: Slab): WireSlab {
   };
 }
 
-/** Display window from the 1st to the 99th percentile of a strided pixel sample. */
+/**
+ * Moves the `k`-th smallest value of `values[from..to]` to index `k`, with smaller or equal
+ * values before it and larger or equal values after it (Hoare's quickselect, in place).
+ */
+function selectInPlace(values: Float32Array, k: number, from: number, to: number): void {
+  let left = from;
+  let right = to;
+  while (left < right) {
+    const pivot = values[(left + right) >>> 1];
+    let i = left;
+    let j = right;
+    while (i <= j) {
+      while (values[i] < pivot) i += 1;
+      while (values[j] > pivot) j -= 1;
+      if (i <= j) {
+        const swap = values[i];
+        values[i] = values[j];
+        values[j] = swap;
+        i += 1;
+        j -= 1;
+      }
+    }
+    if (k <= j) right = j;
+    else if (k >= i) left = i;
+    else return;
+  }
+}
+
+/**
+ * Display window from the 1st to the 99th percentile of a strided pixel sample. The two order
+ * statistics are selected in linear time instead of sorting the sample, because this runs for
+ * every localizer image on the server's event loop.
+ */
 function displayWindow(pixels: Float32Array): { windowCenter: number; windowWidth: number } {
   const stride = Math.max(1, Math.floor(pixels.length / WINDOW_SAMPLE_SIZE));
-  const sample: number[] = [];
-  for (let i = 0; i < pixels.length; i += stride) sample.push(pixels[i]);
-  sample.sort((a, b) => a - b);
+  const sample = new Float32Array(Math.ceil(pixels.length / stride));
+  for (let i = 0, j = 0; i < pixels.length; i += stride, j += 1) sample[j] = pixels[i];
   if (sample.length === 0) return { windowCenter: 0, windowWidth: 1 };
-  const low = sample[Math.floor(sample.length * WINDOW_TAIL_FRACTION)];
-  const high = sample[Math.min(sample.length - 1, Math.floor(sample.length * (1 - WINDOW_TAIL_FRACTION)))];
+  const lowIndex = Math.floor(sample.length * WINDOW_TAIL_FRACTION);
+  const highIndex = Math.min(sample.length - 1, Math.floor(sample.length * (1 - WINDOW_TAIL_FRACTION)));
+  selectInPlace(sample, lowIndex, 0, sample.length - 1);
+  // Everything after lowIndex is now at least as large, so the high statistic lies in that range.
+  selectInPlace(sample, highIndex, lowIndex, sample.length - 1);
+  const low = sample[lowIndex];
+  const high = sample[highIndex];
   return { windowCenter: (low + high) / 2, windowWidth: Math.max(1, high - low) };
 }
 
@@ -52,13 +88,14 @@ function displayWindow(pixels: Float32Array): { windowCenter: number; windowWidt
  */
 function encodePixels(pixels: Float32Array): { pixelEncoding: 'int16le' | 'uint16le'; pixelsBase64: string } {
   let min = Infinity;
-  for (const value of pixels) if (value < min) min = value;
+  for (let i = 0; i < pixels.length; i += 1) if (pixels[i] < min) min = pixels[i];
   const signed = min < 0;
   const buffer = Buffer.alloc(pixels.length * 2);
+  const view = new DataView(buffer.buffer, buffer.byteOffset, buffer.byteLength);
   for (let i = 0; i < pixels.length; i += 1) {
     const rounded = Math.round(pixels[i]);
-    if (signed) buffer.writeInt16LE(Math.max(-32768, Math.min(32767, rounded)), i * 2);
-    else buffer.writeUInt16LE(Math.min(65535, rounded), i * 2);
+    if (signed) view.setInt16(i * 2, Math.max(-32768, Math.min(32767, rounded)), true);
+    else view.setUint16(i * 2, Math.min(65535, rounded), true);
   }
   return { pixelEncoding: signed ? 'int16le' : 'uint16le', pixelsBase64: buffer.toString('base64') };
 }

@@ -21,6 +21,9 @@ import { join } from 'node:path';
 
 import Database from 'better-sqlite3';
 
+import type { Logger } from '../log.ts';
+import { WalCheckpointer } from './walCheckpointer.ts';
+
 /** File name of the journal database inside the data directory. */
 export const JOURNAL_FILE_NAME = 'journal.sqlite';
 
@@ -83,7 +86,23 @@ export interface JournalOptions {
   dataDir: string;
   /** Open without writing (for replay and inspection); the database must exist. */
   readonly?: boolean;
+  /**
+   * Time between write-ahead log checkpoints run by a worker thread, milliseconds. Default
+   * 1000. 0 leaves checkpoints to SQLite, which runs them inside a commit on the caller's thread.
+   */
+  checkpointIntervalMs?: number;
+  /** Receives checkpoint failures; writers only. */
+  logger?: Logger;
 }
+
+const DEFAULT_CHECKPOINT_INTERVAL_MS = 1000;
+
+/**
+ * WAL size, in pages, at which a commit on the main connection still checkpoints by itself.
+ * It only matters when the checkpoint worker falls behind or has failed; 16384 pages of the
+ * default 4096 bytes are 64 MiB.
+ */
+const FALLBACK_AUTOCHECKPOINT_PAGES = 16384;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS journal_events (
@@ -186,8 +205,9 @@ export class Journal {
   private readonly db: Database.Database;
   private readonly insertEvent: Database.Statement;
   private readonly upsertSession: Database.Statement;
+  private readonly checkpointer: WalCheckpointer | null = null;
 
-  constructor(readonly path: string, readonlyMode: boolean) {
+  constructor(readonly path: string, readonlyMode: boolean, options: { checkpointIntervalMs?: number; logger?: Logger } = {}) {
     this.db = new Database(path, { readonly: readonlyMode, fileMustExist: readonlyMode });
     if (!readonlyMode) {
       this.db.pragma('journal_mode = WAL');
@@ -195,6 +215,11 @@ export class Journal {
       this.db.pragma('synchronous = NORMAL');
       this.db.exec(SCHEMA);
       this.addMissingColumns();
+      const checkpointIntervalMs = options.checkpointIntervalMs ?? DEFAULT_CHECKPOINT_INTERVAL_MS;
+      if (checkpointIntervalMs > 0) {
+        this.db.pragma(`wal_autocheckpoint = ${FALLBACK_AUTOCHECKPOINT_PAGES}`);
+        this.checkpointer = new WalCheckpointer({ databasePath: path, checkpointIntervalMs, logger: options.logger });
+      }
     }
     this.insertEvent = this.db.prepare(
       `INSERT INTO journal_events (received_at_ms, session_id, exam_id, source, type, user, connection_id, message_id, message_json, image)
@@ -321,6 +346,7 @@ export class Journal {
   }
 
   close(): void {
+    this.checkpointer?.close();
     this.db.close();
   }
 }
@@ -329,5 +355,8 @@ export class Journal {
 export function openJournal(options: JournalOptions): Journal {
   const readonlyMode = options.readonly ?? false;
   if (!readonlyMode) mkdirSync(options.dataDir, { recursive: true });
-  return new Journal(join(options.dataDir, JOURNAL_FILE_NAME), readonlyMode);
+  return new Journal(join(options.dataDir, JOURNAL_FILE_NAME), readonlyMode, {
+    checkpointIntervalMs: options.checkpointIntervalMs,
+    logger: options.logger,
+  });
 }

@@ -8,6 +8,7 @@
  * and continues them in the state they were in.
  */
 import { randomUUID } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 
 import { Observable, Subject } from 'rxjs';
 import { createActor, type Actor, type InspectionEvent, type Snapshot } from 'xstate';
@@ -31,6 +32,7 @@ import {
   sessionStateMessage,
 } from './consoleMessages.ts';
 import { explainRejection } from './eventRejection.ts';
+import { createImageDecoderPool, type ImageDecoder } from './imageDecoderPool.ts';
 import { provideExamActors, type ExamServices, type ProvidedExamMachine } from './examActors.ts';
 import { ExamRecord, type BuildSeries } from './examRecord.ts';
 import { DEFAULT_EXAM_LIMITS, type ExamEmitted, type ExamEvent, type ExamLimits } from './examTypes.ts';
@@ -55,8 +57,18 @@ export interface SessionHubOptions {
   defaultProtocol?: string;
   /** Loads a planning protocol by name or path. Default: `loadProtocol` from `server/planning/protocols.ts`. */
   loadProtocol?: (nameOrPath: string) => PlanningProtocol | Promise<PlanningProtocol>;
-  /** Decodes one image frame's DICOM Part 10 bytes. Default: `parseDicomPart10`. */
+  /**
+   * Decodes one image frame's DICOM Part 10 bytes on the event loop's thread. Default:
+   * `parseDicomPart10`, which live images run in worker threads instead (see
+   * `imageDecodeWorkers`). Restoring sessions at start always uses this function.
+   */
   parseImages?: (bytes: Uint8Array) => MrImage[];
+  /**
+   * Worker threads that parse live images with `parseDicomPart10`. Default: one less than the
+   * available CPUs, at least 1 and at most 2. 0 parses on the event loop's thread. Ignored
+   * when `parseImages` is given.
+   */
+  imageDecodeWorkers?: number;
   /** Sorts a series along its normal. Default: `buildSeries` from `server/dicom/series.ts`. */
   buildSeries?: BuildSeries;
   /** Timeouts and the confidence threshold of every exam; see `ExamLimits` for the defaults. */
@@ -75,6 +87,8 @@ export interface SessionHubStats {
   maxMailboxSize: number;
   /** Console messages replaced by newer ones before delivery, over the hub's lifetime. */
   coalescedMessages: number;
+  /** Live image frames parsed by decoder worker threads, over the hub's lifetime. */
+  imagesDecodedInWorkers: number;
 }
 
 export interface SessionHubWithStats extends SessionHub {
@@ -104,6 +118,10 @@ interface SessionRuntime {
   /** The localizer message, built once per localizer series. */
   localizerWire: LocalizerOutbound | null;
   scannerLink: string;
+  /** Images of this session received but not yet decoded and added to `record`. */
+  imagesInFlight: number;
+  /** Settles once every image received so far is decoded and added, or rejected. */
+  imagesDecoded: Promise<void>;
   /** Type of the last event the machine processed, for the transition log. */
   tracker: { lastEventType: string };
   loopState: string;
@@ -140,6 +158,8 @@ class Hub implements SessionHubWithStats {
   private readonly journal: Journal;
   private readonly services: ExamServices;
   private readonly parseImages: (bytes: Uint8Array) => MrImage[];
+  /** Worker pool for live images; null when they are parsed with `parseImages` on this thread. */
+  private readonly decoder: ImageDecoder | null;
   private readonly sessions = new Map<string, SessionRuntime>();
   private readonly openByExam = new Map<string, SessionRuntime>();
   /** The exam each scanner connection last named in a message, to place its images. */
@@ -155,8 +175,13 @@ class Hub implements SessionHubWithStats {
 
   constructor(private readonly options: SessionHubOptions) {
     this.log = options.logger;
-    this.journal = openJournal({ dataDir: options.dataDir });
+    this.journal = openJournal({ dataDir: options.dataDir, logger: options.logger.child({ component: 'journal' }) });
     this.parseImages = options.parseImages ?? ((bytes) => parseDicomPart10(bytes));
+    const workers = options.imageDecodeWorkers ?? Math.max(1, Math.min(2, availableParallelism() - 1));
+    this.decoder =
+      options.parseImages === undefined && workers > 0
+        ? createImageDecoderPool({ workers, logger: this.log.child({ component: 'image-decoder' }) })
+        : null;
     this.maxQueuedErrors = options.maxQueuedErrorsPerConsole ?? 16;
     this.maxEndedSessions = options.maxEndedSessionsInMemory ?? 32;
     this.defaultProtocol = options.defaultProtocol ?? DEFAULT_PROTOCOL;
@@ -188,6 +213,12 @@ class Hub implements SessionHubWithStats {
       return [errorReply(error, message.messageId)];
     }
 
+    // Images that arrived before this message are added to the record before it is applied.
+    if (runtime.imagesInFlight > 0) await runtime.imagesDecoded;
+    if (runtime.disposed) {
+      const error = new SessionError('ERR_UNKNOWN_EXAM', `exam ${message.examId} ended while this message waited; start a new exam`, 'exam.started');
+      return [errorReply(error, message.messageId)];
+    }
     this.noteScannerConnection(runtime, origin);
     if (message.type === 'series.complete') this.checkImageCount(runtime, message.seriesInstanceUid, message.imageCount);
     const rejection = this.apply(runtime, message, origin);
@@ -208,7 +239,7 @@ class Hub implements SessionHubWithStats {
 
     let images: MrImage[];
     try {
-      images = this.parseImages(bytes);
+      images = await this.decodeInOrder(runtime, bytes, origin);
     } catch (error) {
       const code = readErrorCode(error, 'ERR_INVALID_DICOM');
       const detail = error instanceof Error ? error.message : String(error);
@@ -216,22 +247,51 @@ class Hub implements SessionHubWithStats {
       return [errorReply(new SessionError(code, `the image was not stored: ${detail}`, 'a DICOM Part 10 MR image'), undefined)];
     }
 
-    this.noteScannerConnection(runtime, origin);
-    runtime.record.addImages(images);
     const sopInstanceUid = images[0]?.sopInstanceUid ?? 'unknown';
     return [{ type: 'ack', inReplyTo: sopInstanceUid, examId: runtime.examId, sessionId: runtime.sessionId }];
+  }
+
+  /**
+   * Decodes an image and adds it to the session's record once every image of the session that
+   * arrived before it has been added, so the record keeps arrival order. Rejects with the
+   * parser's error, and then adds nothing.
+   */
+  private decodeInOrder(runtime: SessionRuntime, bytes: Uint8Array, origin: EventOrigin): Promise<MrImage[]> {
+    const decoding = this.decoder === null ? Promise.resolve().then(() => this.parseImages(bytes)) : this.decoder.decode(bytes);
+    const added = runtime.imagesDecoded.then(async () => {
+      const images = await decoding;
+      if (runtime.disposed) return images;
+      this.noteScannerConnection(runtime, origin);
+      runtime.record.addImages(images);
+      return images;
+    });
+    runtime.imagesInFlight += 1;
+    runtime.imagesDecoded = added.then(
+      () => undefined,
+      () => undefined,
+    );
+    void runtime.imagesDecoded.then(() => {
+      runtime.imagesInFlight -= 1;
+    });
+    return added;
   }
 
   scannerDisconnected(origin: EventOrigin): void {
     if (this.closed) return;
     this.connectionExams.delete(origin.connectionId);
     for (const runtime of this.openByExam.values()) {
-      if (runtime.scannerConnectionId !== origin.connectionId) continue;
-      this.append(linkEntry(runtime, 'scanner.disconnected', origin));
-      runtime.scannerConnectionId = null;
-      runtime.lastTriggerAtMs = origin.receivedAtMs;
-      runtime.inbound.next({ type: 'scanner.disconnected' });
+      // An image from this connection may still be decoding; the disconnect follows it.
+      if (runtime.imagesInFlight > 0) void runtime.imagesDecoded.then(() => this.disconnectScanner(runtime, origin));
+      else this.disconnectScanner(runtime, origin);
     }
+  }
+
+  private disconnectScanner(runtime: SessionRuntime, origin: EventOrigin): void {
+    if (this.closed || !runtime.open || runtime.scannerConnectionId !== origin.connectionId) return;
+    this.append(linkEntry(runtime, 'scanner.disconnected', origin));
+    runtime.scannerConnectionId = null;
+    runtime.lastTriggerAtMs = origin.receivedAtMs;
+    runtime.inbound.next({ type: 'scanner.disconnected' });
   }
 
   scannerMessages(examId: string): Observable<ScannerOutbound> {
@@ -309,7 +369,13 @@ class Hub implements SessionHubWithStats {
       maxMailboxSize = Math.max(maxMailboxSize, consoles.maxMailboxSize);
       coalesced += consoles.droppedCount;
     }
-    return { openSessions: this.openByExam.size, watchers, maxMailboxSize, coalescedMessages: coalesced };
+    return {
+      openSessions: this.openByExam.size,
+      watchers,
+      maxMailboxSize,
+      coalescedMessages: coalesced,
+      imagesDecodedInWorkers: this.decoder?.stats().decodedInWorkers ?? 0,
+    };
   }
 
   async close(): Promise<void> {
@@ -318,6 +384,7 @@ class Hub implements SessionHubWithStats {
     for (const runtime of this.sessions.values()) this.dispose(runtime);
     this.sessions.clear();
     this.openByExam.clear();
+    await this.decoder?.close();
     this.journal.close();
     this.log.info('session hub closed');
   }
@@ -408,6 +475,8 @@ class Hub implements SessionHubWithStats {
       scannerConnectionId: null,
       lastTriggerAtMs: null,
       tracker,
+      imagesInFlight: 0,
+      imagesDecoded: Promise.resolve(),
       appliedSeq: init.appliedSeq,
       saveScheduled: false,
       disposed: false,

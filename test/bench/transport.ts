@@ -270,9 +270,17 @@ async function runExam(
   await measured(sessionId, { type: 'exam.ended', messageId: nextMessageId(), examId, reason: 'completed' });
 }
 
+/**
+ * Extra Node options for the server child, from `BENCH_SERVER_NODE_OPTIONS` (space-separated),
+ * for example `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile the server alone.
+ */
+function serverNodeOptions(): string[] {
+  return (process.env.BENCH_SERVER_NODE_OPTIONS ?? '').split(' ').filter((option) => option !== '');
+}
+
 function startServerProcess(): Promise<{ child: ChildProcess; url: string; token: string }> {
   const child = fork(resolve(import.meta.dirname, 'transportServer.ts'), [], {
-    execArgv: ['--import', 'tsx'],
+    execArgv: ['--import', 'tsx', ...serverNodeOptions()],
     env: { ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
@@ -288,7 +296,7 @@ function startServerProcess(): Promise<{ child: ChildProcess; url: string; token
 
 interface ServerReport {
   maxRssBytes: number;
-  /** User plus system CPU time of the server process, milliseconds. */
+  /** User plus system CPU time of the server process after start-up, milliseconds. */
   cpuMs: number;
   hubStats: SessionHubStats;
 }
@@ -393,7 +401,8 @@ function resultRows(result: ScenarioResult): [string, string][] {
     ['Server-reported `latencyMs` p50 / p99', `${formatMs(percentile(result.serverLatenciesMs, 50))} / ${formatMs(percentile(result.serverLatenciesMs, 99))}`],
     ['Server peak RSS', formatMiB(server.maxRssBytes)],
     ['Console messages coalesced by the hub', String(server.hubStats.coalescedMessages)],
-    ['Wall time / server CPU time', `${result.durationS.toFixed(1)} s / ${(server.cpuMs / 1000).toFixed(1)} s`],
+    ['DICOM images parsed in decoder worker threads', String(server.hubStats.imagesDecodedInWorkers)],
+    ['Wall time / server CPU time after start-up', `${result.durationS.toFixed(1)} s / ${(server.cpuMs / 1000).toFixed(1)} s`],
     ['Server CPU time per scanner frame (JSON or image)', `${(server.cpuMs / (samples.scannerMessages + samples.images)).toFixed(1)} ms`],
     ['1-minute load average before / after (whole machine)', `${result.loadBefore.toFixed(2)} / ${result.loadAfter.toFixed(2)}`],
   ];

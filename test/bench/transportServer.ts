@@ -2,7 +2,7 @@
  * Child process of the transport benchmark: the real server and the real session hub with
  * fast actor doubles, on 127.0.0.1 and a free port. It communicates with the parent over IPC: sends
  * `{ type: 'ready', url, token }`, and on `{ type: 'stop' }` closes everything and sends
- * `{ type: 'stopped', maxRssBytes, cpuMs, hubStats }`.
+ * `{ type: 'stopped', maxRssBytes, cpuMs, hubStats }`, where `cpuMs` counts from `ready` on.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -36,6 +36,9 @@ const server = await startServer({
   logger,
 });
 
+/** CPU time spent starting up (loading and compiling modules), left out of the reported CPU time. */
+const startupUsage = process.resourceUsage();
+
 process.on('message', (message: unknown) => {
   if (typeof message !== 'object' || message === null || (message as { type?: unknown }).type !== 'stop') return;
   void (async () => {
@@ -45,7 +48,7 @@ process.on('message', (message: unknown) => {
     rmSync(dataDir, { recursive: true, force: true });
     // resourceUsage() reports maxRSS in kibibytes and CPU times in microseconds.
     const usage = process.resourceUsage();
-    const cpuMs = (usage.userCPUTime + usage.systemCPUTime) / 1000;
+    const cpuMs = (usage.userCPUTime + usage.systemCPUTime - startupUsage.userCPUTime - startupUsage.systemCPUTime) / 1000;
     process.send?.({ type: 'stopped', maxRssBytes: usage.maxRSS * 1024, cpuMs, hubStats }, () => process.exit(0));
   })();
 });
