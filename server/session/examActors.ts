@@ -38,11 +38,17 @@ export function summarizeSegmentation(result: SegmentationResult): SegmentationS
   };
 }
 
-/** Returns the exam machine with its actors bound to these services and this session's record. */
-export function provideExamActors(services: ExamServices, record: ExamRecord) {
+/**
+ * Returns the exam machine with its actors bound to these services and to a session's record:
+ * one record, or a lookup by session id. A lookup lets one provided machine serve every
+ * session, because `provide` rebuilds every state node, which costs milliseconds per exam.
+ */
+export function provideExamActors(services: ExamServices, record: ExamRecord | ((sessionId: string) => ExamRecord)) {
+  const recordOf = typeof record === 'function' ? record : () => record;
   return examMachine.provide({
     actors: {
       segmentLocalizer: fromPromise<SegmentationSummary, SegmentLocalizerInput>(async ({ input, signal }) => {
+        const record = recordOf(input.sessionId);
         const localizer = await record.series(input.seriesInstanceUid, services.buildSeries);
         const result = await services.segmenter.segment(localizer, signal);
         record.setSegmentation(result);
@@ -51,6 +57,7 @@ export function provideExamActors(services: ExamServices, record: ExamRecord) {
       }),
 
       proposePlan: fromPromise<Plan, ProposePlanInput>(async ({ input }) => {
+        const record = recordOf(input.sessionId);
         const segmentation = record.segmentation;
         if (segmentation === null || segmentation.seriesInstanceUid !== input.seriesInstanceUid) {
           throw new SessionError(
@@ -66,6 +73,7 @@ export function provideExamActors(services: ExamServices, record: ExamRecord) {
       adjustPlan: fromPromise<Plan, AdjustPlanInput>(async ({ input }) => services.planner.adjust(input.plan, input.adjustment)),
 
       checkSlab: fromPromise<QcResult, CheckSlabInput>(async ({ input, signal }) => {
+        const record = recordOf(input.sessionId);
         const acquired = await record.series(input.seriesInstanceUid, services.buildSeries);
         if (input.localizerSeriesUid === null) {
           throw new SessionError('ERR_LOCALIZER_MISSING', `session ${input.sessionId} has no localizer to check slab ${input.slab.slabId} against`);

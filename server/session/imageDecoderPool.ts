@@ -132,8 +132,11 @@ class ImageDecoderPool implements ImageDecoder {
     return new Promise<MrImage[]>((resolve, reject) => {
       if (slot.pending.size === 0) slot.worker.ref();
       slot.pending.set(requestId, { bytes, resolve, reject });
-      const request: DecodeRequest = { requestId, bytes };
-      slot.worker.postMessage(request);
+      // Cloning a view clones its whole ArrayBuffer, which for a frame from the socket can be a
+      // much larger receive buffer. Copy the frame out and move the copy to the worker instead.
+      const copy = bytes.slice();
+      const request: DecodeRequest = { requestId, bytes: copy };
+      slot.worker.postMessage(request, [copy.buffer]);
     });
   }
 

@@ -157,6 +157,8 @@ function errorReply(error: SessionError, inReplyTo: string | undefined): Protoco
 class Hub implements SessionHubWithStats {
   private readonly journal: Journal;
   private readonly services: ExamServices;
+  /** The exam machine with its actors, shared by every session; they find the session's record by id. */
+  private readonly machine: ProvidedExamMachine;
   private readonly parseImages: (bytes: Uint8Array) => MrImage[];
   /** Worker pool for live images; null when they are parsed with `parseImages` on this thread. */
   private readonly decoder: ImageDecoder | null;
@@ -193,7 +195,14 @@ class Hub implements SessionHubWithStats {
       buildSeries: options.buildSeries ?? ((images) => buildDicomSeries(images)),
       onSegmentation: (sessionId, result) => this.journal.saveSegmentation(sessionId, segmentationArtifact(result)),
     };
+    this.machine = provideExamActors(this.services, (sessionId) => this.recordOf(sessionId));
     this.restoreOpenSessions();
+  }
+
+  private recordOf(sessionId: string): ExamRecord {
+    const runtime = this.sessions.get(sessionId);
+    if (runtime === undefined) throw new SessionError('ERR_UNKNOWN_SESSION', `session ${sessionId} is no longer in memory; its actors cannot run`);
+    return runtime.record;
   }
 
   // ------------------------------------------------------------------ scanner
@@ -444,7 +453,7 @@ class Hub implements SessionHubWithStats {
     record?: ExamRecord;
   }): SessionRuntime {
     const record = init.record ?? new ExamRecord();
-    const machine = provideExamActors(this.services, record);
+    const machine = this.machine;
     const input = {
       sessionId: init.sessionId,
       examId: init.examId,
