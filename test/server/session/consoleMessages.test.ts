@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 
@@ -26,6 +27,33 @@ test('negative pixels encode as int16', () => {
   const bytes = Buffer.from(wire.pixelsBase64, 'base64');
   assert.is(bytes.readInt16LE(0), -32768, 'values below the int16 range are clamped');
   assert.is(bytes.readInt16LE(2), -13);
+});
+
+/** The display window by definition: 1st and 99th percentile of the sorted strided sample. */
+function sortedWindow(pixels: Float32Array): { windowCenter: number; windowWidth: number } {
+  const stride = Math.max(1, Math.floor(pixels.length / 4096));
+  const sample: number[] = [];
+  for (let i = 0; i < pixels.length; i += stride) sample.push(pixels[i]);
+  sample.sort((a, b) => a - b);
+  const low = sample[Math.floor(sample.length * 0.01)];
+  const high = sample[Math.min(sample.length - 1, Math.floor(sample.length * 0.99))];
+  return { windowCenter: (low + high) / 2, windowWidth: Math.max(1, high - low) };
+}
+
+test('display window matches sorted percentiles', () => {
+  const pixelValues = fc.oneof(fc.integer({ min: -2000, max: 4000 }), fc.float({ min: -1e4, max: 1e4, noNaN: true, noDefaultInfinity: true }));
+  fc.assert(
+    fc.property(fc.array(pixelValues, { minLength: 1, maxLength: 9000 }), (values) => {
+      const image = fakeImage(LOCALIZER_UID, 0);
+      image.pixels = Float32Array.from(values);
+      const wire = localizerImageWire(image);
+      const expected = sortedWindow(image.pixels);
+      // === rather than Object.is, because the two orders may pick a different one of -0 and 0.
+      assert.ok(wire.windowCenter === expected.windowCenter, `center ${wire.windowCenter}, expected ${expected.windowCenter}`);
+      assert.ok(wire.windowWidth === expected.windowWidth, `width ${wire.windowWidth}, expected ${expected.windowWidth}`);
+    }),
+    { numRuns: 200 },
+  );
 });
 
 test('segmentation message carries the label map', () => {

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { test } from 'uvu';
@@ -45,6 +45,31 @@ test('journal creates a WAL database', () => {
   assert.ok(existsSync(join(dir.dataDir, 'nested', `${JOURNAL_FILE_NAME}-wal`)), 'the WAL file exists');
   journal.close();
   dir.remove();
+});
+
+/** Appends 40 image rows of 16 KiB each, about 640 KiB, which stays in the WAL until a checkpoint. */
+function appendImages(journal: ReturnType<typeof openJournal>): void {
+  for (let index = 0; index < 40; index += 1) {
+    journal.append(entry({ type: 'image', messageId: null, message: null, image: new Uint8Array(16 * 1024).fill(index) }));
+  }
+}
+
+async function databaseSizeAfter(checkpointIntervalMs: number): Promise<number> {
+  const dir = temporaryDataDir();
+  const journal = openJournal({ dataDir: dir.dataDir, checkpointIntervalMs });
+  appendImages(journal);
+  await new Promise((resolveWait) => setTimeout(resolveWait, 600));
+  const size = statSync(join(dir.dataDir, JOURNAL_FILE_NAME)).size;
+  journal.close();
+  dir.remove();
+  return size;
+}
+
+test('worker checkpoints the WAL', async () => {
+  const checkpointed = await databaseSizeAfter(50);
+  assert.ok(checkpointed > 600 * 1024, `the database file holds the images after a checkpoint (${checkpointed} bytes)`);
+  const unchecked = await databaseSizeAfter(0);
+  assert.ok(unchecked < 100 * 1024, `without the worker the images stay in the WAL (${unchecked} bytes)`);
 });
 
 test('events read back in order', () => {

@@ -84,4 +84,36 @@ test('invalid DICOM gets the parser code', async () => {
   dir.remove();
 });
 
+test('message waits for decoding images', async () => {
+  const dir = temporaryDataDir();
+  const { hub, lines } = createRealParsingHub(dir.dataDir);
+  const origin = scannerOrigin();
+  const started = await hub.handleScannerMessage(
+    { type: 'exam.started', messageId: messageId(), examId: 'exam-order', protocol: 'lumbar-routine', patientPosition: 'HFS' },
+    origin,
+  );
+  const sessionId = started[0]?.type === 'ack' ? (started[0].sessionId ?? '') : '';
+  await hub.handleScannerMessage(
+    { type: 'series.started', messageId: messageId(), examId: 'exam-order', seriesInstanceUid: LOCALIZER_UID, role: 'localizer' },
+    origin,
+  );
+
+  // The images are still in the decoder workers when series.complete arrives.
+  const imageReplies = [0, 1, 2].map((index) => hub.handleScannerImage(writeMrImage(fakeImage(LOCALIZER_UID, index)), origin));
+  const completed = await hub.handleScannerMessage(
+    { type: 'series.complete', messageId: messageId(), examId: 'exam-order', seriesInstanceUid: LOCALIZER_UID, imageCount: 3 },
+    origin,
+  );
+  assert.is(completed[0]?.type, 'ack', JSON.stringify(completed));
+  for (const replies of await Promise.all(imageReplies)) assert.is(replies[0]?.type, 'ack');
+  assert.not.ok(
+    lines.some((line) => line.includes('different image count')),
+    'series.complete saw all three images',
+  );
+  assert.is(hub.stats().imagesDecodedInWorkers, 3);
+  await waitUntil(() => sessionState(hub, sessionId) === 'planning.awaitingTechnologist', 'the proposed plan');
+  await hub.close();
+  dir.remove();
+});
+
 test.run();
