@@ -7,6 +7,14 @@ import type { Observable } from 'rxjs';
 
 import type { ConsoleInbound, ConsoleOutbound, ScannerInbound, ScannerOutbound } from '../transport/protocol.ts';
 
+/** Which sessions `listSessions` returns. */
+export interface SessionListFilter {
+  /** `open` (the default): sessions whose exam has not ended. `ended`: finished sessions. `all`: both. */
+  status?: 'open' | 'ended' | 'all';
+  /** Most sessions returned. Default: every open session, and the 100 most recently ended. */
+  limit?: number;
+}
+
 /** Sender of an event: a connection id and, for consoles, the user name the token maps to. */
 export interface EventOrigin {
   connectionId: string;
@@ -34,7 +42,10 @@ export interface SessionHub {
   watchSession(sessionId: string): Observable<ConsoleOutbound>;
   /** Messages for the scanner connection that drives an exam (plans to apply). */
   scannerMessages(examId: string): Observable<ScannerOutbound>;
-  /** Open sessions, newest first, for the console's session list. */
-  listSessions(): { sessionId: string; examId: string; state: string; updatedAt: string }[];
+  /**
+   * Sessions for the console's session list and for finding a session to replay: open ones
+   * newest first, then ended ones (state `ended`) most recently ended first.
+   */
+  listSessions(filter?: SessionListFilter): { sessionId: string; examId: string; state: string; updatedAt: string }[];
   close(): Promise<void>;
 }

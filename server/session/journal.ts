@@ -302,6 +302,14 @@ export class Journal {
     return rows.map(toSession);
   }
 
+  /** Lists sessions whose exam has ended, most recently ended first. */
+  listEndedSessions(limit: number): JournalSession[] {
+    const rows = this.db
+      .prepare('SELECT * FROM sessions WHERE open = 0 ORDER BY updated_at DESC, session_id LIMIT ?')
+      .all(limit) as SessionRow[];
+    return rows.map(toSession);
+  }
+
   /**
    * Reads one session with its last persisted snapshot (`snapshot.context` is the exam machine's
    * context: plan, QC results, confirmations); null when the journal has no such session.

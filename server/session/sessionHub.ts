@@ -36,7 +36,7 @@ import { createImageDecoderPool, type ImageDecoder } from './imageDecoderPool.ts
 import { provideExamActors, type ExamServices, type ProvidedExamMachine } from './examActors.ts';
 import { ExamRecord, type BuildSeries } from './examRecord.ts';
 import { DEFAULT_EXAM_LIMITS, type ExamEmitted, type ExamEvent, type ExamLimits } from './examTypes.ts';
-import type { EventOrigin, SessionHub } from './hub.ts';
+import type { EventOrigin, SessionHub, SessionListFilter } from './hub.ts';
 import { openJournal, type Journal, type JournalEntry } from './journal.ts';
 import { imageEntry, linkEntry, messageEntry } from './journalEntries.ts';
 import { nextAction } from './nextAction.ts';
@@ -134,6 +134,9 @@ interface SessionRuntime {
 }
 
 const DEFAULT_PROTOCOL = 'lumbar-routine';
+
+/** Ended sessions `listSessions` returns when the filter names no limit. */
+const DEFAULT_ENDED_SESSION_LIMIT = 100;
 
 type LocalizerOutbound = Extract<ConsoleOutbound, { type: 'localizer' }>;
 
@@ -362,10 +365,23 @@ class Hub implements SessionHubWithStats {
 
   // ------------------------------------------------------------------ listing and lifecycle
 
-  listSessions(): { sessionId: string; examId: string; state: string; updatedAt: string }[] {
-    return [...this.openByExam.values()]
-      .sort((a, b) => b.createdAt.localeCompare(a.createdAt))
-      .map((runtime) => ({ sessionId: runtime.sessionId, examId: runtime.examId, state: runtime.loopState, updatedAt: runtime.updatedAt }));
+  listSessions(filter: SessionListFilter = {}): { sessionId: string; examId: string; state: string; updatedAt: string }[] {
+    const status = filter.status ?? 'open';
+    const limit = filter.limit ?? Infinity;
+    const listed: { sessionId: string; examId: string; state: string; updatedAt: string }[] = [];
+    if (status !== 'ended') {
+      const open = [...this.openByExam.values()].sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+      for (const runtime of open.slice(0, limit)) {
+        listed.push({ sessionId: runtime.sessionId, examId: runtime.examId, state: runtime.loopState, updatedAt: runtime.updatedAt });
+      }
+    }
+    if (status !== 'open' && listed.length < limit) {
+      const endedLimit = filter.limit === undefined ? DEFAULT_ENDED_SESSION_LIMIT : limit - listed.length;
+      for (const session of this.journal.listEndedSessions(endedLimit)) {
+        listed.push({ sessionId: session.sessionId, examId: session.examId, state: session.state, updatedAt: session.updatedAt });
+      }
+    }
+    return listed;
   }
 
   stats(): SessionHubStats {

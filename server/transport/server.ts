@@ -9,13 +9,14 @@ import { resolve } from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
 
 import { logger as rootLogger } from '../log.ts';
+import type { SessionListFilter } from '../session/hub.ts';
 import { isAuthorized, isOriginAllowed } from './auth.ts';
 import type { Connection, ConnectionLimits, EndpointName } from './connection.ts';
 import { ConsoleConnection } from './consoleConnection.ts';
 import { resolveServerOptions, type ResolvedServerOptions, type ServerOptions } from './options.ts';
 import { PROTOCOL_VERSION } from './protocol.ts';
 import { ExamRoutes, ScannerConnection } from './scannerConnection.ts';
-import { resolveConsolePath, sendStaticFile } from './staticFiles.ts';
+import { CONSOLE_BUNDLE_PATH, isConsoleBuilt, resolveConsolePath, sendStaticFile } from './staticFiles.ts';
 
 export type { ServerOptions } from './options.ts';
 
@@ -213,7 +214,12 @@ async function handleHttp(request: IncomingMessage, response: ServerResponse, co
       sendJsonResponse(response, 401, { code: 'ERR_UNAUTHORIZED', message: 'Missing or invalid access token. Send "Authorization: Bearer <token>".' });
       return;
     }
-    sendJsonResponse(response, 200, { sessions: config.hub.listSessions() });
+    const filter = readSessionListFilter(url);
+    if ('code' in filter) {
+      sendJsonResponse(response, 400, filter);
+      return;
+    }
+    sendJsonResponse(response, 200, { sessions: config.hub.listSessions(filter) });
     return;
   }
 
@@ -223,13 +229,55 @@ async function handleHttp(request: IncomingMessage, response: ServerResponse, co
     return;
   }
 
+  const isIndex = url.pathname === '/' || url.pathname === '/index.html';
+  // index.html is in the repository, but the page is blank without the bundle it loads.
+  if (isIndex && !(await isConsoleBuilt(config.consoleDir))) {
+    sendJsonResponse(response, 503, {
+      code: 'ERR_CONSOLE_NOT_BUILT',
+      message: `The console bundle ${CONSOLE_BUNDLE_PATH} is missing from ${config.consoleDir}. Run \`npm run build\`, then reload the page.`,
+    });
+    return;
+  }
   const filePath = resolveConsolePath(config.consoleDir, url.pathname);
   if (filePath !== null && (await sendStaticFile(response, filePath, method === 'HEAD'))) return;
-  if (url.pathname === '/' || url.pathname === '/index.html') {
-    sendJsonResponse(response, 503, { code: 'ERR_CONSOLE_NOT_BUILT', message: `The console bundle is missing from ${config.consoleDir}. Run \`npm run build\`.` });
+  if (isIndex) {
+    sendJsonResponse(response, 503, {
+      code: 'ERR_CONSOLE_NOT_BUILT',
+      message: `The console page index.html is missing from ${config.consoleDir}. Restore it from the repository and run \`npm run build\`.`,
+    });
     return;
   }
   sendJsonResponse(response, 404, { code: 'ERR_NOT_FOUND', message: `Nothing at ${url.pathname}.` });
+}
+
+const SESSION_LIST_STATUSES = ['open', 'ended', 'all'] as const;
+
+/** Largest `limit` accepted by `GET /v1/sessions`. */
+const MAX_SESSION_LIST_LIMIT = 1000;
+
+/** Reads `status` and `limit` of `GET /v1/sessions`; returns an error body when either is invalid. */
+function readSessionListFilter(url: URL): SessionListFilter | { code: string; message: string } {
+  const filter: SessionListFilter = {};
+  const status = url.searchParams.get('status');
+  if (status !== null) {
+    const known = SESSION_LIST_STATUSES.find((candidate) => candidate === status);
+    if (known === undefined) {
+      return { code: 'ERR_INVALID_QUERY', message: `Invalid status "${status}" for GET /v1/sessions. Use open, ended or all.` };
+    }
+    filter.status = known;
+  }
+  const limit = url.searchParams.get('limit');
+  if (limit !== null) {
+    const value = Number(limit);
+    if (!/^\d+$/.test(limit) || value < 1 || value > MAX_SESSION_LIST_LIMIT) {
+      return {
+        code: 'ERR_INVALID_QUERY',
+        message: `Invalid limit "${limit}" for GET /v1/sessions. Use a whole number from 1 to ${MAX_SESSION_LIST_LIMIT}.`,
+      };
+    }
+    filter.limit = value;
+  }
+  return filter;
 }
 
 function sendJsonResponse(response: ServerResponse, status: number, body: object): void {

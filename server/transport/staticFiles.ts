@@ -48,6 +48,18 @@ export function resolveConsolePath(consoleDir: string, pathname: string): string
   return filePath;
 }
 
+/** The bundle that `console-ui/index.html` loads; without it the page is blank. */
+export const CONSOLE_BUNDLE_PATH = 'dist/main.js';
+
+/** Resolves true when `<consoleDir>/dist/main.js`, the console bundle, is a file. */
+export async function isConsoleBuilt(consoleDir: string): Promise<boolean> {
+  try {
+    return (await stat(join(consoleDir, CONSOLE_BUNDLE_PATH))).isFile();
+  } catch {
+    return false;
+  }
+}
+
 /** Writes the file with its content type; resolves false when it does not exist. */
 export async function sendStaticFile(response: ServerResponse, filePath: string, headOnly: boolean): Promise<boolean> {
   try {

@@ -119,6 +119,46 @@ test('full exam reaches the consoles and scanner', async () => {
   dir.remove();
 });
 
+test('ended sessions listed for replay', async () => {
+  const dir = temporaryDataDir();
+  const { hub } = createTestHub(dir.dataDir);
+  const endedIds: string[] = [];
+  for (const examId of ['exam-a', 'exam-b']) {
+    endedIds.push(await startExam(hub, examId));
+    await hub.handleScannerMessage({ type: 'exam.ended', messageId: messageId(), examId, reason: 'completed' }, scannerOrigin());
+    // updated_at has millisecond resolution; keep the two end times apart.
+    await new Promise((resolveWait) => setTimeout(resolveWait, 5));
+  }
+  const openId = await startExam(hub, 'exam-c');
+  await settle();
+
+  assert.equal(
+    hub.listSessions().map((session) => session.sessionId),
+    [openId],
+    'the default lists open sessions only',
+  );
+  const ended = hub.listSessions({ status: 'ended' });
+  assert.equal(
+    ended.map((session) => session.sessionId),
+    [endedIds[1], endedIds[0]],
+    'most recently ended first',
+  );
+  assert.ok(
+    ended.every((session) => session.state === 'ended'),
+    'ended sessions have state ended',
+  );
+  assert.equal(
+    hub.listSessions({ status: 'all' }).map((session) => session.sessionId),
+    [openId, endedIds[1], endedIds[0]],
+  );
+  assert.equal(
+    hub.listSessions({ status: 'all', limit: 2 }).map((session) => session.sessionId),
+    [openId, endedIds[1]],
+  );
+  await hub.close();
+  dir.remove();
+});
+
 test('journal row exists before segmentation runs', async () => {
   const dir = temporaryDataDir();
   const doubles = createDoubles();

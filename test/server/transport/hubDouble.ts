@@ -4,7 +4,7 @@
  */
 import { BehaviorSubject, Observable, Subject } from 'rxjs';
 
-import type { EventOrigin, SessionHub } from '../../../server/session/hub.ts';
+import type { EventOrigin, SessionHub, SessionListFilter } from '../../../server/session/hub.ts';
 import type { ConsoleInbound, ConsoleOutbound, ScannerInbound, ScannerOutbound } from '../../../server/transport/protocol.ts';
 
 export interface RecordedCall {
@@ -85,7 +85,11 @@ export class HubDouble implements SessionHub {
     return this.scannerStream(examId).asObservable();
   }
 
-  listSessions(): { sessionId: string; examId: string; state: string; updatedAt: string }[] {
+  /** The filter of each `listSessions` call, for tests of the HTTP query. */
+  readonly listFilters: (SessionListFilter | undefined)[] = [];
+
+  listSessions(filter?: SessionListFilter): { sessionId: string; examId: string; state: string; updatedAt: string }[] {
+    this.listFilters.push(filter);
     return [...this.sessionStreams.keys()].map((sessionId) => ({
       sessionId,
       examId: `exam-of-${sessionId}`,

@@ -1,3 +1,7 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { pino } from 'pino';
@@ -508,6 +512,51 @@ test('HTTP routes: healthz, static, 404, 405', async () => {
     assert.is((await fetch(`${server.url}/nothing-here`)).status, 404);
     assert.is((await fetch(`${server.url}/healthz`, { method: 'POST' })).status, 405);
     assert.is((await fetch(`${server.url}/v1/console`)).status, 426);
+  } finally {
+    await server.close();
+  }
+});
+
+test('index is 503 without the bundle', async () => {
+  const consoleDir = mkdtempSync(join(tmpdir(), 'lumbar-console-'));
+  writeFileSync(join(consoleDir, 'index.html'), '<!doctype html><script type="module" src="/dist/main.js"></script>');
+  const server = await startWith(new HubDouble(), { consoleDir });
+  try {
+    const missing = await fetch(`${server.url}/`);
+    assert.is(missing.status, 503);
+    const body = (await missing.json()) as { code: string; message: string };
+    assert.is(body.code, 'ERR_CONSOLE_NOT_BUILT');
+    assert.match(body.message, /npm run build/);
+
+    mkdirSync(join(consoleDir, 'dist'));
+    writeFileSync(join(consoleDir, 'dist', 'main.js'), 'export {};');
+    const built = await fetch(`${server.url}/`);
+    assert.is(built.status, 200);
+    assert.match(built.headers.get('content-type') ?? '', /text\/html/);
+  } finally {
+    await server.close();
+    rmSync(consoleDir, { recursive: true, force: true });
+  }
+});
+
+test('session list query is validated', async () => {
+  const hub = new HubDouble();
+  const server = await startWith(hub);
+  const get = (query: string) => fetch(`${server.url}/v1/sessions${query}`, bearer());
+  try {
+    assert.is((await get('')).status, 200);
+    assert.is((await get('?status=ended&limit=5')).status, 200);
+    assert.is((await get('?status=all')).status, 200);
+    assert.equal(hub.listFilters, [{}, { status: 'ended', limit: 5 }, { status: 'all' }]);
+
+    for (const query of ['?status=finished', '?limit=0', '?limit=abc', '?limit=1001', '?limit=2.5']) {
+      const response = await get(query);
+      assert.is(response.status, 400, query);
+      const body = (await response.json()) as { code: string; message: string };
+      assert.is(body.code, 'ERR_INVALID_QUERY', query);
+      assert.match(body.message, /GET \/v1\/sessions/, query);
+    }
+    assert.is(hub.listFilters.length, 3, 'invalid queries do not reach the hub');
   } finally {
     await server.close();
   }
