@@ -21,8 +21,7 @@ export interface WalCheckpointerOptions {
 
 /**
  * The worker's source, run with `eval` as CommonJS. It is plain JavaScript so that it needs no
- * TypeScript loader, which a worker thread does not inherit when the loader was registered at
- * run time (as `bin/lumbar-copilot.js` does).
+ * TypeScript loader, because Node 20 worker threads inherit no module loader hooks.
  */
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');

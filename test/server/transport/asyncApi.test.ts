@@ -5,7 +5,7 @@ import * as assert from 'uvu/assert';
 
 import { buildAsyncApiDocument, channelMessages, renderAsyncApiYaml } from '../../../server/transport/asyncApiDocument.ts';
 import { consoleOutbound, scannerOutbound } from '../../../server/transport/outboundSchemas.ts';
-import { describeSchema } from '../../../server/transport/protocolDocs.ts';
+import { describeSchema, renderMessageReference } from '../../../server/transport/protocolDocs.ts';
 import {
   CONSOLE_INBOUND_EXAMPLES,
   CONSOLE_OUTBOUND_EXAMPLES,
@@ -26,6 +26,25 @@ test('protocol.md message reference matches the schemas', () => {
   const expected = expectedProtocolDocs().find((file) => file.path === PROTOCOL_DOC_PATH);
   assert.ok(expected !== undefined);
   assert.ok(readFileSync(PROTOCOL_DOC_PATH, 'utf8') === expected?.text, `docs/protocol.md is out of date: ${REGENERATE}`);
+});
+
+test('every documented field has a note', () => {
+  const reference = renderMessageReference();
+  const fieldRows = reference.split('\n').filter((line) => /^\| `[^`]+` \|/.test(line));
+  assert.ok(fieldRows.length > 100, `${fieldRows.length} field rows`);
+  for (const row of fieldRows) {
+    const cells = row.split(' | ');
+    const note = (cells.at(-1) ?? '').replace(/\|$/, '').trim();
+    assert.ok(note.length > 0, `empty note in ${row}`);
+  }
+});
+
+test('image frame section lists transfer syntaxes', () => {
+  const reference = renderMessageReference();
+  for (const syntax of ['1.2.840.10008.1.2`', '1.2.840.10008.1.2.1`', '1.2.840.10008.1.2.1.99`']) assert.ok(reference.includes(syntax), syntax);
+  for (const attribute of ['Pixel Spacing (0028,0030)', 'Image Orientation (Patient) (0020,0037)', 'Frame of Reference UID (0020,0052)']) {
+    assert.ok(reference.includes(attribute), attribute);
+  }
 });
 
 test('every message type has a component and operation', () => {

@@ -1,0 +1,116 @@
+/**
+ * Notes for the message reference in docs/protocol.md, for fields whose schema has no
+ * description. A key is a dotted field path (`adjustment.slabId`), or a message type, a space
+ * and a path (`plan.confirm planRevision`) where one message needs its own note. The
+ * message-specific key wins.
+ */
+const FIELD_NOTES: Record<string, string> = {
+  type: 'Message type; it selects the schema the rest of the message must match.',
+  messageId: "The sender's id for this message, unique per sender. The reply names it in `inReplyTo`.",
+  examId: "The scanner's id for the exam, as sent in `exam.started`.",
+  sessionId: 'Session the message belongs to.',
+  seriesInstanceUid: 'Series Instance UID (0020,000E), as in the DICOM headers of the series images.',
+  slabId: 'Slab id from `plan.apply` or `plan`, such as `slab-1`.',
+  planRevision: 'Plan revision; each adjustment or correction adds 1.',
+  updatedAt: 'Time of the last change, ISO 8601 in UTC.',
+
+  'exam.started protocol': 'Planning protocol name, such as `lumbar-routine`, or `default` for the server default (`lumbar-routine` unless configured).',
+  'exam.started patientPosition': 'Patient Position (0018,5100) of the exam, such as `HFS` for head first supine.',
+  'exam.started scannerId': 'Free-text scanner name, logged with the session.',
+  'series.started role':
+    '`localizer`: the sagittal localizer the server segments and plans on. `slab`: the acquisition of a planned slab. `sagittal`: another sagittal series, stored but not planned on.',
+  'series.started expectedImages': 'Images the series will have, when the scanner knows; informational.',
+  'series.complete imageCount': 'Images sent for the series. A different count than the server received is logged; the series is still used.',
+  'slab.acquisition.started seriesInstanceUid': 'Series that acquires the slab.',
+  'slab.acquisition.complete seriesInstanceUid': 'Series that acquired the slab; QC reads its images.',
+  'slab.acquisition.complete imageCount': "Images in the slab's series.",
+
+  'session.watch sessionId': 'Session to watch, from the scanner\'s `ack` or `GET /v1/sessions`.',
+  'plan.confirm sessionId': 'Session whose plan is confirmed.',
+  'plan.confirm planRevision': 'Revision of the plan the technologist saw. Any other revision is rejected, so a confirmation never applies to an unseen plan.',
+  'plan.confirm slabIds': 'Slabs to confirm; every slab of the plan when absent.',
+  'slab.adjust sessionId': 'Session whose plan is adjusted.',
+  'slab.adjust planRevision': 'Revision of the plan the technologist adjusted; any other revision is rejected.',
+  adjustment: 'The change to one slab; fields left out stay as they are.',
+  'adjustment.slabId': 'Slab to adjust.',
+  'adjustment.shiftAlongNormalMm': 'Shift along the slab normal, millimetres, positive towards the normal.',
+  'adjustment.shiftInPlaneMm': 'Shift in the slab plane, millimetres.',
+  'adjustment.shiftInPlaneMm.row': 'Shift along the row direction (`rowCosineLps`), millimetres.',
+  'adjustment.shiftInPlaneMm.column': 'Shift along the column direction (`columnCosineLps`), millimetres.',
+  'adjustment.tiltAboutRowDeg': "Right-handed rotation about the slab's row direction, degrees.",
+  'adjustment.tiltAboutColumnDeg': "Right-handed rotation about the slab's column direction, degrees.",
+  'adjustment.sliceCount': 'New number of slices.',
+  'plan.reject sessionId': 'Session whose proposed plan is rejected; it switches to manual planning.',
+  'replan.request sessionId': 'Session that should propose a new plan.',
+  'qc.acknowledge sessionId': 'Session of the QC result.',
+  'qc.acknowledge slabId': 'Slab whose QC result is acknowledged.',
+  'qc.acknowledge action': '`accept` keeps the acquired slab; `rescan` sends the corrected slab to the scanner as a new `plan.apply`.',
+
+  'ack inReplyTo': '`messageId` of the acknowledged message.',
+  'ack examId': 'Exam the message was applied to.',
+  'ack sessionId': 'Session the message was applied to.',
+  'plan.apply planId': 'Id of the plan; its revisions keep it.',
+  'plan.apply planRevision': 'Revision of the plan the slabs come from.',
+  'session.state planRevision': 'Revision of the current plan; null before the first plan.',
+  'session.state scannerConnected': 'True while a scanner connection drives the exam.',
+  'session.state model': 'Model that segmented the localizer, with its execution provider; null before segmentation.',
+  'nextAction.code': 'Stable code the console can branch on, such as `REVIEW_PLAN`.',
+  'nextAction.text': 'The next action in words.',
+  'nextAction.text.en': 'English text.',
+  'nextAction.text.zh-CN': 'Simplified Chinese text.',
+  'localizer images': 'Localizer slices sorted along the slice normal, in the order of the segmentation slices.',
+  'segmentation confidence': 'Overall confidence, 0 to 1: the lowest confidence among the structures planning needs.',
+  'segmentation flags': 'Anatomy findings, such as a transitional vertebra or a missing level, with a reason.',
+  'segmentation structures': 'Labelled vertebrae and discs with centroids (LPS, mm) and confidences.',
+  'segmentation labelNames': 'Name of each label value in the label map; 0 is background.',
+  'segmentation dims': 'Size of the label map, voxels.',
+  'dims.columns': 'Voxels along a row.',
+  'dims.rows': 'Voxels along a column.',
+  'dims.slices': 'Slices, in the order of the localizer images.',
+  plan: 'The proposed plan.',
+  'plan.planId': 'Id of the plan; its revisions keep it.',
+  'plan.revision': 'Revision; each adjustment or correction adds 1.',
+  'plan.frameOfReferenceUid': 'Frame of Reference UID (0020,0052) of the localizer the plan is in.',
+  'plan.protocolName': 'Planning protocol the plan follows.',
+  'plan.slabs': 'Slabs in acquisition order; see the slab object below.',
+  'plan.warnings': 'Planner warnings for the technologist, each with a code and a message.',
+  'plan.createdAt': 'Time the plan revision was made, ISO 8601 in UTC.',
+  result: 'QC result of one acquired slab.',
+  'result.slabId': 'Slab the result is for.',
+  'result.level': 'Disc level of the slab, such as `L4/L5`.',
+  'result.verdict': 'Worst verdict of the checks.',
+  'result.correctedSlab': 'On `fail`: the slab to acquire again, planned from the current anatomy; otherwise null.',
+  'result.checks': 'Each QC check with its verdict, measured value, threshold, unit and message.',
+  'result.thumbnails': 'Small previews of acquired slices, PNG as base64.',
+  'result.elapsedMs': 'Time the QC check took, milliseconds.',
+
+  kind: '`axial-disc`: one disc. `axial-stack`: a contiguous stack over several levels. `sagittal`: sagittal coverage. `saturation-band`: a saturation band.',
+  phaseEncoding: 'Phase encoding direction: anterior-posterior, right-left or head-foot.',
+  level: 'Target level: a disc (`L4/L5`), a range (`L3-S1`), or `T12-S1` for sagittal coverage.',
+  centerLpsMm: 'Centre of the slab, LPS, millimetres.',
+  normalLps: 'Slice normal, unit vector; for axial slabs it points towards the head.',
+  rowCosineLps: 'In-plane direction of increasing column index (along a row), unit vector.',
+  columnCosineLps: 'In-plane direction of increasing row index, unit vector.',
+  firstSlicePositionLpsMm: 'Image Position (Patient) of the first pixel of the first slice, LPS, millimetres.',
+  sliceCount: 'Number of slices.',
+  sliceThicknessMm: 'Slice thickness, millimetres.',
+  gapMm: 'Gap between adjacent slices, millimetres.',
+  sliceSpacingMm: 'Centre-to-centre distance between adjacent slices: thickness plus gap, millimetres.',
+  fovMm: 'Field of view, millimetres.',
+  'fovMm.rows': 'Along the column direction (rows times row spacing), millimetres.',
+  'fovMm.columns': 'Along the row direction, millimetres.',
+  matrix: 'Acquisition matrix.',
+  'matrix.rows': 'Rows.',
+  'matrix.columns': 'Columns.',
+  angleToAxialDeg: "Angle between the slab normal and the scanner's true axial normal (z), degrees.",
+  rationale: 'Why the planner placed the slab, in English.',
+};
+
+/** Returns the note for a field of a message, or an empty string when none is written. */
+export function fieldNote(messageType: string | null, path: string): string {
+  if (messageType !== null) {
+    const specific = FIELD_NOTES[`${messageType} ${path}`];
+    if (specific !== undefined) return specific;
+  }
+  return FIELD_NOTES[path] ?? '';
+}
