@@ -126,10 +126,17 @@ function mapSlice(
   }
 }
 
+/** One model run's output: float32 [N,C,H,W] for the series slices `sliceIndices`, in batch order. */
+export interface BatchOutput {
+  sliceIndices: readonly number[];
+  probabilities: Float32Array;
+  /** The `argmaxOnGrid` output of this batch, when the caller has it already. */
+  argmax?: GridArgmax;
+}
+
 /**
  * Builds the class map of a series from the model output `probabilities` (float32 [N,C,H,W]),
- * where batch entry n belongs to `series.images[sliceIndices[n]]`. `argmax` is the output of
- * `argmaxOnGrid` for the same batch when the caller has it already.
+ * where batch entry n belongs to `series.images[sliceIndices[n]]`.
  */
 export function mapProbabilitiesToSeries(
   series: MrSeries,
@@ -139,7 +146,18 @@ export function mapProbabilitiesToSeries(
   grid: ModelGrid,
   frame: CanonicalFrame,
   offset: GridOffset = NO_GRID_OFFSET,
-  argmax?: GridArgmax,
+): ClassMap {
+  return mapBatchesToSeries(series, [{ sliceIndices, probabilities }], classCount, grid, frame, offset);
+}
+
+/** Builds the class map of a series from several model runs, each on different slices. */
+export function mapBatchesToSeries(
+  series: MrSeries,
+  batches: readonly BatchOutput[],
+  classCount: number,
+  grid: ModelGrid,
+  frame: CanonicalFrame,
+  offset: GridOffset = NO_GRID_OFFSET,
 ): ClassMap {
   const { rows, columns } = series.images[0].geometry;
   const planeSize = rows * columns;
@@ -147,38 +165,40 @@ export function mapProbabilitiesToSeries(
   const probability = new Float32Array(planeSize * series.images.length);
   const segmentedSlices = series.images.map(() => false);
   const gridPlane = grid.inputHeight * grid.inputWidth;
-  const { gridClass, gridProbability } = argmax ?? argmaxOnGrid(probabilities, sliceIndices.length, classCount, gridPlane);
 
-  for (let batchIndex = 0; batchIndex < sliceIndices.length; batchIndex++) {
-    const sliceIndex = sliceIndices[batchIndex];
-    const image = series.images[sliceIndex];
-    segmentedSlices[sliceIndex] = true;
-    const { imagePositionLpsMm, rowCosineLps, columnCosineLps, spacingBetweenColumnsMm, spacingBetweenRowsMm } = image.geometry;
-    const originOffset = subtract(imagePositionLpsMm, gridCenterLpsMm(image, frame, offset));
-    const map: SliceToGrid = {
-      rAtOrigin: dot(originOffset, frame.downLps) / grid.spacingMm + (grid.inputHeight - 1) / 2,
-      cAtOrigin: dot(originOffset, frame.posteriorLps) / grid.spacingMm + (grid.inputWidth - 1) / 2,
-      rPerI: (dot(rowCosineLps, frame.downLps) * spacingBetweenColumnsMm) / grid.spacingMm,
-      cPerI: (dot(rowCosineLps, frame.posteriorLps) * spacingBetweenColumnsMm) / grid.spacingMm,
-      rPerJ: (dot(columnCosineLps, frame.downLps) * spacingBetweenRowsMm) / grid.spacingMm,
-      cPerJ: (dot(columnCosineLps, frame.posteriorLps) * spacingBetweenRowsMm) / grid.spacingMm,
-    };
-    mapSlice(
-      map,
-      rows,
-      columns,
-      grid.inputHeight,
-      grid.inputWidth,
-      probabilities,
-      batchIndex * classCount * gridPlane,
-      classCount,
-      gridClass,
-      gridProbability,
-      batchIndex * gridPlane,
-      classIndex,
-      probability,
-      sliceIndex * planeSize,
-    );
+  for (const { sliceIndices, probabilities, argmax } of batches) {
+    const { gridClass, gridProbability } = argmax ?? argmaxOnGrid(probabilities, sliceIndices.length, classCount, gridPlane);
+    for (let batchIndex = 0; batchIndex < sliceIndices.length; batchIndex++) {
+      const sliceIndex = sliceIndices[batchIndex];
+      const image = series.images[sliceIndex];
+      segmentedSlices[sliceIndex] = true;
+      const { imagePositionLpsMm, rowCosineLps, columnCosineLps, spacingBetweenColumnsMm, spacingBetweenRowsMm } = image.geometry;
+      const originOffset = subtract(imagePositionLpsMm, gridCenterLpsMm(image, frame, offset));
+      const map: SliceToGrid = {
+        rAtOrigin: dot(originOffset, frame.downLps) / grid.spacingMm + (grid.inputHeight - 1) / 2,
+        cAtOrigin: dot(originOffset, frame.posteriorLps) / grid.spacingMm + (grid.inputWidth - 1) / 2,
+        rPerI: (dot(rowCosineLps, frame.downLps) * spacingBetweenColumnsMm) / grid.spacingMm,
+        cPerI: (dot(rowCosineLps, frame.posteriorLps) * spacingBetweenColumnsMm) / grid.spacingMm,
+        rPerJ: (dot(columnCosineLps, frame.downLps) * spacingBetweenRowsMm) / grid.spacingMm,
+        cPerJ: (dot(columnCosineLps, frame.posteriorLps) * spacingBetweenRowsMm) / grid.spacingMm,
+      };
+      mapSlice(
+        map,
+        rows,
+        columns,
+        grid.inputHeight,
+        grid.inputWidth,
+        probabilities,
+        batchIndex * classCount * gridPlane,
+        classCount,
+        gridClass,
+        gridProbability,
+        batchIndex * gridPlane,
+        classIndex,
+        probability,
+        sliceIndex * planeSize,
+      );
+    }
   }
   return { classIndex, probability, segmentedSlices };
 }

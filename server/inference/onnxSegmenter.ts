@@ -1,8 +1,8 @@
 /**
  * The segmenter on onnxruntime-node: loads and checks the model, then runs preprocessing,
  * batched inference on the slices around the spine (a central batch, then small batches while
- * the spine continues laterally) and postprocessing per series. A field of view larger than the
- * model grid adds a one-slice pass first, to centre the grid on the spine. The ONNX session is
+ * the spine continues laterally) and postprocessing per series. A field of view clearly larger
+ * than the model grid adds a one-slice pass first, to centre the grid on the spine. The ONNX session is
  * the only effect here besides logging.
  */
 import { readFile } from 'node:fs/promises';
@@ -11,19 +11,19 @@ import { performance } from 'node:perf_hooks';
 import * as ort from 'onnxruntime-node';
 import type { MrSeries } from '../dicom/types.ts';
 import { logger as rootLogger, type Logger } from '../log.ts';
-import { mapProbabilitiesToSeries } from './labelMapping.ts';
+import { mapBatchesToSeries } from './labelMapping.ts';
 import { checkModelShapes, ModelLoadError, parseModelContract, type ModelContract } from './modelContract.ts';
 import { ProtobufFormatError, readOnnxMetadataProps } from './onnxMetadata.ts';
 import { postprocess, type PostprocessOptions } from './postprocess.ts';
 import { batchFromPrepared, NO_GRID_OFFSET, prepareSeries, type ModelGrid, type PreprocessOptions } from './preprocess.ts';
-import { mergeBatches, segmentGrowingWindow } from './sliceBatches.ts';
+import { segmentGrowingWindow } from './sliceBatches.ts';
 import { initialSliceWindow, windowSliceIndices, type SliceSelectionOptions } from './sliceSelection.ts';
-import { fieldOfViewExceedsGrid, spineCenteredOffset } from './spineCentering.ts';
+import { fieldOfViewExceedsGrid, spineCenteredOffset, type SpineCenteringOptions } from './spineCentering.ts';
 import { SegmentationInputError, type SegmentationResult, type Segmenter } from './types.ts';
 
 export type ExecutionProviderName = 'cpu' | 'cuda' | 'webgpu';
 
-export interface OnnxSegmenterOptions extends PreprocessOptions, SliceSelectionOptions, PostprocessOptions {
+export interface OnnxSegmenterOptions extends PreprocessOptions, SliceSelectionOptions, SpineCenteringOptions, PostprocessOptions {
   /** Path of the ONNX model. Default `models/lumbar-seg.onnx` under the working directory. */
   modelPath?: string;
   /** Requested execution provider; a GPU provider that is not installed or finds no GPU falls back to `cpu` with one warning. Default `cpu`. */
@@ -179,7 +179,9 @@ export async function createOnnxSegmenter(options: OnnxSegmenterOptions = {}): P
       timing.preprocess += performance.now() - t0;
       // A field of view larger than the grid gets a first pass on the central slice to centre the grid on the spine.
       let offset = NO_GRID_OFFSET;
-      if (fieldOfViewExceedsGrid(series, prepared.frame, grid)) {
+      let modelRuns = 0;
+      if (fieldOfViewExceedsGrid(series, prepared.frame, grid, options)) {
+        modelRuns += 1;
         const firstPassStarted = performance.now();
         const centralSlice = windowSliceIndices(initialSliceWindow(series, prepared.frame.normalLps, { ...options, initialHalfWidthMm: 0, maxSlices: 1 }));
         const firstPass = batchFromPrepared(prepared, grid, centralSlice);
@@ -189,25 +191,15 @@ export async function createOnnxSegmenter(options: OnnxSegmenterOptions = {}): P
 
       const batches = await segmentGrowingWindow(prepared, grid, contract.classes, offset, runModel, options, timing);
       const t2 = performance.now();
-      const merged = mergeBatches(batches, contract.classes.length, grid);
-      const classMap = mapProbabilitiesToSeries(
-        series,
-        merged.sliceIndices,
-        merged.probabilities,
-        contract.classes.length,
-        grid,
-        prepared.frame,
-        offset,
-        merged.argmax,
-      );
+      const classMap = mapBatchesToSeries(series, batches, contract.classes.length, grid, prepared.frame, offset);
       const result = postprocess(series, classMap, contract.classes, prepared.frame.normalLps, options);
       const t3 = performance.now();
 
       const first = series.images[0].geometry;
       const timingMs = { preprocess: timing.preprocess, inference: timing.inference, postprocess: timing.postprocess + t3 - t2, total: t3 - t0 };
-      const batch = merged.sliceIndices.length;
+      const batch = batches.reduce((sum, entry) => sum + entry.sliceIndices.length, 0);
       seriesLog.info(
-        { slices: batch, modelRuns: batches.length, structures: result.structures.length, confidence: result.confidence, flags: result.flags.map((flag) => flag.code), timingMs },
+        { slices: batch, modelRuns: modelRuns + batches.length, structures: result.structures.length, confidence: result.confidence, flags: result.flags.map((flag) => flag.code), timingMs },
         'series segmented',
       );
       return {

@@ -1,11 +1,10 @@
 /**
  * The model runs of one series: a first batch around the centre of the stack, then one small batch
  * per round while the slice window grows towards the edges of the spine (see `sliceSelection.ts`).
- * The batches are then merged into one output in series order. The model is a callback, so this
- * module has no effects of its own.
+ * The model is a callback, so this module has no effects of its own.
  */
 import { performance } from 'node:perf_hooks';
-import { argmaxOnGrid, type GridArgmax } from './labelMapping.ts';
+import { argmaxOnGrid, type BatchOutput, type GridArgmax } from './labelMapping.ts';
 import type { ModelClass } from './modelContract.ts';
 import { batchFromPrepared, type GridOffset, type ModelGrid, type PreparedSeries } from './preprocess.ts';
 import { growSliceWindow, initialSliceWindow, windowSliceIndices, type SliceSelectionOptions } from './sliceSelection.ts';
@@ -15,9 +14,8 @@ import { spineAreaPerSliceMm2 } from './spineCentering.ts';
 export type RunModel = (tensorData: Float32Array, batch: number) => Promise<Float32Array>;
 
 /** One model run: the series indices in batch order, the model output and its top class per pixel. */
-export interface SliceBatch {
+export interface SliceBatch extends BatchOutput {
   sliceIndices: number[];
-  probabilities: Float32Array;
   argmax: GridArgmax;
 }
 
@@ -63,22 +61,4 @@ export async function segmentGrowingWindow(
     timing.postprocess += performance.now() - argmaxStarted;
   }
   return batches;
-}
-
-/** Concatenates the batches into one output whose entries follow `sliceIndices`, in series order. */
-export function mergeBatches(batches: readonly SliceBatch[], classCount: number, grid: ModelGrid): SliceBatch {
-  const gridPlane = grid.inputHeight * grid.inputWidth;
-  const entries = batches.flatMap((batch) => batch.sliceIndices.map((sliceIndex, batchIndex) => ({ sliceIndex, batch, batchIndex })));
-  entries.sort((a, b) => a.sliceIndex - b.sliceIndex);
-
-  const probabilities = new Float32Array(entries.length * classCount * gridPlane);
-  const gridClass = new Uint8Array(entries.length * gridPlane);
-  const gridProbability = new Float32Array(entries.length * gridPlane);
-  entries.forEach((entry, target) => {
-    const probabilityStride = classCount * gridPlane;
-    probabilities.set(entry.batch.probabilities.subarray(entry.batchIndex * probabilityStride, (entry.batchIndex + 1) * probabilityStride), target * probabilityStride);
-    gridClass.set(entry.batch.argmax.gridClass.subarray(entry.batchIndex * gridPlane, (entry.batchIndex + 1) * gridPlane), target * gridPlane);
-    gridProbability.set(entry.batch.argmax.gridProbability.subarray(entry.batchIndex * gridPlane, (entry.batchIndex + 1) * gridPlane), target * gridPlane);
-  });
-  return { sliceIndices: entries.map((entry) => entry.sliceIndex), probabilities, argmax: { gridClass, gridProbability } };
 }

@@ -11,12 +11,28 @@ import { NO_GRID_OFFSET, type CanonicalFrame, type GridOffset, type ModelGrid } 
 /** Classes whose pixels locate the spine; the canal is left out because it runs beyond the lumbar spine. */
 const SPINE_CLASSES: readonly ModelClass[] = ['vertebra', 'sacrum', 'disc'];
 
-/** Checks whether the first image extends beyond the model grid along either canonical axis. */
-export function fieldOfViewExceedsGrid(series: MrSeries, frame: CanonicalFrame, grid: ModelGrid): boolean {
+export interface SpineCenteringOptions {
+  /**
+   * A field of view that extends beyond the model grid by at most this much on each side is
+   * cropped at its centre without a centring pass, because so thin a margin cannot hold the
+   * spine, millimetres. Default 10.
+   */
+  maxUncenteredCropMm?: number;
+}
+
+/**
+ * Checks whether the first image extends beyond the model grid, along either canonical axis, by
+ * more than `maxUncenteredCropMm` on each side.
+ */
+export function fieldOfViewExceedsGrid(series: MrSeries, frame: CanonicalFrame, grid: ModelGrid, options: SpineCenteringOptions = {}): boolean {
+  const maxCropMm = options.maxUncenteredCropMm ?? 10;
   const { rowCosineLps, columnCosineLps, spacingBetweenColumnsMm, spacingBetweenRowsMm, rows, columns } = series.images[0].geometry;
   const extentAlong = (axis: typeof frame.downLps): number =>
     Math.abs(dot(rowCosineLps, axis)) * columns * spacingBetweenColumnsMm + Math.abs(dot(columnCosineLps, axis)) * rows * spacingBetweenRowsMm;
-  return extentAlong(frame.downLps) > grid.inputHeight * grid.spacingMm || extentAlong(frame.posteriorLps) > grid.inputWidth * grid.spacingMm;
+  return (
+    extentAlong(frame.downLps) > grid.inputHeight * grid.spacingMm + 2 * maxCropMm ||
+    extentAlong(frame.posteriorLps) > grid.inputWidth * grid.spacingMm + 2 * maxCropMm
+  );
 }
 
 /**

@@ -51,12 +51,13 @@ function axialProfile(part: VoxelPart, placement: VoxelPlacement, axisLps: Vec3)
 }
 
 /**
- * Cuts vertebra parts at the discs inside them. When the model finds a disc but labels a rim of
- * vertebra around it (often at the anterior or posterior edge), the bodies above and below form
- * one component with the disc inside its height, which no single vertebral body has. Only parts
+ * Cuts vertebra parts at the discs inside them. The model sometimes finds a disc but labels a rim
+ * of vertebra around it, often at the anterior or posterior edge. The bodies above and below then
+ * form one component with the disc inside its height, which no single vertebral body has. Only parts
  * taller than `minHeightFactorToCutAtDiscs` times the median vertebra height are cut, so a false
  * disc inside one body does not split it; with fewer than three vertebrae that check is skipped.
- * Each cut must leave at least a sixth of the part's voxels on either side.
+ * Each cut must leave at least a quarter of an even share of the part's voxels (the part divided
+ * by the number of cuts plus one) on either side.
  */
 export function cutVertebraeAtDiscs(
   parts: readonly VoxelPart[],
@@ -90,7 +91,7 @@ export function cutVertebraeAtDiscs(
       .map((disc) => dot(disc.centroidLpsMm, axisLps))
       .filter((positionMm) => positionMm > profile.lowMm && positionMm < profile.highMm)
       .sort((a, b) => a - b);
-    const minPieceVoxels = part.voxels.length / 6;
+    const minPieceVoxels = part.voxels.length / (4 * (cutsMm.length + 1));
     let remaining = { voxels: part.voxels, positions: profile.positions };
     for (const cutMm of cutsMm) {
       const below = remaining.voxels.filter((_, index) => remaining.positions[index] < cutMm);

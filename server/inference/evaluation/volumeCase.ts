@@ -41,10 +41,10 @@ interface LabelledVolume {
 
 /**
  * Shifts the localizer centre in plane so that its pixel centres fall on voxel centres of the
- * volume, along every volume axis that lies in the slice plane. Nearest-neighbour label sampling
- * rounds a pixel centre halfway between two voxels up to the higher index, so without this shift
- * the reference labels would sit half a voxel from the trilinear image (towards the head and the
- * front in the public sets) and bias the centre and Dice scores.
+ * volume, along every in-plane volume axis whose spacing equals the pixel spacing. Nearest-neighbour
+ * label sampling rounds a pixel centre halfway between two voxels up to the higher index. Without
+ * this shift the reference labels of the 1 mm public volumes would sit half a voxel from the
+ * trilinear image, towards the head and the front, and bias the centre error and Dice.
  */
 export function pixelAlignedCenterLpsMm(image: VolumeLps, stack: PlaneStackGeometry, centerLpsMm: readonly number[]): Vec3 {
   const first = stack.firstImagePositionLpsMm;
@@ -53,7 +53,9 @@ export function pixelAlignedCenterLpsMm(image: VolumeLps, stack: PlaneStackGeome
   const shifted: Vec3 = [centerLpsMm[0], centerLpsMm[1], centerLpsMm[2]];
   image.directionLps.forEach((direction, axis) => {
     const alongNormal = Math.abs(direction[0] * normal[0] + direction[1] * normal[1] + direction[2] * normal[2]);
-    if (alongNormal > 0.5) return;
+    // NOTE: with other spacings some pixel centres still fall halfway between voxels, so those axes keep the default centre.
+    const samePixelSpacing = Math.abs(image.spacingMm[axis] - stack.spacingBetweenRowsMm) < 1e-6 && Math.abs(image.spacingMm[axis] - stack.spacingBetweenColumnsMm) < 1e-6;
+    if (alongNormal > 0.5 || !samePixelSpacing) return;
     const index = (offset[0] * direction[0] + offset[1] * direction[1] + offset[2] * direction[2]) / image.spacingMm[axis];
     const fractionMm = (index - Math.round(index)) * image.spacingMm[axis];
     for (let component = 0; component < 3; component++) shifted[component] -= fractionMm * direction[component];

@@ -117,7 +117,7 @@ test('missing sacrum: fused segments below are S1', () => {
 test('missing sacrum: rudimentary sacral disc skipped', () => {
   // S1 body at -12 mm with a small S1/S2 disc below it; the chain's discs are 9000 mm3.
   const below: LevelCandidate[] = [
-    { id: 98, kind: 'disc', positionMm: -30, volumeMm3: 2500 },
+    { id: 98, kind: 'disc', positionMm: -30, volumeMm3: 2000 },
     { id: 99, kind: 'vertebra', positionMm: -12, volumeMm3: 27000 },
   ];
   const candidates = [...below, ...chain(LUMBAR)];

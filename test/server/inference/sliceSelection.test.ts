@@ -4,7 +4,8 @@ import type { MrSeries } from '../../../server/dicom/types.ts';
 import type { Vec3 } from '../../../server/geometry/types.ts';
 import { EXPECTED_CLASSES } from '../../../server/inference/modelContract.ts';
 import { canonicalFrame, prepareSeries, slicePositionsMm } from '../../../server/inference/preprocess.ts';
-import { mergeBatches, segmentGrowingWindow, type RunModel } from '../../../server/inference/sliceBatches.ts';
+import { mapBatchesToSeries } from '../../../server/inference/labelMapping.ts';
+import { segmentGrowingWindow, type RunModel } from '../../../server/inference/sliceBatches.ts';
 import { growSliceWindow, initialSliceWindow, windowSliceIndices, type SliceSelectionOptions, type SliceWindow } from '../../../server/inference/sliceSelection.ts';
 import { renderLocalizer, STANDARD_SAGITTAL, type LocalizerGeometry } from './syntheticSpine.ts';
 
@@ -120,23 +121,27 @@ test('model runs: window follows the spine', async () => {
   const timing = { preprocess: 0, postprocess: 0 };
   const batches = await segmentGrowingWindow(prepareSeries(series), grid, [...EXPECTED_CLASSES], { downMm: 0, posteriorMm: 0 }, thresholdModel(40, 40, calls), {}, timing);
   assert.equal(calls, [4, 2, 2, 2, 2]);
-  const merged = mergeBatches(batches, EXPECTED_CLASSES.length, grid);
-  assert.equal(merged.sliceIndices, [4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15]);
+  const segmented = batches.flatMap((batch) => batch.sliceIndices).sort((a, b) => a - b);
+  assert.equal(segmented, [4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15]);
   assert.ok(timing.preprocess > 0);
 });
 
-test('merge: entries follow series order', async () => {
+test('class map: batches land on their slices', async () => {
   const series = seriesWithSpineAt(0);
   const grid = { inputHeight: 40, inputWidth: 40, spacingMm: 5 };
-  const batches = await segmentGrowingWindow(prepareSeries(series), grid, [...EXPECTED_CLASSES], { downMm: 0, posteriorMm: 0 }, thresholdModel(40, 40, []), {}, { preprocess: 0, postprocess: 0 });
-  const merged = mergeBatches(batches, EXPECTED_CLASSES.length, grid);
-  const plane = grid.inputHeight * grid.inputWidth;
-  // Slice 4 (x = -24.2 mm) shows no spine and slice 9 (x = -2.2 mm) does; check both landed in their places.
-  const spinePixels = (entry: number): number => merged.argmax.gridClass.subarray(entry * plane, (entry + 1) * plane).filter((value) => value === 1).length;
-  assert.is(spinePixels(merged.sliceIndices.indexOf(4)), 0);
-  assert.ok(spinePixels(merged.sliceIndices.indexOf(9)) > 0);
-  const probabilityOfVertebra = merged.probabilities[merged.sliceIndices.indexOf(9) * EXPECTED_CLASSES.length * plane + plane + 20 * 40 + 20];
-  assert.is(probabilityOfVertebra, 1);
+  const prepared = prepareSeries(series);
+  const offset = { downMm: 0, posteriorMm: 0 };
+  const batches = await segmentGrowingWindow(prepared, grid, [...EXPECTED_CLASSES], offset, thresholdModel(40, 40, []), {}, { preprocess: 0, postprocess: 0 });
+  const classMap = mapBatchesToSeries(series, batches, EXPECTED_CLASSES.length, grid, prepared.frame, offset);
+  const { rows, columns } = series.images[0].geometry;
+  const plane = rows * columns;
+  const spinePixels = (slice: number): number => classMap.classIndex.subarray(slice * plane, (slice + 1) * plane).filter((value) => value === 1).length;
+  // Slice 4 (x = -24.2 mm) lies outside the spine, slice 9 (x = -2.2 mm) inside, slice 2 was never segmented.
+  assert.is(spinePixels(4), 0);
+  assert.ok(spinePixels(9) > 0);
+  assert.ok(classMap.segmentedSlices[9]);
+  assert.not.ok(classMap.segmentedSlices[2]);
+  assert.is(spinePixels(2), 0);
 });
 
 test.run();
