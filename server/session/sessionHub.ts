@@ -163,8 +163,10 @@ class Hub implements SessionHubWithStats {
   /** The exam machine with its actors, shared by every session; they find the session's record by id. */
   private readonly machine: ProvidedExamMachine;
   private readonly parseImages: (bytes: Uint8Array) => MrImage[];
-  /** Worker pool for live images; null when they are parsed with `parseImages` on this thread. */
-  private readonly decoder: ImageDecoder | null;
+  /** Worker threads for the pool, or 0 when live images are parsed with `parseImages` on this thread. */
+  private readonly decodeWorkers: number;
+  /** The pool, started with the first exam so that a hub that never receives images starts no threads. */
+  private decoder: ImageDecoder | null = null;
   private readonly sessions = new Map<string, SessionRuntime>();
   private readonly openByExam = new Map<string, SessionRuntime>();
   /** The exam each scanner connection last named in a message, to place its images. */
@@ -183,10 +185,7 @@ class Hub implements SessionHubWithStats {
     this.journal = openJournal({ dataDir: options.dataDir, logger: options.logger.child({ component: 'journal' }) });
     this.parseImages = options.parseImages ?? ((bytes) => parseDicomPart10(bytes));
     const workers = options.imageDecodeWorkers ?? Math.max(1, Math.min(2, availableParallelism() - 1));
-    this.decoder =
-      options.parseImages === undefined && workers > 0
-        ? createImageDecoderPool({ workers, logger: this.log.child({ component: 'image-decoder' }) })
-        : null;
+    this.decodeWorkers = options.parseImages === undefined ? workers : 0;
     this.maxQueuedErrors = options.maxQueuedErrorsPerConsole ?? 16;
     this.maxEndedSessions = options.maxEndedSessionsInMemory ?? 32;
     this.defaultProtocol = options.defaultProtocol ?? DEFAULT_PROTOCOL;
@@ -269,7 +268,8 @@ class Hub implements SessionHubWithStats {
    * parser's error, and then adds nothing.
    */
   private decodeInOrder(runtime: SessionRuntime, bytes: Uint8Array, origin: EventOrigin): Promise<MrImage[]> {
-    const decoding = this.decoder === null ? Promise.resolve().then(() => this.parseImages(bytes)) : this.decoder.decode(bytes);
+    const decoder = this.startDecoder();
+    const decoding = decoder === null ? Promise.resolve().then(() => this.parseImages(bytes)) : decoder.decode(bytes);
     const added = runtime.imagesDecoded.then(async () => {
       const images = await decoding;
       if (runtime.disposed) return images;
@@ -416,6 +416,14 @@ class Hub implements SessionHubWithStats {
 
   // ------------------------------------------------------------------ sessions
 
+  /** Starts the decoder pool on first use; returns null when images are parsed on this thread. */
+  private startDecoder(): ImageDecoder | null {
+    if (this.decoder === null && this.decodeWorkers > 0 && !this.closed) {
+      this.decoder = createImageDecoderPool({ workers: this.decodeWorkers, logger: this.log.child({ component: 'image-decoder' }) });
+    }
+    return this.decoder;
+  }
+
   private async startOrResumeExam(message: Extract<ScannerInbound, { type: 'exam.started' }>, origin: EventOrigin): Promise<ScannerOutbound[]> {
     const existing = this.openByExam.get(message.examId) ?? null;
     if (existing !== null) {
@@ -470,6 +478,8 @@ class Hub implements SessionHubWithStats {
   }): SessionRuntime {
     const record = init.record ?? new ExamRecord();
     const machine = this.machine;
+    // The workers start while the scanner announces the localizer, before its first image.
+    this.startDecoder();
     const input = {
       sessionId: init.sessionId,
       examId: init.examId,
