@@ -22,7 +22,14 @@ export type DecodeReply =
   | { requestId: number; ok: true; images: MrImage[] }
   | { requestId: number; ok: false; name: string; code: string | null; message: string; sopInstanceUid: string | null };
 
+/** Sent once by a worker after it has loaded the parser. */
+export interface WorkerReady {
+  type: 'ready';
+}
+
 export interface ImageDecoder {
+  /** Resolves once every worker has loaded the parser or failed (failed workers' frames parse on the calling thread). */
+  ready(): Promise<void>;
   /** Parses one DICOM Part 10 frame; rejects with the parser's error (its `code` and message kept). */
   decode(bytes: Uint8Array): Promise<MrImage[]>;
   /** Stops the workers; later `decode` calls parse on the calling thread. */
@@ -69,6 +76,9 @@ interface WorkerSlot {
   worker: Worker;
   pending: Map<number, PendingRequest>;
   alive: boolean;
+  /** Resolves when the worker has loaded the parser, or has failed. */
+  loaded: Promise<void>;
+  markLoaded: () => void;
 }
 
 /**
@@ -105,13 +115,18 @@ class ImageDecoderPool implements ImageDecoder {
     const tsxApiUrl = import.meta.resolve('tsx/esm/api');
     for (let index = 0; index < Math.max(1, options.workers); index += 1) {
       const worker = new Worker(BOOTSTRAP_SOURCE, { eval: true, workerData: { tsxApiUrl, moduleUrl: WORKER_MODULE_URL } });
-      const slot: WorkerSlot = { worker, pending: new Map(), alive: true };
-      worker.on('message', (reply: DecodeReply) => this.settle(slot, reply));
+      let markLoaded = (): void => undefined;
+      const loaded = new Promise<void>((resolveLoaded) => {
+        markLoaded = resolveLoaded;
+      });
+      const slot: WorkerSlot = { worker, pending: new Map(), alive: true, loaded, markLoaded };
+      worker.on('message', (reply: DecodeReply | WorkerReady) => {
+        if ('type' in reply) this.loaded(slot);
+        else this.settle(slot, reply);
+      });
       worker.on('error', (error) => this.fail(slot, error));
       worker.on('exit', (exitCode) => this.fail(slot, new Error(`image decoder worker exited with code ${exitCode}`)));
-      // An idle worker must not keep the process alive, but one with frames in flight must.
-      // Unref after adding the listeners, because adding a 'message' listener refs it again.
-      worker.unref();
+      // A worker stays referenced while it loads, so that a process awaiting `ready()` lives on.
       this.slots.push(slot);
     }
   }
@@ -140,6 +155,10 @@ class ImageDecoderPool implements ImageDecoder {
     });
   }
 
+  async ready(): Promise<void> {
+    await Promise.all(this.slots.map((slot) => slot.loaded));
+  }
+
   stats(): ImageDecoderStats {
     return {
       aliveWorkers: this.slots.filter((slot) => slot.alive).length,
@@ -159,6 +178,12 @@ class ImageDecoderPool implements ImageDecoder {
     await Promise.all(stopping);
   }
 
+  /** Marks the worker loaded; an idle worker must not keep the process alive, one with frames in flight must. */
+  private loaded(slot: WorkerSlot): void {
+    slot.markLoaded();
+    if (slot.pending.size === 0) slot.worker.unref();
+  }
+
   private settle(slot: WorkerSlot, reply: DecodeReply): void {
     const request = slot.pending.get(reply.requestId);
     if (request === undefined) return;
@@ -170,6 +195,7 @@ class ImageDecoderPool implements ImageDecoder {
   }
 
   private fail(slot: WorkerSlot, error: unknown): void {
+    slot.markLoaded();
     if (!slot.alive) return;
     slot.alive = false;
     if (!this.closed) {

@@ -6,7 +6,7 @@
 import { parentPort } from 'node:worker_threads';
 
 import { parseDicomPart10 } from '../dicom/parse.ts';
-import type { DecodeReply, DecodeRequest } from './imageDecoderPool.ts';
+import type { DecodeReply, DecodeRequest, WorkerReady } from './imageDecoderPool.ts';
 
 function readCode(error: unknown): string | null {
   if (typeof error !== 'object' || error === null || !('code' in error)) return null;
@@ -43,3 +43,7 @@ port.on('message', (request: DecodeRequest) => {
   }
   port.postMessage(reply);
 });
+
+// Tells the pool that the parser is loaded, so the first frame does not pay for loading it.
+const ready: WorkerReady = { type: 'ready' };
+port.postMessage(ready);

@@ -93,6 +93,12 @@ export interface SessionHubStats {
 
 export interface SessionHubWithStats extends SessionHub {
   stats(): SessionHubStats;
+  /**
+   * Starts the image decoder workers now instead of with the first exam, and resolves once
+   * they have loaded the parser. Loading takes about a second of CPU, which would otherwise
+   * compete with the first exams.
+   */
+  warmUp(): Promise<void>;
 }
 
 interface SessionRuntime {
@@ -382,6 +388,10 @@ class Hub implements SessionHubWithStats {
       }
     }
     return listed;
+  }
+
+  async warmUp(): Promise<void> {
+    await this.startDecoder()?.ready();
   }
 
   stats(): SessionHubStats {

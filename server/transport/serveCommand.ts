@@ -107,6 +107,8 @@ export async function startServing(
     logger: logger.child({ component: 'session' }),
     defaultProtocol: args.protocol,
   });
+  // The decoder workers load while the server starts listening.
+  void hub.warmUp();
 
   let server: RunningServer;
   try {

@@ -29,6 +29,9 @@ const hub = createSessionHub({
   loadProtocol: () => BENCH_PROTOCOL,
   logger: logger.child({ component: 'session' }),
 });
+// The server counts as ready once its decoder workers have loaded the parser; `serve` starts
+// them at start-up too.
+await hub.warmUp();
 const token = 'benchmark-token-0123456789';
 const server = await startServer({
   hub,

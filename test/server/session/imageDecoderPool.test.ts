@@ -65,6 +65,19 @@ test('concurrent frames get their own images', async () => {
   }
 });
 
+test('ready resolves once workers loaded', async () => {
+  const pool = createImageDecoderPool({ workers: 2, logger: memoryLogger().logger });
+  try {
+    await pool.ready();
+    assert.is(pool.stats().aliveWorkers, 2);
+    await pool.decode(writeMrImage(fakeImage(LOCALIZER_UID, 0)));
+    assert.is(pool.stats().decodedInWorkers, 1);
+  } finally {
+    await pool.close();
+  }
+  await pool.ready();
+});
+
 test('closed pool parses on the caller thread', async () => {
   const pool = createImageDecoderPool({ workers: 1, logger: memoryLogger().logger });
   await pool.close();
