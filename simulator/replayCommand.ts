@@ -19,7 +19,8 @@ Options:
   --server URL      server base URL, such as http://127.0.0.1:8080
   --token TOKEN     access token (default: LUMBAR_COPILOT_TOKEN)
   --journal FILE    journal database, journal.sqlite in the recording server's data directory
-  --session ID      recorded session id (GET /v1/sessions on the recording server lists them)
+  --session ID      recorded session id; GET /v1/sessions?status=ended on the recording server
+                    lists finished sessions, most recent first
   --report FILE     write the JSON report to FILE
   --help            print this help
 
