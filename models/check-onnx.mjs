@@ -2,7 +2,11 @@
 // the torch output written at export (exit code 1 above 1e-4), and times a batch of slices.
 // The grid size is fixed at 224 x 224 here, as train.py exports it.
 //
-//   node models/check-onnx.mjs [model.onnx] [--slices N] [--runs R] [--threads T] [--no-spin]
+//   node models/check-onnx.mjs [model.onnx] [--slices N] [--runs R] [--threads T] [--no-spin] [--reference NAME | --no-reference]
+//
+// --reference names the pair models/.cache/NAME-input.f32 and NAME-output.f32 (default
+// `reference`, the pair the last export wrote), so an older model can be checked against its own.
+// --no-reference skips the comparison and times random input, for a model whose pair is gone.
 //
 // --no-spin turns off onnxruntime's busy-waiting of idle intra-op threads, which on a loaded
 // machine with few cores costs more time than the second thread saves.
@@ -20,6 +24,8 @@ const { values, positionals } = parseArgs({
     runs: { type: 'string', default: '15' },
     threads: { type: 'string', default: '2' },
     'no-spin': { type: 'boolean', default: false },
+    reference: { type: 'string', default: 'reference' },
+    'no-reference': { type: 'boolean', default: false },
   },
 });
 const modelPath = positionals[0] ?? join(here, 'lumbar-seg.onnx');
@@ -38,19 +44,24 @@ function readFloats(name) {
   return new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
 }
 
-const referenceInput = readFloats('reference-input.f32');
-const referenceOutput = readFloats('reference-output.f32');
-const count = referenceInput.length / (size * size);
-const result = await session.run({ image: new ort.Tensor('float32', referenceInput, [count, 1, size, size]) });
-const output = result.probabilities.data;
-let maxDifference = 0;
-for (let index = 0; index < output.length; index += 1) {
-  maxDifference = Math.max(maxDifference, Math.abs(output[index] - referenceOutput[index]));
-}
-console.log(`output dims [${result.probabilities.dims.join(', ')}], max |onnxruntime - torch| = ${maxDifference.toExponential(2)}`);
-if (!(maxDifference < 1e-4)) {
-  console.error(`Outputs differ by ${maxDifference}, more than 1e-4: the export does not match the trained model.`);
-  process.exit(1);
+let referenceInput = new Float32Array(3 * size * size);
+if (values['no-reference']) {
+  for (let index = 0; index < referenceInput.length; index += 1) referenceInput[index] = Math.random();
+} else {
+  referenceInput = readFloats(`${values.reference}-input.f32`);
+  const referenceOutput = readFloats(`${values.reference}-output.f32`);
+  const count = referenceInput.length / (size * size);
+  const result = await session.run({ image: new ort.Tensor('float32', referenceInput, [count, 1, size, size]) });
+  const output = result.probabilities.data;
+  let maxDifference = 0;
+  for (let index = 0; index < output.length; index += 1) {
+    maxDifference = Math.max(maxDifference, Math.abs(output[index] - referenceOutput[index]));
+  }
+  console.log(`output dims [${result.probabilities.dims.join(', ')}], max |onnxruntime - torch| = ${maxDifference.toExponential(2)}`);
+  if (!(maxDifference < 1e-4)) {
+    console.error(`Outputs differ by ${maxDifference}, more than 1e-4: the export does not match the trained model.`);
+    process.exit(1);
+  }
 }
 
 const slices = Number(values.slices);

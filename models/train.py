@@ -19,7 +19,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from lumbar.augment import augment_batch, sample_canvases  # noqa: E402
+from lumbar.augment import CONTRAST_MIXES, augment_batch, sample_canvases  # noqa: E402
 from lumbar.data import (  # noqa: E402
     ALL_CLASSES,
     CLASSES,
@@ -31,11 +31,15 @@ from lumbar.data import (  # noqa: E402
     training_data_hash,
 )
 from lumbar.export import export_onnx  # noqa: E402
-from lumbar.network import LumbarNet  # noqa: E402
+from lumbar.network import LumbarNet, StridedLumbarNet  # noqa: E402
 from lumbar.validate import validate_case  # noqa: E402
 
 INPUT_PX = 224
 SPACING_MM = 1.25
+# Floor of the summed allowed probability in the cross-entropy (probability outputs only), so
+# that log stays finite. A pixel below the floor gets no cross-entropy gradient, only Dice.
+MIN_PROBABILITY = 1e-6
+NETWORKS = {"strided": StridedLumbarNet, "unet": LumbarNet}
 SOURCE_WEIGHTS = {
     "phantom": 0.4,
     "lumbar-t2-discs": 0.18,
@@ -45,20 +49,27 @@ SOURCE_WEIGHTS = {
 }
 
 
-def marginal_loss(logits: torch.Tensor, targets: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+def marginal_loss(outputs: torch.Tensor, targets: torch.Tensor, from_logits: bool) -> tuple[torch.Tensor, torch.Tensor]:
     """Cross-entropy on the set of allowed classes, plus soft Dice where a class is known.
 
     A pixel whose target allows several classes contributes -log of their summed probability, so
-    a disc-only label pushes "not disc" pixels toward any of the other classes.
+    a disc-only label pushes "not disc" pixels toward any of the other classes. `outputs` are
+    logits (LumbarNet) or, with `from_logits` false, the probabilities that the exported graph
+    returns (StridedLumbarNet upsamples probabilities, not logits).
     """
-    class_count = logits.shape[1]
+    class_count = outputs.shape[1]
     bits = ((targets[:, None] >> torch.arange(class_count)[None, :, None, None]) & 1).bool()
-    log_all = torch.logsumexp(logits, 1)
-    log_allowed = torch.logsumexp(logits.masked_fill(~bits, -1e4), 1)
     known = targets != ALL_CLASSES
-    cross_entropy = (log_all - log_allowed)[known].mean() if known.any() else logits.sum() * 0
+    if from_logits:
+        log_all = torch.logsumexp(outputs, 1)
+        log_allowed = torch.logsumexp(outputs.masked_fill(~bits, -1e4), 1)
+        cross_entropy = (log_all - log_allowed)[known].mean() if known.any() else outputs.sum() * 0
+        probabilities = torch.softmax(outputs, 1)
+    else:
+        probabilities = outputs
+        allowed = (probabilities * bits).sum(1)
+        cross_entropy = -torch.log(allowed[known].clamp(min=MIN_PROBABILITY)).mean() if known.any() else outputs.sum() * 0
 
-    probabilities = torch.softmax(logits, 1)
     dice_terms = []
     for index in range(1, class_count):
         positive = targets == (1 << index)
@@ -68,15 +79,16 @@ def marginal_loss(logits: torch.Tensor, targets: torch.Tensor) -> tuple[torch.Te
         predicted = probabilities[:, index] * known_here
         overlap = (predicted * positive).sum()
         dice_terms.append(1 - 2 * overlap / (predicted.sum() + positive.sum() + 1))
-    soft_dice = torch.stack(dice_terms).mean() if dice_terms else logits.sum() * 0
+    soft_dice = torch.stack(dice_terms).mean() if dice_terms else outputs.sum() * 0
     return cross_entropy, soft_dice
 
 
 class BatchStream(torch.utils.data.IterableDataset):
     """Endless augmented batches, drawn in a worker process so that sampling overlaps training."""
 
-    def __init__(self, train: dict, batch: int, crop: int, seed: int):
+    def __init__(self, train: dict, batch: int, crop: int, seed: int, contrast_mix: str):
         super().__init__()
+        self.contrast_mix = contrast_mix
         self.train = train
         self.batch = batch
         self.crop = crop
@@ -84,15 +96,18 @@ class BatchStream(torch.utils.data.IterableDataset):
 
     def __iter__(self):
         torch.set_num_threads(1)
-        rng = np.random.default_rng(self.seed)
-        generator = torch.Generator().manual_seed(self.seed)
+        # Each loader worker draws its own stream, and the loader takes batches from them in turn.
+        worker = torch.utils.data.get_worker_info()
+        seed = self.seed + 7919 * (worker.id if worker is not None else 0)
+        rng = np.random.default_rng(seed)
+        generator = torch.Generator().manual_seed(seed)
         sources = list(SOURCE_WEIGHTS)
         weights = np.array([SOURCE_WEIGHTS[name] for name in sources])
         weights /= weights.sum()
         while True:
             chosen = rng.choice(len(sources), size=self.batch, p=weights)
             cases = [self.train[sources[index]][int(rng.integers(len(self.train[sources[index]])))] for index in chosen]
-            yield augment_batch(sample_canvases(cases, rng), self.crop, SPACING_MM, generator, rng)
+            yield augment_batch(sample_canvases(cases, rng), self.crop, SPACING_MM, generator, rng, self.contrast_mix)
 
 
 def load_cases(args, split):
@@ -135,13 +150,16 @@ def main() -> int:
     parser.add_argument("--crop", type=int, default=128, help="training crop size in model pixels")
     parser.add_argument("--learning-rate", type=float, default=4e-3)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=2, help="CPU threads: validation uses all, training one less (at least 1)")
+    parser.add_argument("--loader-workers", type=int, default=1, help="processes that draw and augment batches")
+    parser.add_argument("--network", choices=sorted(NETWORKS), default="unet", help="network: unet (model 1.x) or strided (model 2.x)")
+    parser.add_argument("--contrast-mix", choices=sorted(CONTRAST_MIXES), default="spin-echo", help="contrasts drawn when phantom slices are rendered")
     parser.add_argument("--max-phantoms", type=int, default=0, help="use only the first N phantom cases (0: all)")
-    parser.add_argument("--model-version", default="1.0.0")
+    parser.add_argument("--model-version", default="1.0.1")
     parser.add_argument("--metrics", type=Path, default=Path("models/.cache/metrics.json"), help="validation report to write")
     args = parser.parse_args()
 
-    # One core draws batches in the worker process and the rest train.
+    # Loader workers draw batches in their own processes, one thread each.
     torch.set_num_threads(max(args.threads - 1, 1))
     torch.manual_seed(args.seed)
     started = time.time()
@@ -151,17 +169,20 @@ def main() -> int:
     data_hash = training_data_hash(split, phantom_seeds)
     print(f"loaded {sum(len(cases) for cases in train.values())} training and {len(validation)} validation cases in {time.time() - started:.0f} s", flush=True)
 
-    model = LumbarNet(classes=len(CLASSES))
+    model = NETWORKS[args.network](classes=len(CLASSES))
     optimizer = torch.optim.AdamW(model.parameters(), lr=args.learning_rate, weight_decay=1e-4)
     schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=args.learning_rate, total_steps=args.steps, pct_start=0.1)
-    stream = torch.utils.data.DataLoader(BatchStream(train, args.batch, args.crop, args.seed), batch_size=None, num_workers=1, prefetch_factor=4)
+    stream = torch.utils.data.DataLoader(BatchStream(train, args.batch, args.crop, args.seed, args.contrast_mix), batch_size=None, num_workers=args.loader_workers, prefetch_factor=4)
     batches = iter(stream)
 
     model.train()
     running = []
     for step in range(1, args.steps + 1):
         inputs, targets = next(batches)
-        cross_entropy, soft_dice = marginal_loss(model.logits(inputs), targets)
+        if args.network == "unet":
+            cross_entropy, soft_dice = marginal_loss(model.logits(inputs), targets, from_logits=True)
+        else:
+            cross_entropy, soft_dice = marginal_loss(model(inputs), targets, from_logits=False)
         loss = cross_entropy + soft_dice
         optimizer.zero_grad()
         loss.backward()
@@ -198,6 +219,9 @@ def main() -> int:
                 "steps": args.steps,
                 "batch": args.batch,
                 "crop": args.crop,
+                "network": args.network,
+                "contrastMix": args.contrast_mix,
+                "loaderWorkers": args.loader_workers,
                 "trainSeconds": round(train_seconds),
                 "totalSeconds": round(time.time() - started),
                 "trainingDataHash": data_hash,

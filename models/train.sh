@@ -3,12 +3,23 @@
 # volumes, trains with fixed seeds, writes the ONNX model and models/split.json, then checks the
 # model in onnxruntime-node against the torch output. Run from anywhere; the data folder defaults
 # to ../shared/data beside the repository and can be set with LUMBAR_DATA.
+#
+# LUMBAR_RECIPE picks the model. unet (default) is the committed model 1.0.1, and strided is the
+# faster candidate 2.0.0 described in models/README.md, which is not committed. LUMBAR_STEPS
+# overrides the recipe's step count, and LUMBAR_OUT the output file.
 set -eu
 cd "$(dirname "$0")/.."
 data=${LUMBAR_DATA:-../shared/data}
-steps=${LUMBAR_STEPS:-1000}
+recipe=${LUMBAR_RECIPE:-unet}
+out=${LUMBAR_OUT:-models/lumbar-seg.onnx}
+case "$recipe" in
+  unet) options="--network unet --steps ${LUMBAR_STEPS:-1000} --crop 128 --loader-workers 1 --contrast-mix spin-echo --model-version 1.0.1" ;;
+  strided) options="--network strided --steps ${LUMBAR_STEPS:-2400} --crop 160 --loader-workers 2 --contrast-mix with-dixon --model-version 2.0.0" ;;
+  *) echo "LUMBAR_RECIPE must be unet or strided, not '$recipe'." >&2; exit 2 ;;
+esac
 
 node --import tsx simulator/phantom/export.ts --count 48 --seed 1000 --out models/.cache/phantom-train
 node --import tsx simulator/phantom/export.ts --count 4 --seed 9000 --out models/.cache/phantom-val
-/usr/bin/python3 models/train.py --data "$data" --steps "$steps" --out models/lumbar-seg.onnx --metrics models/.cache/metrics.json
-node models/check-onnx.mjs models/lumbar-seg.onnx --slices 12
+# shellcheck disable=SC2086
+/usr/bin/python3 models/train.py --data "$data" $options --out "$out" --metrics models/.cache/metrics.json
+node models/check-onnx.mjs "$out" --slices 20

@@ -29,6 +29,18 @@ CONTRAST_PRESETS = {
     "T2": [0, 0.85, 0.8, 0.2, 0.4, 1.0, 0.42, 0.5, 0.48, 0.08, 0.22, 0.82, 0.05],
     "T1": [0, 0.95, 0.9, 0.35, 0.45, 0.12, 0.45, 0.35, 0.7, 0.08, 0.3, 0.38, 0.06],
     "STIR": [0, 0.08, 0.1, 0.22, 0.35, 1.0, 0.45, 0.5, 0.2, 0.05, 0.18, 0.75, 0.05],
+    # Chemical-shift (Dixon) gradient echo: the water image (fat dark, marrow grey, fluid bright),
+    # the fat image (fat and fatty marrow bright, water tissues dark) and the in-phase image
+    # (T1-like, fluid grey, flowing blood bright).
+    "water": [0, 0.1, 0.12, 0.35, 0.4, 0.85, 0.5, 0.55, 0.35, 0.05, 0.3, 0.8, 0.3],
+    "fat": [0, 1.0, 0.95, 0.08, 0.2, 0.03, 0.05, 0.05, 0.6, 0.03, 0.05, 0.04, 0.05],
+    "inPhase": [0, 0.9, 0.85, 0.3, 0.4, 0.3, 0.35, 0.32, 0.65, 0.05, 0.3, 0.4, 0.5],
+}
+# Chance of each contrast when a phantom slice is rendered, per mix ("uniform" draws every tissue
+# in [0.05, 1]). Model 1.x trained on "spin-echo", model 2.x on "with-dixon".
+CONTRAST_MIXES = {
+    "spin-echo": {"uniform": 0.25, "T2": 0.4, "T1": 0.2, "STIR": 0.15},
+    "with-dixon": {"uniform": 0.2, "T2": 0.3, "T1": 0.15, "STIR": 0.1, "water": 0.12, "fat": 0.05, "inPhase": 0.08},
 }
 TEXTURE_AMPLITUDE = [0, 0.04, 0.05, 0.08, 0.35, 0.02, 0.03, 0.12, 0.1, 0, 0.05, 0.06, 0.2]
 MARROW = TISSUE_ORDER.index("marrow")
@@ -87,28 +99,30 @@ def _smooth_noise(count: int, cells: int, height: int, width: int, generator: to
     return F.interpolate(coarse, size=(height, width), mode="bicubic", align_corners=False)[:, 0]
 
 
-def _random_contrast(generator: torch.Generator) -> torch.Tensor:
+def _random_contrast(generator: torch.Generator, mix: str) -> torch.Tensor:
     draw = torch.rand(1, generator=generator).item()
-    if draw < 0.25:
+    name = "uniform"
+    for candidate, chance in CONTRAST_MIXES[mix].items():
+        name = candidate
+        draw -= chance
+        if draw < 0:
+            break
+    if name == "uniform":
         contrast = torch.rand(len(TISSUE_ORDER), generator=generator) * 0.95 + 0.05
         contrast[TISSUE_ORDER.index("air")] = 0
         contrast[CORTEX] = torch.rand(1, generator=generator).item() * 0.15
         return contrast
-    if draw < 0.65:
-        name = "T2"
-    elif draw < 0.85:
-        name = "T1"
-    else:
-        name = "STIR"
     jitter = 1 + 0.25 * (torch.rand(len(TISSUE_ORDER), generator=generator) * 2 - 1)
     return (torch.tensor(CONTRAST_PRESETS[name]) * jitter).clamp(0, 1.2)
 
 
-def render_phantoms(tissues: torch.Tensor, weights: torch.Tensor, generator: torch.Generator, preset: str | None = None) -> torch.Tensor:
-    """Renders tissue maps (P, S, H, W) averaged over S slices, with a preset or a random contrast each."""
+def render_phantoms(
+    tissues: torch.Tensor, weights: torch.Tensor, generator: torch.Generator, preset: str | None = None, mix: str = "spin-echo"
+) -> torch.Tensor:
+    """Renders tissue maps (P, S, H, W) averaged over S slices, with a preset or a contrast drawn from `mix` each."""
     count, slices, height, width = tissues.shape
     if preset is None:
-        contrast = torch.stack([_random_contrast(generator) for _ in range(count)])
+        contrast = torch.stack([_random_contrast(generator, mix) for _ in range(count)])
     else:
         contrast = torch.tensor(CONTRAST_PRESETS[preset]).expand(count, -1)
     index = tissues.long()
@@ -150,7 +164,9 @@ def intensity_window(image: torch.Tensor) -> tuple[float, float]:
     return low, high
 
 
-def augment_batch(canvases: dict, output_px: int, spacing_mm: float, generator: torch.Generator, rng: np.random.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+def augment_batch(
+    canvases: dict, output_px: int, spacing_mm: float, generator: torch.Generator, rng: np.random.Generator, mix: str = "spin-echo"
+) -> tuple[torch.Tensor, torch.Tensor]:
     """Turns canvases into model inputs (B, 1, S, S) in [0, 1] and target bitmasks (B, S, S)."""
     images = torch.from_numpy(canvases["images"])
     phantom = canvases["phantom"]
@@ -158,7 +174,7 @@ def augment_batch(canvases: dict, output_px: int, spacing_mm: float, generator: 
         # Only as many slices as the thickest phantom sample uses are rendered.
         used = int(np.flatnonzero(canvases["weights"][phantom].any(axis=0)).max()) + 1
         tissues = torch.from_numpy(canvases["tissues"][phantom][:, :used])
-        rendered = render_phantoms(tissues, torch.from_numpy(canvases["weights"][phantom][:, :used]), generator)
+        rendered = render_phantoms(tissues, torch.from_numpy(canvases["weights"][phantom][:, :used]), generator, mix=mix)
         images[torch.from_numpy(phantom)] = rendered
     count = images.shape[0]
 
