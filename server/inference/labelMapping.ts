@@ -34,20 +34,20 @@ export interface GridArgmax {
 export function argmaxOnGrid(probabilities: Float32Array, batch: number, classCount: number, gridPlane: number): GridArgmax {
   const gridClass = new Uint8Array(batch * gridPlane);
   const gridProbability = new Float32Array(batch * gridPlane);
+  // Class-major passes read each class plane in order, which keeps the reads sequential in memory.
   for (let n = 0; n < batch; n++) {
     const batchOffset = n * classCount * gridPlane;
-    for (let pixel = 0; pixel < gridPlane; pixel++) {
-      let best = 0;
-      let bestValue = -1;
-      for (let k = 0; k < classCount; k++) {
-        const value = probabilities[batchOffset + k * gridPlane + pixel];
-        if (value > bestValue) {
-          bestValue = value;
-          best = k;
+    const outOffset = n * gridPlane;
+    gridProbability.set(probabilities.subarray(batchOffset, batchOffset + gridPlane), outOffset);
+    for (let k = 1; k < classCount; k++) {
+      const classOffset = batchOffset + k * gridPlane;
+      for (let pixel = 0; pixel < gridPlane; pixel++) {
+        const value = probabilities[classOffset + pixel];
+        if (value > gridProbability[outOffset + pixel]) {
+          gridProbability[outOffset + pixel] = value;
+          gridClass[outOffset + pixel] = k;
         }
       }
-      gridClass[n * gridPlane + pixel] = best;
-      gridProbability[n * gridPlane + pixel] = bestValue;
     }
   }
   return { gridClass, gridProbability };

@@ -120,6 +120,7 @@ export function validateSagittalSeries(series: MrSeries, options: PreprocessOpti
 
   let minValue = Infinity;
   let maxValue = -Infinity;
+  // Once the range is wider than the blank tolerance it only widens further, so the scan stops there.
   for (const image of series.images) {
     const pixels = image.pixels;
     for (let index = 0; index < pixels.length; index++) {
@@ -127,14 +128,20 @@ export function validateSagittalSeries(series: MrSeries, options: PreprocessOpti
       if (value < minValue) minValue = value;
       if (value > maxValue) maxValue = value;
     }
+    if (!isBlankRange(minValue, maxValue)) return;
   }
-  if (!Number.isFinite(minValue) || !Number.isFinite(maxValue) || maxValue - minValue <= 1e-6 * Math.max(1, Math.abs(maxValue))) {
+  if (isBlankRange(minValue, maxValue)) {
     throw new SegmentationInputError(
       'ERR_BLANK_IMAGE',
       `Series ${series.seriesInstanceUid} is blank: every pixel lies between ${minValue} and ${maxValue}. ` +
         'Check the coil and the acquisition, then resend the localizer.',
     );
   }
+}
+
+/** Whether every pixel value seen lies within a tolerance too small to hold an image. */
+function isBlankRange(minValue: number, maxValue: number): boolean {
+  return !Number.isFinite(minValue) || !Number.isFinite(maxValue) || maxValue - minValue <= 1e-6 * Math.max(1, Math.abs(maxValue));
 }
 
 /**

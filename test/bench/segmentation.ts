@@ -4,7 +4,7 @@
  * median and 95th percentile of the whole `segment` call, of each stage and of the process CPU
  * time per call. It measures the shipped configuration and the earlier one: every slice within
  * 40 mm, spinning onnxruntime threads and a centring pass for any field of view beyond the grid.
- * Runs of the two alternate, so a change in machine load hits both alike. `run()` serves `test/bench/run.ts`;
+ * Each configuration runs as one block after its own warm-up. `run()` serves `test/bench/run.ts`;
  * register it under a name other than `segmentation`, because docs/benchmarks/segmentation.md
  * contains the accuracy results of `lumbar-copilot evaluate`.
  *
@@ -107,9 +107,11 @@ export async function benchmarkSegmentation(options: SegmentationBenchmarkOption
   );
 
   const loadBefore = loadavg()[0];
-  for (let run = 0; run < warmupRuns; run++) for (const contender of contenders) await contender.segmenter.segment(series);
-  for (let run = 0; run < runs; run++) {
-    for (const contender of contenders) {
+  // Each configuration runs as one block. Alternating them let the spinning onnxruntime threads of
+  // the earlier configuration keep a core busy into the shipped configuration's next call.
+  for (const contender of contenders) {
+    for (let run = 0; run < warmupRuns; run++) await contender.segmenter.segment(series);
+    for (let run = 0; run < runs; run++) {
       const cpuStart = process.cpuUsage();
       const started = performance.now();
       const result = await contender.segmenter.segment(series);
@@ -156,7 +158,7 @@ export async function run(): Promise<BenchmarkResult> {
   const cell = (stats: Summary) => `${stats.median.toFixed(1)} / ${stats.p95.toFixed(1)} ms`;
   const markdown = [
     `Model ${result.modelVersion}; ${result.slices}-slice synthetic sagittal localizer of ${result.matrix} pixels; ${result.threads} intra-op threads; ` +
-      `${result.runs} runs per configuration after 3 warm-up runs, the two configurations alternating. ` +
+      `${result.runs} runs per configuration after 3 warm-up runs, each configuration as one block (alternating them let the spinning threads of the earlier one slow the shipped one). ` +
       `One-minute load average ${result.loadAverage.before.toFixed(1)} before and ${result.loadAverage.after.toFixed(1)} after the runs; ` +
       'other jobs on the machine inflate wall times, so compare the configurations with each other and read CPU time alongside.',
     '',
