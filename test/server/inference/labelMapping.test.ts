@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import fc from 'fast-check';
 import { argmaxOnGrid } from '../../../server/inference/labelMapping.ts';
 
-/** Pixel-major reference: the first class with the largest probability wins. */
+/** Returns the argmax pixel by pixel, where a tie goes to the lower class. */
 function referenceArgmax(probabilities: Float32Array, batch: number, classCount: number, gridPlane: number): { gridClass: number[]; gridProbability: number[] } {
   const gridClass: number[] = [];
   const gridProbability: number[] = [];
@@ -25,7 +25,7 @@ function referenceArgmax(probabilities: Float32Array, batch: number, classCount:
   return { gridClass, gridProbability };
 }
 
-test('argmaxOnGrid matches a pixel-major argmax, ties going to the lower class', () => {
+test('argmaxOnGrid matches pixel-major reference', () => {
   fc.assert(
     fc.property(
       fc.integer({ min: 1, max: 3 }),
