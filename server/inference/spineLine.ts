@@ -5,7 +5,7 @@
 import type { Vec3 } from '../geometry/types.ts';
 import { dot } from '../geometry/vec3.ts';
 import { spineAxisLps } from './levelNaming.ts';
-import { voxelCenterLpsMm, type VoxelPlacement } from './structureStats.ts';
+import { shapeStats, voxelCenterLpsMm, type VoxelPlacement } from './structureStats.ts';
 import type { VoxelPart } from './vertebraSplitting.ts';
 
 export interface SpineLine {
@@ -21,6 +21,12 @@ export interface SpineLineOptions {
   maxSacrumDistanceFromSpineMm?: number;
   /** A vertebra of at least this fraction of the median vertebra volume counts as a whole body when checking the sacrum. Default 0.75. */
   minWholeVertebraFraction?: number;
+  /**
+   * A disc centred below the sacrum's top still rests on the sacrum (it is L5/S1) when at most this
+   * fraction of the sacrum's voxels lies above the disc's own mid-plane. Default 0.1.
+   * NOTE: resting L5/S1 discs on phantom localizers reached 0.07, and no rudimentary S1/S2 disc was measured, so the margin is untested.
+   */
+  maxSacrumAboveDiscFraction?: number;
 }
 
 function fitLine(points: readonly Vec3[]): SpineLine {
@@ -74,7 +80,7 @@ export function chooseSacrum(
 
   const point: Vec3 = [0, 0, 0];
   const projections = Float64Array.from(sacrum.voxels, (voxel) => dot(voxelCenterLpsMm(placement, voxel, point), line.axisLps)).sort();
-  const topMm = projections[Math.floor(0.98 * (projections.length - 1))];
+  const topMm = lumbosacralTopMm(sacrum, levelParts, line, placement, projections[Math.floor(0.98 * (projections.length - 1))], options);
   const discsBelowTop = levelParts.filter((part) => part.kind === 'disc' && dot(part.centroidLpsMm, line.axisLps) < topMm).length;
   const vertebraVolumes = levelParts.filter((part) => part.kind === 'vertebra').map((part) => part.volumeMm3).sort((a, b) => a - b);
   const minWholeVolumeMm3 = (options.minWholeVertebraFraction ?? 0.75) * (vertebraVolumes[Math.floor(vertebraVolumes.length / 2)] ?? Infinity);
@@ -82,4 +88,46 @@ export function chooseSacrum(
     (part) => part.kind === 'vertebra' && part.volumeMm3 >= minWholeVolumeMm3 && dot(part.centroidLpsMm, line.axisLps) < topMm,
   );
   return discsBelowTop > 1 || wholeVertebraBelowTop ? null : { part: sacrum, topMm };
+}
+
+/** Returns the fraction of `part`'s voxels on the superior side of the plane through `originLpsMm` with normal `normalLps` (pointing up). */
+function fractionAbovePlane(part: VoxelPart, placement: VoxelPlacement, originLpsMm: Vec3, normalLps: Vec3): number {
+  const point: Vec3 = [0, 0, 0];
+  let above = 0;
+  for (const voxel of part.voxels) {
+    const [x, y, z] = voxelCenterLpsMm(placement, voxel, point);
+    if ((x - originLpsMm[0]) * normalLps[0] + (y - originLpsMm[1]) * normalLps[1] + (z - originLpsMm[2]) * normalLps[2] > 0) above += 1;
+  }
+  return part.voxels.length === 0 ? 1 : above / part.voxels.length;
+}
+
+/**
+ * Returns the sacrum's top along the spine axis, lowered to just below the L5/S1 disc when that disc
+ * is centred below `topMm`. Lordosis tilts the S1 endplate by tens of degrees to the spine axis, so
+ * its posterior rim projects above the centre of the L5/S1 disc. Counting from that rim would drop
+ * the disc and flag the level missing. A disc rests on the sacrum when nearly all sacrum voxels lie
+ * below its own mid-plane. A rudimentary S1/S2 disc inside the sacrum has the S1 segment above it,
+ * so it leaves the top where it is.
+ */
+function lumbosacralTopMm(
+  sacrum: VoxelPart,
+  levelParts: readonly VoxelPart[],
+  line: SpineLine,
+  placement: VoxelPlacement,
+  topMm: number,
+  options: SpineLineOptions,
+): number {
+  const maxAboveFraction = options.maxSacrumAboveDiscFraction ?? 0.1;
+  const sacrumCentreMm = dot(sacrum.centroidLpsMm, line.axisLps);
+  const restingDiscs = levelParts.filter((part) => {
+    const positionMm = dot(part.centroidLpsMm, line.axisLps);
+    if (part.kind !== 'disc' || positionMm >= topMm || positionMm <= sacrumCentreMm) return false;
+    const thinAxis = shapeStats(placement, part.voxels).principalAxesLps[2];
+    const upward: Vec3 = dot(thinAxis, line.axisLps) < 0 ? [-thinAxis[0], -thinAxis[1], -thinAxis[2]] : [...thinAxis];
+    return fractionAbovePlane(sacrum, placement, part.centroidLpsMm, upward) <= maxAboveFraction;
+  });
+  if (restingDiscs.length === 0) return topMm;
+  // Just below the lowest resting disc's centre, so that the disc itself is counted as L5/S1.
+  const lowestMm = Math.min(...restingDiscs.map((part) => dot(part.centroidLpsMm, line.axisLps)));
+  return lowestMm - 1e-3;
 }

@@ -136,6 +136,25 @@ test('postprocess: false sacrum above a whole body', () => {
   assert.ok(result.flags.some((flag) => flag.code === 'SACRUM_NOT_FOUND'));
 });
 
+test('postprocess: L5/S1 on a steep sacrum is kept', () => {
+  const { series, classMap } = analyticClassMap(true);
+  // Lordosis tilts the L5/S1 disc and the S1 endplate by 40 degrees, rising posteriorly (+y), so
+  // the sacrum's posterior rim projects above the disc centre (z = 0) on the spine axis.
+  const rise = Math.tan((40 * Math.PI) / 180);
+  const aboveJunctionMm = ([, y, z]: Vec3): number => z - rise * (y + 1);
+  const isBody = ([x, y, z]: Vec3): boolean => Math.abs(x) <= 22 && y >= -18 && y <= 16 && z > -28 && z < 28;
+  relabel(series, classMap, (point) => isBody(point) && aboveJunctionMm(point) < -4, CLASS.sacrum);
+  relabel(series, classMap, (point) => isBody(point) && Math.abs(aboveJunctionMm(point)) <= 4, CLASS.disc);
+  relabel(series, classMap, (point) => isBody(point) && aboveJunctionMm(point) > 4, CLASS.vertebra);
+  const result = postprocess(series, classMap, EXPECTED_CLASSES, canonicalFrame(series).normalLps);
+  const names = result.structures.map((structure) => structure.name);
+  assert.equal(names, ['T12', 'T12/L1', 'L1', 'L1/L2', 'L2', 'L2/L3', 'L3', 'L3/L4', 'L4', 'L4/L5', 'L5', 'L5/S1', 'S1', 'canal']);
+  assert.equal(result.flags, []);
+  const disc = result.structures.find((structure) => structure.name === 'L5/S1');
+  assert.ok(disc, 'L5/S1 missing');
+  assert.ok(Math.abs(disc.centroidLpsMm[2]) < 3, `L5/S1 centroid z ${disc.centroidLpsMm[2]} mm, expected near 0`);
+});
+
 test('postprocess: sacrum-class tissue off the spine is ignored', () => {
   const { series, classMap } = analyticClassMap(true);
   const { rows, columns } = series.images[0].geometry;
