@@ -23,8 +23,8 @@ export interface SpineLineOptions {
   minWholeVertebraFraction?: number;
   /**
    * A disc centred below the sacrum's top still rests on the sacrum (it is L5/S1) when at most this
-   * fraction of the sacrum's voxels lies above the disc's own mid-plane. Default 0.1.
-   * NOTE: resting L5/S1 discs on phantom localizers reached 0.07, and no rudimentary S1/S2 disc was measured, so the margin is untested.
+   * fraction of the sacrum's voxels under or over the disc lies above the disc's own mid-plane. Default 0.15.
+   * NOTE: resting L5/S1 discs on phantom localizers reached 0.07, and no rudimentary S1/S2 disc was measured, so the upper margin is untested.
    */
   maxSacrumAboveDiscFraction?: number;
 }
@@ -90,22 +90,37 @@ export function chooseSacrum(
   return discsBelowTop > 1 || wholeVertebraBelowTop ? null : { part: sacrum, topMm };
 }
 
-/** Returns the fraction of `part`'s voxels on the superior side of the plane through `originLpsMm` with normal `normalLps` (pointing up). */
-function fractionAbovePlane(part: VoxelPart, placement: VoxelPlacement, originLpsMm: Vec3, normalLps: Vec3): number {
+/**
+ * Returns the fraction of the sacrum voxels under or over `disc` (within twice the disc's largest
+ * in-plane standard deviation of its centre line) that lie on the superior side of its mid-plane.
+ * The limited radius keeps sacrum-class tissue beside the disc, such as transverse processes of a
+ * transitional vertebra, out of the count.
+ */
+function sacrumFractionAboveDisc(sacrum: VoxelPart, disc: VoxelPart, placement: VoxelPlacement, axisLps: Vec3): number {
+  const stats = shapeStats(placement, disc.voxels);
+  const thinAxis = stats.principalAxesLps[2];
+  const normal: Vec3 = dot(thinAxis, axisLps) < 0 ? [-thinAxis[0], -thinAxis[1], -thinAxis[2]] : [...thinAxis];
+  const maxRadiusMm = 2 * stats.extentsMm[0];
+  const [cx, cy, cz] = disc.centroidLpsMm;
   const point: Vec3 = [0, 0, 0];
+  let inside = 0;
   let above = 0;
-  for (const voxel of part.voxels) {
+  for (const voxel of sacrum.voxels) {
     const [x, y, z] = voxelCenterLpsMm(placement, voxel, point);
-    if ((x - originLpsMm[0]) * normalLps[0] + (y - originLpsMm[1]) * normalLps[1] + (z - originLpsMm[2]) * normalLps[2] > 0) above += 1;
+    const height = (x - cx) * normal[0] + (y - cy) * normal[1] + (z - cz) * normal[2];
+    const radiusMm = Math.hypot(x - cx - height * normal[0], y - cy - height * normal[1], z - cz - height * normal[2]);
+    if (radiusMm > maxRadiusMm) continue;
+    inside += 1;
+    if (height > 0) above += 1;
   }
-  return part.voxels.length === 0 ? 1 : above / part.voxels.length;
+  return inside === 0 ? 1 : above / inside;
 }
 
 /**
  * Returns the sacrum's top along the spine axis, lowered to just below the L5/S1 disc when that disc
  * is centred below `topMm`. Lordosis tilts the S1 endplate by tens of degrees to the spine axis, so
  * its posterior rim projects above the centre of the L5/S1 disc. Counting from that rim would drop
- * the disc and flag the level missing. A disc rests on the sacrum when nearly all sacrum voxels lie
+ * the disc and flag the level missing. A disc rests on the sacrum when nearly all sacrum voxels under it lie
  * below its own mid-plane. A rudimentary S1/S2 disc inside the sacrum has the S1 segment above it,
  * so it leaves the top where it is.
  */
@@ -117,14 +132,12 @@ function lumbosacralTopMm(
   topMm: number,
   options: SpineLineOptions,
 ): number {
-  const maxAboveFraction = options.maxSacrumAboveDiscFraction ?? 0.1;
+  const maxAboveFraction = options.maxSacrumAboveDiscFraction ?? 0.15;
   const sacrumCentreMm = dot(sacrum.centroidLpsMm, line.axisLps);
   const restingDiscs = levelParts.filter((part) => {
     const positionMm = dot(part.centroidLpsMm, line.axisLps);
     if (part.kind !== 'disc' || positionMm >= topMm || positionMm <= sacrumCentreMm) return false;
-    const thinAxis = shapeStats(placement, part.voxels).principalAxesLps[2];
-    const upward: Vec3 = dot(thinAxis, line.axisLps) < 0 ? [-thinAxis[0], -thinAxis[1], -thinAxis[2]] : [...thinAxis];
-    return fractionAbovePlane(sacrum, placement, part.centroidLpsMm, upward) <= maxAboveFraction;
+    return sacrumFractionAboveDisc(sacrum, part, placement, line.axisLps) <= maxAboveFraction;
   });
   if (restingDiscs.length === 0) return topMm;
   // Just below the lowest resting disc's centre, so that the disc itself is counted as L5/S1.
