@@ -10,6 +10,7 @@ import { logger } from '../server/log.ts';
 import { TokenError } from '../server/transport/auth.ts';
 import { parseServeArguments, ServeUsageError } from '../server/transport/serveArguments.ts';
 import { startServing, type ServeHandle } from '../server/transport/serveCommand.ts';
+import { DEFAULT_PHANTOM_SEED } from './caseSource.ts';
 import { runSimulatedExam } from './scanner.ts';
 import { formatSummary } from './simulateCommand.ts';
 import { EXAM_RUN_OPTION_SPEC, EXAM_RUN_OPTIONS_HELP, examRunArguments, SimulateUsageError, type ExamRunArguments } from './simulateArguments.ts';
@@ -26,7 +27,7 @@ lumbar exam on the embedded phantom. Open the URL and confirm the proposed plan;
 then acquires each slab and the console shows QC. The server keeps running until Ctrl+C.
 
 Options:
-  --seed N                    phantom seed, a whole number (default 2)
+  --seed N                    phantom seed, a whole number (default ${DEFAULT_PHANTOM_SEED})
 ${EXAM_RUN_OPTIONS_HELP.replace('(default 20)', '(default 8)')}  --port PORT                 TCP port, 0 picks a free port (default 8080)
   --data-dir DIR              folder for the session journal and token (default ./var)
   --token TOKEN               access token (default: LUMBAR_COPILOT_TOKEN, else the stored one)
@@ -65,9 +66,8 @@ export function parseDemoArguments(argv: string[]): DemoArguments {
   }
   const values = parsed.values;
   const run = examRunArguments({ ...values, 'seconds-per-series': values['seconds-per-series'] ?? '8' }, 'realtime');
-  // NOTE: seed 2 is the default because on seed 1 the shipped model misses the sacrum and names
-  // every disc one level too high. `--seed 1` shows how such a case looks on the console.
-  const seedText = values.seed ?? '2';
+  // `--seed 1` shows on the console how a case whose levels the model names wrongly looks.
+  const seedText = values.seed ?? String(DEFAULT_PHANTOM_SEED);
   const seed = Number(seedText);
   if (!/^\d+$/.test(seedText) || seed > 2 ** 31 - 1) {
     throw new SimulateUsageError(`Invalid --seed "${seedText}": use a whole number from 0 to 2147483647.`);

@@ -55,7 +55,7 @@ sagittal T2 localizer, then each confirmed slab resliced from the case volume, t
 Options:
   --server URL                server base URL, such as http://127.0.0.1:8080
   --token TOKEN               access token (default: LUMBAR_COPILOT_TOKEN)
-  --case CASE                 phantom or phantom:SEED (the procedural phantom), a volume file
+  --case CASE                 phantom:SEED or phantom (seed 2), the procedural phantom; a volume file
                               (.nii, .nii.gz, .mha, .mhd; case-NN_image.nii.gz picks up
                               case-NN_labels.nii.gz and the folder's dataset.json) or a folder
                               of DICOM files

@@ -14,7 +14,8 @@ const USAGE = `Usage: lumbar-copilot plan <series-folder | volume file | phantom
 
 Segments the sagittal localizer and prints the proposed scan plan in DICOM patient
 coordinates (LPS, millimetres). A volume (.nii, .nii.gz, .mha, .mhd) or the phantom is first
-resliced into a sagittal localizer, as the simulated scanner does.
+resliced into a sagittal localizer, as the simulated scanner does. A bare phantom means
+phantom:2, the seed the demo uses.
 
 Options:
   --json             print the plan as JSON (see docs/plan.schema.json) instead of a table

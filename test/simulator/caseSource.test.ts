@@ -16,7 +16,7 @@ const SHARED_DATA = new URL('../../../shared/data', import.meta.url).pathname;
 const identityAxes = [directionLps(1, 0, 0), directionLps(0, 1, 0), directionLps(0, 0, 1)] as VolumeLps['directionLps'];
 
 test('phantom spec parsing', () => {
-  assert.is(parsePhantomSpec('phantom'), 1);
+  assert.is(parsePhantomSpec('phantom'), 2);
   assert.is(parsePhantomSpec('phantom:42'), 42);
   assert.is(parsePhantomSpec('case.nii.gz'), null);
   assert.throws(() => parsePhantomSpec('phantom:-1'), (error: unknown) => error instanceof CaseSpecError && error.code === 'ERR_INVALID_CASE');
