@@ -94,18 +94,33 @@ export function parseInboundText<T>(text: string, schema: InboundSchema<T>, endp
   const parsed = schema.safeParse(record);
   if (parsed.success) return { ok: true, message: parsed.data };
 
-  const issue = parsed.error.issues[0];
+  const [issue, ...otherIssues] = parsed.error.issues;
   const field = issue === undefined ? '' : issue.path.map(String).join('.');
   const expected = issue === undefined ? 'a valid message' : describeExpected(issue);
-  const more = parsed.error.issues.length > 1 ? ` (${parsed.error.issues.length - 1} more invalid field(s) not listed)` : '';
+  const problem = issue === undefined ? 'invalid value' : isMissing(record, issue.path) ? 'missing' : issue.message;
+  const otherFields = [...new Set(otherIssues.map((other) => `"${other.path.map(String).join('.')}"`))];
+  const more = otherFields.length > 0 ? ` (also invalid: ${otherFields.slice(0, MAX_LISTED_FIELDS).join(', ')}${otherFields.length > MAX_LISTED_FIELDS ? ', ...' : ''})` : '';
   return {
     ok: false,
     error: protocolError(
       TRANSPORT_ERROR_CODES.invalidMessage,
-      `Invalid ${record.type} message at field "${field}": ${issue?.message ?? 'invalid value'}${more}. Send ${expected}.`,
+      `Invalid ${record.type} message at field "${field}": ${problem}${more}. Send ${expected}.`,
       { field, expected, ...replyTo },
     ),
   };
+}
+
+/** Other invalid fields named in one error message, after the first. */
+const MAX_LISTED_FIELDS = 5;
+
+/** Returns whether the field at `path` is absent from the message (not merely of the wrong type). */
+function isMissing(record: Record<string, unknown>, path: readonly PropertyKey[]): boolean {
+  let value: unknown = record;
+  for (const key of path) {
+    if (typeof value !== 'object' || value === null || !(key in value)) return true;
+    value = Reflect.get(value, key);
+  }
+  return value === undefined;
 }
 
 function readMessageId(record: Record<string, unknown>): string | undefined {

@@ -157,4 +157,15 @@ test('any string yields a result, never a throw', () => {
   );
 });
 
+test('missing field called missing', () => {
+  const error = rejection('{"type":"exam.started","messageId":"m1","protocol":"lumbar-routine","patientPosition":"HFS"}');
+  assert.match(error.message, /field "examId": missing/);
+});
+
+test('other invalid fields named', () => {
+  const error = rejection('{"type":"exam.started","messageId":"m1","examId":7,"protocol":8,"patientPosition":"XYZ"}');
+  assert.match(error.message, /field "examId": /);
+  assert.match(error.message, /also invalid: "protocol", "patientPosition"/);
+});
+
 test.run();
