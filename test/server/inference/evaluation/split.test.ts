@@ -7,6 +7,14 @@ import { isTrainingCase, isValidationCase, readHeldOutSplit, splitMentionsDatase
 
 const folder = mkdtempSync(join(tmpdir(), 'lumbar-split-'));
 
+/** Disc set split with one training and one validation case. */
+const DISC_SET_ROLES = {
+  'lumbar-t2-discs': [
+    { case: 'case-11_image.nii.gz', role: 'train' },
+    { case: 'case-20_image.nii.gz', role: 'validation' },
+  ],
+};
+
 function writeSplit(content: unknown): string {
   const path = join(folder, `split-${Math.random().toString(36).slice(2)}.json`);
   writeFileSync(path, typeof content === 'string' ? content : JSON.stringify(content));
@@ -27,12 +35,7 @@ test('split: list of dataset paths', () => {
 test('split: sets with roles', () => {
   const split = readHeldOutSplit(
     writeSplit({
-      sets: {
-        'lumbar-t2-discs': [
-          { case: 'case-11_image.nii.gz', role: 'train' },
-          { case: 'case-20_image.nii.gz', role: 'validation' },
-        ],
-      },
+      sets: DISC_SET_ROLES,
       phantomTrainingSeeds: [1, 2],
     }),
   );
@@ -45,12 +48,7 @@ test('split: sets with roles', () => {
 test('split: training cases', () => {
   const split = readHeldOutSplit(
     writeSplit({
-      sets: {
-        'lumbar-t2-discs': [
-          { case: 'case-11_image.nii.gz', role: 'train' },
-          { case: 'case-20_image.nii.gz', role: 'validation' },
-        ],
-      },
+      sets: DISC_SET_ROLES,
     }),
   );
   assert.ok(isTrainingCase(split, 'lumbar-t2-discs', '11', '/data/lumbar-t2-discs/case-11_image.nii.gz'));
