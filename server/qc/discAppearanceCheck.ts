@@ -171,9 +171,22 @@ export function checkDiscAppearance(central: AcquiredSlice, expectedCenterLpsMm:
       },
     });
   }
+  if (hasSegmentation) {
+    return makeCheck({
+      code: 'DISC_APPEARANCE',
+      verdict: 'pass',
+      value: area,
+      threshold: null,
+      unit: 'mm2',
+      message: {
+        en: `Coverage and level of disc ${level} are judged from the localizer segmentation, so the shape check on the central slice is not needed.`,
+        'zh-CN': `${level} 椎间盘的覆盖范围和节段以定位像分割结果判断，无需中心层面的形态检查。`,
+      },
+    });
+  }
   return makeCheck({
     code: 'DISC_APPEARANCE',
-    verdict: hasSegmentation ? 'pass' : 'warn',
+    verdict: 'warn',
     value: area,
     threshold: null,
     unit: 'mm2',

@@ -1,7 +1,7 @@
 /** Anatomy checks from the localizer segmentation: target disc inside the slab, and at the right level. */
 import type { Slab } from '../planning/types.ts';
 import type { DiscProjection } from './discProjection.ts';
-import { formatNumber, gradedCheck, makeCheck } from './grading.ts';
+import { formatAgainstLimit, formatNumber, gradedCheck, makeCheck } from './grading.ts';
 import type { QcConfig } from './qcConfig.ts';
 import type { QcCheck } from './types.ts';
 
@@ -28,10 +28,19 @@ export function checkDiscCoverage(projection: DiscProjection, slab: Slab, config
     worseWhen: 'smaller',
     unit: '%',
     passMessage: { en: `${shown}% of disc ${slab.level} lies inside the slab.`, 'zh-CN': `${slab.level} 椎间盘的 ${shown}% 位于层块内。` },
-    flaggedMessage: (limit) => ({
-      en: `Only ${shown}% of disc ${slab.level} lies inside the slab (limit ${limit}%). Rescan with the corrected slab.`,
-      'zh-CN': `${slab.level} 椎间盘仅有 ${shown}% 位于层块内（限值 ${limit}%）。请使用校正后的层块重新扫描。`,
-    }),
+    flaggedMessage: (limit, verdict) => {
+      const flagged = formatAgainstLimit(percent, limit, 0);
+      if (verdict === 'fail') {
+        return {
+          en: `Only ${flagged}% of disc ${slab.level} lies inside the slab (limit ${limit}%). Rescan with the corrected slab.`,
+          'zh-CN': `${slab.level} 椎间盘仅有 ${flagged}% 位于层块内（限值 ${limit}%）。请使用校正后的层块重新扫描。`,
+        };
+      }
+      return {
+        en: `Only ${flagged}% of disc ${slab.level} lies inside the slab (limit ${limit}%). Check on the images that the disc is covered, then accept, or rescan as planned.`,
+        'zh-CN': `${slab.level} 椎间盘仅有 ${flagged}% 位于层块内（限值 ${limit}%）。请在图像上确认椎间盘已被覆盖，然后接受，或按原计划重新扫描。`,
+      };
+    },
   });
 }
 
@@ -69,9 +78,18 @@ export function checkDiscLevel(projection: DiscProjection, slab: Slab, config: Q
     worseWhen: 'smaller',
     unit: '%',
     passMessage: { en: `Slab shows disc ${slab.level}.`, 'zh-CN': `层块显示 ${slab.level} 椎间盘。` },
-    flaggedMessage: (limit) => ({
-      en: `Wrong level: the slab planned for ${slab.level} shows ${otherName} (${slab.level} is ${shown}% of the disc tissue inside, limit ${limit}%).`,
-      'zh-CN': `节段错误：计划用于 ${slab.level} 的层块显示 ${otherName}（层块内椎间盘组织中 ${slab.level} 占 ${shown}%，限值 ${limit}%）。`,
-    }),
+    flaggedMessage: (limit, verdict) => {
+      const flagged = formatAgainstLimit(percent, limit, 0);
+      if (verdict === 'fail') {
+        return {
+          en: `Wrong level: the slab planned for ${slab.level} shows ${otherName} (${slab.level} is ${flagged}% of the disc tissue inside, limit ${limit}%). Rescan with the corrected slab.`,
+          'zh-CN': `节段错误：计划用于 ${slab.level} 的层块显示 ${otherName}（层块内椎间盘组织中 ${slab.level} 占 ${flagged}%，限值 ${limit}%）。请使用校正后的层块重新扫描。`,
+        };
+      }
+      return {
+        en: `The slab planned for ${slab.level} also shows ${otherName} (${slab.level} is ${flagged}% of the disc tissue inside, limit ${limit}%). Check the level on the images, then accept, or rescan as planned.`,
+        'zh-CN': `计划用于 ${slab.level} 的层块内还包含 ${otherName}（层块内椎间盘组织中 ${slab.level} 占 ${flagged}%，限值 ${limit}%）。请在图像上确认节段，然后接受，或按原计划重新扫描。`,
+      };
+    },
   });
 }

@@ -13,7 +13,8 @@ export function checkFrameOfReference(acquired: MrImage[], localizer: MrSeries):
       code: 'FRAME_OF_REFERENCE',
       verdict: 'pass',
       value: 0,
-      threshold: 0,
+      // No threshold on a pass: "0 of 0 allowed" tells the technologist nothing the message does not.
+      threshold: null,
       unit: 'images',
       message: {
         en: 'All images share the localizer frame of reference.',

@@ -7,7 +7,7 @@
  *   found as the amplitude whose removal leaves the least total variation. This one also works
  *   when the anatomy fills the FOV along phase and leaves no air band.
  */
-import { formatNumber, gradedCheck, makeCheck } from './grading.ts';
+import { formatAgainstLimit, formatNumber, gradedCheck, makeCheck } from './grading.ts';
 import { RAYLEIGH_MEAN_FACTOR, type ImageRegions, type PhaseFrequencyImage } from './imageRegions.ts';
 import type { QcConfig } from './qcConfig.ts';
 import type { QcCheck } from './types.ts';
@@ -124,8 +124,8 @@ export function checkGhosting(regionsPerSlice: ImageRegions[], config: QcConfig)
     unit: '%',
     passMessage: { en: `Ghosting ${shown}% of the object signal.`, 'zh-CN': `相位方向伪影为组织信号的 ${shown}%。` },
     flaggedMessage: (limit) => ({
-      en: `Ghosting along the phase direction is ${shown}% of the object signal (limit ${limit}%). Likely motion or pulsation: coach the patient, add saturation bands or swap phase direction.`,
-      'zh-CN': `相位编码方向伪影为组织信号的 ${shown}%（限值 ${limit}%）。可能由运动或搏动引起：请指导患者保持不动，添加饱和带或交换相位编码方向。`,
+      en: `Ghosting along the phase direction is ${formatAgainstLimit(percent, limit)}% of the object signal (limit ${limit}%). Likely motion or pulsation: coach the patient, add saturation bands or swap phase direction.`,
+      'zh-CN': `相位编码方向伪影为组织信号的 ${formatAgainstLimit(percent, limit)}%（限值 ${limit}%）。可能由运动或搏动引起：请指导患者保持不动，添加饱和带或交换相位编码方向。`,
     }),
   });
 }

@@ -35,6 +35,9 @@ export function thresholdFor(verdict: Verdict, limits: QcLimits): number {
 /** The side of the limits on which a measured value is worse. */
 export type WorseWhen = 'larger' | 'smaller';
 
+/** A verdict that needs a message with advice. */
+export type FlaggedVerdict = Exclude<Verdict, 'pass'>;
+
 export interface GradedCheckFields {
   code: string;
   /** Measured value, graded against `limits` and reported in `unit`. */
@@ -46,8 +49,11 @@ export interface GradedCheckFields {
   /** Whether the check fails whatever the value, for a measurement known to be out of range, such as a search that stopped at its limit. */
   forceFail?: boolean;
   passMessage: LocalizedText;
-  /** Builder of the message for a `warn` or `fail` verdict, given the limit the value crossed. */
-  flaggedMessage: (limit: number) => LocalizedText;
+  /**
+   * Builder of the message for a `warn` or `fail` verdict, given the limit the value crossed.
+   * Only a failed slab gets a corrected slab, so a `warn` message must not advise rescanning with one.
+   */
+  flaggedMessage: (limit: number, verdict: FlaggedVerdict) => LocalizedText;
 }
 
 /**
@@ -64,7 +70,7 @@ export function gradedCheck(fields: GradedCheckFields): QcCheck {
     value: fields.value,
     threshold,
     unit: fields.unit,
-    message: verdict === 'pass' ? fields.passMessage : fields.flaggedMessage(threshold),
+    message: verdict === 'pass' ? fields.passMessage : fields.flaggedMessage(threshold, verdict),
   });
 }
 
@@ -90,4 +96,22 @@ export function roundForDisplay(value: number): number {
 /** Formats a number for a message with at most `digits` decimals. */
 export function formatNumber(value: number, digits = 1): string {
   return Number(value.toFixed(digits)).toString();
+}
+
+/** Maximum decimals that `formatAgainstLimit` adds to keep a value off its limit. */
+const MAX_EXTRA_DIGITS = 4;
+
+/**
+ * Formats a measured value for a message that also shows `limit`. It uses at least `digits`
+ * decimals, and more where the shown value would otherwise land on or across the limit, so
+ * 79.64 against 80 shows as 79.6, never as 80. A value within half of 10^-(digits + 4) of the
+ * limit may still show as the limit.
+ */
+export function formatAgainstLimit(value: number, limit: number, digits = 1): string {
+  const side = Math.sign(value - limit);
+  for (let decimals = digits; decimals < digits + MAX_EXTRA_DIGITS; decimals++) {
+    const shown = formatNumber(value, decimals);
+    if (Math.sign(Number(shown) - limit) === side) return shown;
+  }
+  return formatNumber(value, digits + MAX_EXTRA_DIGITS);
 }

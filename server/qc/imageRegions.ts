@@ -47,6 +47,12 @@ export interface ImageRegions {
   noiseSigma: number;
   /** Source of `noiseSigma`: air outside the phase band, any air, or the Laplacian estimate. */
   noiseSource: 'background-outside-phase-band' | 'background' | 'laplacian';
+  /**
+   * Whether the air that gave `noiseSigma` sits on a constant offset instead of following
+   * Rayleigh statistics (its interquartile range is far narrower than its median implies). Then
+   * `noiseSigma` reads the offset as noise and is too large.
+   */
+  backgroundOffset: boolean;
 }
 
 /** Returns the in-plane axis of phase encoding: 'ROW' when phase runs along a row (with the column index). */
@@ -287,7 +293,7 @@ export function analyzeImageRegions(image: PhaseFrequencyImage): ImageRegions {
     if (frequency < tissueBox.frequencyMin) tissueBox.frequencyMin = frequency;
     if (frequency > tissueBox.frequencyMax) tissueBox.frequencyMax = frequency;
   }
-  const { sigma, source } = estimateNoise(image, findBorderAir(tissueMask, width, height).background, tissueBox);
+  const { sigma, source, offset } = estimateNoise(image, findBorderAir(tissueMask, width, height).background, tissueBox);
 
   const objectSeparated = sigma > 0 && AIR_SIGMA_FACTOR * sigma < MAX_AIR_TO_TISSUE_THRESHOLD_RATIO * otsu;
   const threshold = objectSeparated ? AIR_SIGMA_FACTOR * sigma : otsu;
@@ -310,6 +316,7 @@ export function analyzeImageRegions(image: PhaseFrequencyImage): ImageRegions {
     objectSeparated,
     noiseSigma: sigma,
     noiseSource: source,
+    backgroundOffset: offset,
   };
 }
 
@@ -392,7 +399,7 @@ function estimateNoise(
   image: PhaseFrequencyImage,
   background: Uint8Array,
   box: ImageRegions['mainBox'],
-): { sigma: number; source: ImageRegions['noiseSource'] } {
+): { sigma: number; source: ImageRegions['noiseSource']; offset: boolean } {
   const width = image.frequencyCount;
   const outsideValues = new Float32Array(background.length);
   const allValues = new Float32Array(background.length);
@@ -410,11 +417,36 @@ function estimateNoise(
   const all = allValues.subarray(0, allCount);
   if (outsideBand.length >= MIN_BACKGROUND_PIXELS) {
     const sigma = robustRayleighSigma(outsideBand);
-    if (sigma > 0) return { sigma, source: 'background-outside-phase-band' };
+    if (sigma > 0) return { sigma, source: 'background-outside-phase-band', offset: hasBackgroundOffset(outsideBand) };
   }
   if (all.length >= MIN_BACKGROUND_PIXELS) {
     const sigma = robustRayleighSigma(all);
-    if (sigma > 0) return { sigma, source: 'background' };
+    if (sigma > 0) return { sigma, source: 'background', offset: hasBackgroundOffset(all) };
   }
-  return { sigma: laplacianNoiseSigma(image), source: 'laplacian' };
+  return { sigma: laplacianNoiseSigma(image), source: 'laplacian', offset: false };
+}
+
+/** Interquartile range over median of Rayleigh noise: (sqrt(2 ln 4) - sqrt(2 ln 4/3)) / sqrt(2 ln 2). */
+const RAYLEIGH_SPREAD_TO_MEDIAN = 0.77;
+
+/** Air whose spread to median ratio is below this share of the Rayleigh ratio sits on an offset. */
+const MAX_OFFSET_SPREAD_SHARE = 0.5;
+
+/** Most air values sorted to find the quartiles; larger sets are sampled at a stride. */
+const MAX_QUARTILE_SAMPLES = 20000;
+
+/**
+ * Tests whether air values sit on a constant offset: an interquartile range under half of what
+ * Rayleigh noise with the same median has, as when a data set stores air as a constant floor.
+ * TODO: noise sigma, SNR and ghosting still read such an offset as noise, which lowers the SNR.
+ */
+function hasBackgroundOffset(values: Float32Array): boolean {
+  const stride = Math.max(1, Math.ceil(values.length / MAX_QUARTILE_SAMPLES));
+  const sample: number[] = [];
+  for (let i = 0; i < values.length; i += stride) sample.push(values[i]);
+  sample.sort((a, b) => a - b);
+  const quantile = (fraction: number): number => sample[Math.min(sample.length - 1, Math.floor(fraction * sample.length))];
+  const median = quantile(0.5);
+  if (!(median > 0)) return false;
+  return (quantile(0.75) - quantile(0.25)) / median < MAX_OFFSET_SPREAD_SHARE * RAYLEIGH_SPREAD_TO_MEDIAN;
 }

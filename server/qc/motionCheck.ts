@@ -7,7 +7,7 @@
 import type { Vec3 } from '../geometry/types.ts';
 import { addScaled, length, scale } from '../geometry/vec3.ts';
 import type { AcquiredSlice, AcquiredStack } from './acquiredStack.ts';
-import { formatNumber, gradedCheck, makeCheck } from './grading.ts';
+import { formatAgainstLimit, formatNumber, gradedCheck, makeCheck } from './grading.ts';
 import { sampleAtLps, type LocalizerGrid } from './localizerGrid.ts';
 import type { QcConfig } from './qcConfig.ts';
 import type { QcCheck } from './types.ts';
@@ -343,9 +343,18 @@ export function checkPatientMotion(estimate: MotionEstimate | null, config: QcCo
     // A shift at the edge of the search range may be larger still, so it fails whatever its size.
     forceFail: estimate.atSearchLimit,
     passMessage: { en: `Anatomy within ${mm} mm of the localizer.`, 'zh-CN': `解剖位置与定位像相差 ${mm} mm，在允许范围内。` },
-    flaggedMessage: (limit) => ({
-      en: `Patient moved since the localizer: anatomy shifted ${atLeast}${mm} mm (limit ${limit} mm). The corrected slab follows the shift; consider a new localizer.`,
-      'zh-CN': `自定位像后患者发生移动：解剖结构移位${atLeastZh} ${mm} mm（限值 ${limit} mm）。校正后的层块已跟随移位，建议重新扫描定位像。`,
-    }),
+    flaggedMessage: (limit, verdict) => {
+      const flagged = formatAgainstLimit(estimate.shiftMm, limit);
+      if (verdict === 'fail') {
+        return {
+          en: `Patient moved since the localizer: anatomy shifted ${atLeast}${flagged} mm (limit ${limit} mm). The corrected slab follows the shift; consider a new localizer.`,
+          'zh-CN': `自定位像后患者发生移动：解剖结构移位${atLeastZh} ${flagged} mm（限值 ${limit} mm）。校正后的层块已跟随移位，建议重新扫描定位像。`,
+        };
+      }
+      return {
+        en: `Patient may have moved since the localizer: anatomy shifted ${flagged} mm (limit ${limit} mm). Compare the images with the localizer, then accept, or rescan as planned.`,
+        'zh-CN': `自定位像后患者可能发生移动：解剖结构移位 ${flagged} mm（限值 ${limit} mm）。请对照定位像查看图像，然后接受，或按原计划重新扫描。`,
+      };
+    },
   });
 }

@@ -1,7 +1,7 @@
 /** Slice count, spacing, missing and repeated slices of the acquired stack. */
 import type { Slab } from '../planning/types.ts';
 import type { AcquiredStack } from './acquiredStack.ts';
-import { formatNumber, gradeMax, gradedCheck, makeCheck } from './grading.ts';
+import { formatAgainstLimit, formatNumber, gradeMax, gradedCheck, makeCheck } from './grading.ts';
 import type { QcConfig } from './qcConfig.ts';
 import type { QcCheck } from './types.ts';
 
@@ -58,16 +58,21 @@ export function checkSliceSpacing(stack: AcquiredStack, slab: Slab, config: QcCo
   const measuredMm = median(gaps);
   const errorPercent = (Math.abs(measuredMm - slab.sliceSpacingMm) / slab.sliceSpacingMm) * 100;
   const measured = formatNumber(measuredMm, 2);
+  const thickness = slab.sliceThicknessMm.toFixed(1);
+  const gap = formatNumber(slab.gapMm, 2);
   return gradedCheck({
     code: 'SLICE_SPACING',
     value: errorPercent,
     limits: config.maxSliceSpacingErrorPercent,
     worseWhen: 'larger',
     unit: '%',
-    passMessage: { en: `Slice spacing ${measured} mm as planned.`, 'zh-CN': `层间距 ${measured} mm，符合计划。` },
+    passMessage: {
+      en: `Slice spacing ${measured} mm centre to centre, as planned: ${thickness} mm slices + ${gap} mm gap.`,
+      'zh-CN': `层中心间距 ${measured} mm，符合计划：层厚 ${thickness} mm + 层间隔 ${gap} mm。`,
+    },
     flaggedMessage: (limit) => ({
-      en: `Slice spacing is ${measured} mm, planned ${slab.sliceSpacingMm} mm (${formatNumber(errorPercent)}% off, limit ${limit}%).`,
-      'zh-CN': `层间距为 ${measured} mm，计划为 ${slab.sliceSpacingMm} mm（偏差 ${formatNumber(errorPercent)}%，限值 ${limit}%）。`,
+      en: `Slice spacing is ${measured} mm, planned ${slab.sliceSpacingMm} mm (${formatAgainstLimit(errorPercent, limit)}% off, limit ${limit}%).`,
+      'zh-CN': `层间距为 ${measured} mm，计划为 ${slab.sliceSpacingMm} mm（偏差 ${formatAgainstLimit(errorPercent, limit)}%，限值 ${limit}%）。`,
     }),
   });
 }

@@ -1,5 +1,5 @@
 /** Signal-to-noise ratio: mean object signal over the noise sigma measured in air. */
-import { formatNumber, gradedCheck, makeCheck } from './grading.ts';
+import { formatAgainstLimit, formatNumber, gradedCheck, makeCheck } from './grading.ts';
 import type { ImageRegions } from './imageRegions.ts';
 import type { QcConfig } from './qcConfig.ts';
 import type { QcCheck } from './types.ts';
@@ -27,6 +27,15 @@ export function checkSnr(regionsPerSlice: ImageRegions[], config: QcConfig): QcC
   }
   values.sort((a, b) => a - b);
   const snr = values[Math.floor(values.length / 2)];
+  const offsetSlices = regionsPerSlice.filter((regions) => measureSnr(regions) !== null && regions.backgroundOffset).length;
+  // Air on a constant offset, such as a data set's intensity floor, is read as noise, so the SNR is too low.
+  const advice =
+    2 * offsetSlices > values.length
+      ? {
+          en: 'The air around the anatomy sits on a constant offset instead of showing plain noise, so this value underestimates the SNR. Judge the noise on the images, then accept, or rescan.',
+          'zh-CN': '组织周围的空气区域为恒定偏移而非单纯噪声，因此该值低估了 SNR。请在图像上判断噪声，然后接受或重新扫描。',
+        }
+      : { en: 'Check the coil selection and connection, or increase averages.', 'zh-CN': '请检查线圈选择与连接，或增加激励次数。' };
   const shown = formatNumber(snr);
   return gradedCheck({
     code: 'SNR',
@@ -36,8 +45,8 @@ export function checkSnr(regionsPerSlice: ImageRegions[], config: QcConfig): QcC
     unit: 'ratio',
     passMessage: { en: `SNR ${shown}.`, 'zh-CN': `SNR 为 ${shown}。` },
     flaggedMessage: (limit) => ({
-      en: `SNR is ${shown}, below ${limit}. Check the coil selection and connection, or increase averages.`,
-      'zh-CN': `SNR 为 ${shown}，低于 ${limit}。请检查线圈选择与连接，或增加激励次数。`,
+      en: `SNR is ${formatAgainstLimit(snr, limit)}, below ${limit}. ${advice.en}`,
+      'zh-CN': `SNR 为 ${formatAgainstLimit(snr, limit)}，低于 ${limit}。${advice['zh-CN']}`,
     }),
   });
 }

@@ -30,4 +30,12 @@ test('disc appearance warns off the spine', () => {
   assert.is(checkDiscAppearance(stack.slices[2], stack.centerLpsMm, slab.level, true).verdict, 'pass');
 });
 
+test('deferred disc appearance reads as a pass', () => {
+  const { stack } = project({ offsetInPlaneMm: 50 });
+  const check = checkDiscAppearance(stack.slices[2], stack.centerLpsMm, slab.level, true);
+  assert.is(check.verdict, 'pass');
+  assert.not.match(check.message.en, /^No /);
+  assert.match(check.message.en, 'localizer segmentation');
+});
+
 test.run();

@@ -46,6 +46,23 @@ test('half-covered disc warns', () => {
   assert.not.equal(coverage.verdict, 'pass');
 });
 
+test('coverage warning advises no corrected slab', () => {
+  const { projection } = project({ offsetAlongNormalMm: 8 });
+  const coverage = checkDiscCoverage(projection, slab, config);
+  assert.is(coverage.verdict, 'warn');
+  assert.not.match(coverage.message.en, 'corrected slab');
+  assert.not.match(coverage.message['zh-CN'], '校正后的层块');
+  assert.match(coverage.message.en, 'accept, or rescan as planned');
+  assert.match(coverage.message.en, /Only 78% of disc L4\/L5/);
+});
+
+test('coverage failure advises the corrected slab', () => {
+  const { projection } = project({ offsetAlongNormalMm: 12 });
+  const coverage = checkDiscCoverage(projection, slab, config);
+  assert.is(coverage.verdict, 'fail');
+  assert.match(coverage.message.en, 'Rescan with the corrected slab');
+});
+
 test('slab between discs shows no disc', () => {
   const { projection } = project({ offsetAlongNormalMm: 19 });
   const level = checkDiscLevel(projection, slab, config);

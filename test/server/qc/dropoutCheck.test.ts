@@ -22,6 +22,24 @@ test('dark slice is found and named', () => {
   assert.is(checkSignalDropout(acquire({}), config).verdict, 'pass');
 });
 
+test('blank slices are named as noise only', () => {
+  const images = acquire({});
+  // Slices beyond the imaged anatomy hold receiver noise only.
+  const blank = acquire({ dropoutSlice: 0, dropoutFactor: 0 });
+  const stack = [blank[0], ...images.slice(1, 4), blank[0]];
+  const measured = measureSliceSignalRatio(stack);
+  assert.equal(measured?.blankSliceIndices, [0, 4]);
+  const check = checkSignalDropout(stack, config);
+  assert.is(check.verdict, 'fail');
+  assert.match(check.message.en, 'Slices 1 and 5 of 5 show only noise');
+  assert.match(check.message['zh-CN'], '第 1、5 层');
+});
+
+test('dark slice with anatomy is not blank', () => {
+  const measured = measureSliceSignalRatio(acquire({ dropoutSlice: 3, dropoutFactor: 0.4 }));
+  assert.equal(measured?.blankSliceIndices, []);
+});
+
 test('single slice skips dropout', () => {
   const check = checkSignalDropout(acquire({}).slice(0, 1), config);
   assert.is(check.value, null);

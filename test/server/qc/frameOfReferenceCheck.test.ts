@@ -17,4 +17,11 @@ test('slab from another frame of reference fails', () => {
   assert.is(checkFrameOfReference(acquireSlab(slab, { noiseSigma: 0 }), localizer).verdict, 'pass');
 });
 
+test('frame of reference pass has no limit', () => {
+  const { localizer } = buildLocalizer({ spacingMm: 4, noiseSigma: 0 });
+  const check = checkFrameOfReference(acquireSlab(slab, { noiseSigma: 0 }), localizer);
+  assert.is(check.verdict, 'pass');
+  assert.is(check.threshold, null);
+});
+
 test.run();

@@ -2,7 +2,7 @@ import * as fc from 'fast-check';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 
-import { gradeMax, gradeMin, gradedCheck, makeCheck, worstVerdict, type GradedCheckFields } from '../../../server/qc/grading.ts';
+import { formatAgainstLimit, gradeMax, gradeMin, gradedCheck, makeCheck, worstVerdict, type GradedCheckFields } from '../../../server/qc/grading.ts';
 
 test('grading follows warn and fail limits', () => {
   const limits = { warn: 3, fail: 5 };
@@ -15,6 +15,24 @@ test('grading follows warn and fail limits', () => {
   assert.is(gradeMin(5, minimum), 'fail');
   assert.is(worstVerdict(['pass', 'fail', 'warn']), 'fail');
   assert.is(worstVerdict([]), 'pass');
+});
+
+test('value near a limit keeps its side', () => {
+  assert.is(formatAgainstLimit(79.64, 80, 0), '79.6');
+  assert.is(formatAgainstLimit(80.2, 80, 0), '80.2');
+  assert.is(formatAgainstLimit(72.4, 80, 0), '72');
+  assert.is(formatAgainstLimit(3.04, 3), '3.04');
+  assert.is(formatAgainstLimit(80, 80, 0), '80');
+});
+
+test('shown value never crosses its limit', () => {
+  fc.assert(
+    fc.property(fc.double({ min: -1000, max: 1000, noNaN: true }), fc.double({ min: -1000, max: 1000, noNaN: true }), fc.integer({ min: 0, max: 2 }), (value, limit, digits) => {
+      fc.pre(Math.abs(value - limit) >= 10 ** -(digits + 3));
+      const shown = Number(formatAgainstLimit(value, limit, digits));
+      assert.is(Math.sign(shown - limit), Math.sign(value - limit), `${value} against ${limit} shown as ${shown}`);
+    }),
+  );
 });
 
 test('non-finite values become null', () => {
@@ -65,7 +83,7 @@ test('graded check agrees with makeCheck', () => {
       const verdict = larger ? gradeMax(value, limits) : gradeMin(value, limits);
       const threshold = verdict === 'fail' ? limits.fail : limits.warn;
       const fields: GradedCheckFields = { ...angleCheckFields(value), limits, worseWhen: larger ? 'larger' : 'smaller' };
-      const expected = makeCheck({ code: fields.code, verdict, value, threshold, unit: fields.unit, message: verdict === 'pass' ? fields.passMessage : fields.flaggedMessage(threshold) });
+      const expected = makeCheck({ code: fields.code, verdict, value, threshold, unit: fields.unit, message: verdict === 'pass' ? fields.passMessage : fields.flaggedMessage(threshold, verdict) });
       assert.equal(gradedCheck(fields), expected);
     }),
   );

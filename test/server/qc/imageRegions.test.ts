@@ -22,6 +22,18 @@ test('noise sigma of Rayleigh air is recovered', () => {
   assert.ok(Math.abs(regions.noiseSigma - sigma) / sigma < 0.08, `sigma ${regions.noiseSigma}`);
 });
 
+test('air on a constant offset is flagged', () => {
+  const template = acquire()[0];
+  const regionsWithFloor = (floor: number) => {
+    const signal = new Float32Array(64 * 64).fill(floor);
+    for (let row = 20; row < 44; row++) for (let column = 16; column < 48; column++) signal[row * 64 + column] = 500;
+    const image: MrImage = { ...template, pixels: addRicianNoise(signal, 5, createRandom(7)), geometry: { ...template.geometry, rows: 64, columns: 64 } };
+    return analyzeImageRegions(toPhaseFrequency(image, 'COL'));
+  };
+  assert.is(regionsWithFloor(0).backgroundOffset, false);
+  assert.is(regionsWithFloor(40).backgroundOffset, true);
+});
+
 test('Laplacian noise estimate on flat Gaussian noise', () => {
   const random = createRandom(5);
   const data = new Float32Array(128 * 128);

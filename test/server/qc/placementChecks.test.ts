@@ -41,6 +41,23 @@ test('centre offset along normal keeps its sign in the message', () => {
   assert.match(check.message['zh-CN'], '足侧');
 });
 
+test('sagittal offset is named left or right', () => {
+  const sagittalNormalLps: [number, number, number] = [1, 0, 0];
+  const left = checkCenterOffsetAlongNormal({ alongNormalMm: 6, normalLps: sagittalNormalLps, inPlaneMm: 0 }, slab, config);
+  assert.is(left.verdict, 'fail');
+  assert.match(left.message.en, "6 mm to the patient's left of");
+  assert.match(left.message['zh-CN'], '患者左侧');
+  const right = checkCenterOffsetAlongNormal({ alongNormalMm: -6, normalLps: sagittalNormalLps, inPlaneMm: 0 }, slab, config);
+  assert.match(right.message.en, "to the patient's right");
+  assert.not.match(right.message.en, 'head');
+});
+
+test('angle pass names the limit', () => {
+  const check = checkAngleDeviation(stackWith({ tiltDeg: 0 }), slab, config);
+  assert.is(check.verdict, 'pass');
+  assert.is(check.message.en, `Slice angle matches the plan within ${config.maxAngleDeviationDeg.warn}°.`);
+});
+
 test('in-plane offset is separate from normal offset', () => {
   const offset = measureCenterOffset(stackWith({ offsetInPlaneMm: 12 }), slab);
   assert.ok(Math.abs(offset.alongNormalMm) < 0.01);

@@ -53,4 +53,11 @@ test('clean stack passes every geometry check', () => {
   for (const check of checks) assert.is(check.verdict, 'pass', check.code);
 });
 
+test('spacing pass explains thickness and gap', () => {
+  const check = checkSliceSpacing(stackWith({}), slab, config);
+  assert.is(check.verdict, 'pass');
+  const thickness = slab.sliceThicknessMm.toFixed(1);
+  assert.match(check.message.en, `centre to centre, as planned: ${thickness} mm slices + ${Number(slab.gapMm.toFixed(2))} mm gap`);
+});
+
 test.run();

@@ -29,6 +29,15 @@ test('SNR check grades low SNR', () => {
   const low = checkSnr(regionsOf(acquire({ noiseSigma: 80 })), config);
   assert.is(low.verdict, 'fail');
   assert.match(low.message.en, 'coil');
+  assert.not.match(low.message.en, 'offset');
+});
+
+test('low SNR on offset air says so', () => {
+  const regions = regionsOf(acquire({ noiseSigma: 80 })).map((entry) => ({ ...entry, backgroundOffset: true }));
+  const check = checkSnr(regions, config);
+  assert.is(check.verdict, 'fail');
+  assert.match(check.message.en, 'constant offset');
+  assert.match(check.message.en, 'underestimates the SNR');
 });
 
 test.run();
