@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 
-import { TRANSPORT_ERROR_CODES } from './errors.ts';
+import { HUB_ROUTING_ERRORS, TRANSPORT_ERROR_CODES } from './errors.ts';
 import {
   consoleAck,
   errorMessage,
@@ -132,6 +132,8 @@ export function buildAsyncApiDocument(): JsonValue {
         'Generated from the zod schemas in server/transport/ by `node --import tsx server/transport/writeProtocolDocs.ts`; do not edit by hand. ' +
         'Error codes the transport sends: ' +
         Object.values(TRANSPORT_ERROR_CODES).join(', ') +
+        '. Error codes the session hub sends for a message that names no open exam or session: ' +
+        HUB_ROUTING_ERRORS.map((error) => error.code).join(', ') +
         '.',
     },
     servers: {

@@ -31,6 +31,35 @@ export const TRANSPORT_ERROR_CODES = {
 
 export type TransportErrorCode = (typeof TRANSPORT_ERROR_CODES)[keyof typeof TRANSPORT_ERROR_CODES];
 
+/** An error code the session hub sends through the transport, with its cause and the client's remedy, for the protocol docs. */
+export interface HubErrorDescription {
+  code: string;
+  cause: string;
+  remedy: string;
+}
+
+/**
+ * Codes the session hub sends when a message names an exam or session the server has no open
+ * session for. The hub raises them in `server/session/sessionHub.ts`; the transport forwards them unchanged.
+ */
+export const HUB_ROUTING_ERRORS: readonly HubErrorDescription[] = [
+  {
+    code: 'ERR_UNKNOWN_EXAM',
+    cause: 'A scanner message names an `examId` with no open session: the exam was never started, has ended, or ended while the message waited. `expected` is `exam.started`.',
+    remedy: 'Send `exam.started` for the exam (a new `examId` once the exam has ended), then resend the message.',
+  },
+  {
+    code: 'ERR_NO_EXAM_FOR_IMAGE',
+    cause: 'A binary image frame arrived on a connection that has not started or named an open exam. The image is journalled but not stored in any session.',
+    remedy: 'Send `exam.started` on this connection before the images, then resend them.',
+  },
+  {
+    code: 'ERR_UNKNOWN_SESSION',
+    cause: 'A console `session.watch` or action names a `sessionId` that does not exist or was dropped from memory.',
+    remedy: 'Pick a session from `GET /v1/sessions` and watch it again.',
+  },
+];
+
 /** Builds an `error` reply, leaving out the optional fields that are undefined. */
 export function protocolError(
   code: string,

@@ -3,6 +3,7 @@
  * markers) from the same schemas and examples as the AsyncAPI document.
  */
 import { channelMessages, payloadSchema } from './asyncApiDocument.ts';
+import { HUB_ROUTING_ERRORS } from './errors.ts';
 import { PATIENT_POSITIONS } from '../geometry/types.ts';
 import { slabSchema } from './protocol.ts';
 import { fieldNote } from './protocolFieldNotes.ts';
@@ -103,6 +104,14 @@ export function renderMessageReference(): string {
     }
   }
   parts.push(
+    '### Errors about unknown exams and sessions',
+    '',
+    'The session hub sends these `error` replies, with the shape above, when a message names no open exam or session:',
+    '',
+    '| Code | Cause | What the client does |',
+    '|---|---|---|',
+    ...HUB_ROUTING_ERRORS.map((error) => `| \`${error.code}\` | ${error.cause} | ${error.remedy} |`),
+    '',
     '### Slab object',
     '',
     'Slabs in `plan.apply`, `plan` and `qc.result.correctedSlab`. Coordinates are DICOM patient coordinates (LPS), millimetres.',

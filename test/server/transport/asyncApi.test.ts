@@ -22,6 +22,15 @@ test('asyncapi.yaml matches the schemas', () => {
   assert.ok(readFileSync(ASYNCAPI_PATH, 'utf8') === renderAsyncApiYaml(), `docs/asyncapi.yaml is out of date: ${REGENERATE}`);
 });
 
+test('hub routing errors are documented', () => {
+  const reference = renderMessageReference();
+  const asyncApi = renderAsyncApiYaml();
+  for (const code of ['ERR_UNKNOWN_EXAM', 'ERR_NO_EXAM_FOR_IMAGE', 'ERR_UNKNOWN_SESSION']) {
+    assert.ok(reference.includes(`| \`${code}\` |`), `${code} missing from the protocol.md message reference`);
+    assert.ok(asyncApi.includes(code), `${code} missing from asyncapi.yaml`);
+  }
+});
+
 test('protocol.md message reference matches the schemas', () => {
   const expected = expectedProtocolDocs().find((file) => file.path === PROTOCOL_DOC_PATH);
   assert.ok(expected !== undefined);
