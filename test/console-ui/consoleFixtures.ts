@@ -234,20 +234,23 @@ export function thumbnailPng(seed: number): string {
 export function buildQcResults(slabs: FixtureSlab[]): FixtureQcResult[] {
   return slabs.map((slab, index) => {
     const fails = slab.level === 'L4/L5';
+    const warns = slab.level === 'L3/L4';
     return {
       slabId: slab.slabId,
       level: slab.level,
-      verdict: fails ? 'fail' : 'pass',
+      verdict: fails ? 'fail' : warns ? 'warn' : 'pass',
       checks: [
         {
           code: 'ANGLE_DEVIATION',
-          verdict: fails ? 'fail' : 'pass',
-          value: fails ? 7.4 : 1.1,
-          threshold: 5,
+          verdict: fails ? 'fail' : warns ? 'warn' : 'pass',
+          value: fails ? 7.4 : warns ? 4.2 : 1.1,
+          threshold: fails ? 5 : 3,
           unit: 'deg',
           message: fails
             ? { en: 'Slices are 7.4° off the disc plane.', 'zh-CN': '层面与椎间盘平面偏差 7.4°。' }
-            : { en: 'Slices follow the disc plane.', 'zh-CN': '层面与椎间盘平面一致。' },
+            : warns
+              ? { en: 'Slices are 4.2° off the disc plane.', 'zh-CN': '层面与椎间盘平面偏差 4.2°。' }
+              : { en: 'Slices follow the disc plane.', 'zh-CN': '层面与椎间盘平面一致。' },
         },
         {
           code: 'SNR_LOW',

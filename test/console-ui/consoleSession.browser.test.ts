@@ -71,6 +71,52 @@ async function slabCentreOnPage(target: Page, slab: FixtureSlab): Promise<{ x: n
   };
 }
 
+/** Returns the status cells whose text is cut off, as `testid: text`. */
+async function truncatedStatusCells(target: Page): Promise<string[]> {
+  return target.evaluate(() => {
+    const bar = document.querySelector('lc-console-app')?.shadowRoot?.querySelector('lc-status-bar')?.shadowRoot;
+    if (!bar) throw new Error('status bar not rendered');
+    const cut: string[] = [];
+    for (const cell of bar.querySelectorAll<HTMLElement>('.cell')) {
+      const value = cell.querySelector('dd');
+      if (value === null) continue;
+      if (cell.scrollWidth > cell.clientWidth + 1 || value.scrollWidth > value.clientWidth + 1) cut.push(`${cell.dataset.testid}: ${value.textContent?.trim()}`);
+    }
+    return cut;
+  });
+}
+
+/** Returns whether the "Confirm all" button lies inside the window and is the topmost element at its centre. */
+async function confirmAllReachable(target: Page): Promise<{ inWindow: boolean; onTop: boolean; panelScrolls: boolean }> {
+  return target.evaluate(() => {
+    const app = document.querySelector('lc-console-app')?.shadowRoot;
+    const panel = app?.querySelector('lc-slab-panel')?.shadowRoot;
+    const button = panel?.querySelector<HTMLButtonElement>('[data-testid="plan-primary-actions"] button.primary');
+    const aside = app?.querySelector('aside');
+    if (!panel || !button || !aside) throw new Error('plan panel or its confirm-all button not rendered');
+    const box = button.getBoundingClientRect();
+    const inWindow = box.top >= 0 && box.bottom <= window.innerHeight && box.left >= 0 && box.right <= window.innerWidth;
+    const onTop = panel.elementFromPoint(box.left + box.width / 2, box.top + box.height / 2) === button;
+    return { inWindow, onTop, panelScrolls: aside.scrollHeight > aside.clientHeight };
+  });
+}
+
+/** Counts canvas pixels within a small distance of an RGB colour. */
+async function canvasPixelsNear(target: Page, hex: string): Promise<number> {
+  return target.evaluate((colour) => {
+    const canvas = document.querySelector('lc-console-app')?.shadowRoot?.querySelector('lc-localizer-viewer')?.shadowRoot?.querySelector('canvas');
+    const context = canvas?.getContext('2d');
+    if (!canvas || !context) throw new Error('viewer canvas not rendered');
+    const [red, green, blue] = [1, 3, 5].map((start) => parseInt(colour.slice(start, start + 2), 16));
+    const { data } = context.getImageData(0, 0, canvas.width, canvas.height);
+    let count = 0;
+    for (let index = 0; index < data.length; index += 4) {
+      if (Math.abs(data[index] - red) + Math.abs(data[index + 1] - green) + Math.abs(data[index + 2] - blue) <= 24) count += 1;
+    }
+    return count;
+  }, hex);
+}
+
 function roundToTenth(value: number): number {
   return Number((Math.round(value * 10) / 10).toFixed(1)) + 0;
 }
@@ -109,7 +155,7 @@ test('console shows prompt, plan and alert', async () => {
   assert.match(await alert.innerText(), /62%/);
   assert.match(await page.getByTestId('status-model').innerText(), /lumbar-seg 0\.3\.0 on cpu/);
   // The watch snapshot carries no server latency, so only the screen time is known yet.
-  assert.match(await page.getByTestId('status-latency').innerText(), /^Latency\s*screen \d+ ms, server after the next event$/);
+  assert.match(await page.getByTestId('status-latency').innerText(), /^Latency\s*server –, screen \d+ ms$/);
   assert.equal(receivedOfType('session.watch').at(-1)?.sessionId, SESSION_ID);
   const scroll = await page.evaluate(() => ({
     vertical: document.documentElement.scrollHeight - document.documentElement.clientHeight,
@@ -117,6 +163,36 @@ test('console shows prompt, plan and alert', async () => {
   }));
   assert.equal(scroll, { vertical: 0, horizontal: 0 }, 'the console must fit a 1920x1080 screen without scrolling');
   await screenshot(page, 'desktop-1920x1080-en-plan');
+});
+
+test('confirm all stays on screen', async () => {
+  if (skipReason) return;
+  // Many planner warnings make the plan panel taller than the side column at these sizes.
+  session.publishWarnings(
+    Array.from({ length: 8 }, (_, index) => ({ code: 'SLICES_REDUCED', level: `L${(index % 4) + 1}/L${(index % 4) + 2}`, message: `Slices reduced to avoid a crossing (${index + 1}).` })),
+  );
+  await page.locator('lc-slab-panel .warnings li').nth(7).waitFor();
+  for (const viewport of [
+    { width: 1366, height: 768 },
+    { width: 1600, height: 1000 },
+    { width: 1920, height: 1080 },
+  ]) {
+    await page.setViewportSize(viewport);
+    for (const language of ['en', 'zh-CN'] as const) {
+      await page.getByRole('button', { name: language === 'en' ? 'English' : '简体中文' }).click();
+      const reach = await confirmAllReachable(page);
+      const size = `${viewport.width}x${viewport.height} in ${language}`;
+      if (viewport.width === 1366) assert.ok(reach.panelScrolls, `the plan panel should need scrolling at ${size}, or this check proves nothing`);
+      assert.ok(reach.inWindow, `confirm all is outside the window at ${size}`);
+      assert.ok(reach.onTop, `confirm all is covered at ${size}`);
+      assert.equal(await truncatedStatusCells(page), [], `status text cut off at ${size}`);
+      await screenshot(page, `plan-${viewport.width}x${viewport.height}-${language}`);
+    }
+  }
+  await page.getByRole('button', { name: 'English' }).click();
+  await page.setViewportSize({ width: 1920, height: 1080 });
+  session.publishWarnings([]);
+  await page.locator('lc-slab-panel .warnings').waitFor({ state: 'detached' });
 });
 
 test('viewer keys change slice, window, zoom', async () => {
@@ -298,6 +374,34 @@ async function tabTo(target: Page, text: string): Promise<void> {
   throw new Error(`Tab never reached "${text}".`);
 }
 
+test('adjusted slab card shows offset', async () => {
+  if (skipReason) return;
+  const card = page.locator('lc-slab-panel li[data-slab-id="slab-L4-L5"]');
+  const summaryBefore = await card.locator('.summary').innerText();
+  const offsetBefore = await card.getByTestId('slab-offset').innerText();
+  await page.locator('lc-localizer-viewer canvas').focus();
+  for (let press = 1; press <= 3; press += 1) {
+    await page.keyboard.press('ArrowUp');
+    await expectRevision(page, 6 + press);
+  }
+  // Three 1 mm steps leave the one-line summary unchanged, so the offset line must show them.
+  assert.is(await card.locator('.summary').innerText(), summaryBefore);
+  const offsetAfter = await card.getByTestId('slab-offset').innerText();
+  assert.match(offsetBefore, /^Moved from proposal: /);
+  assert.match(offsetAfter, /^Moved from proposal: normal [+−]\d+\.\d mm/);
+  const alongNormalMm = (text: string) => Number(/normal ([+−]\d+\.\d) mm/.exec(text)?.[1].replace('−', '-') ?? 0);
+  // Three 1 mm steps along the slab's own normal, which earlier tests tilted a few degrees from the proposal's.
+  const movedMm = alongNormalMm(offsetAfter) - alongNormalMm(offsetBefore);
+  assert.ok(Math.abs(movedMm - 3) <= 0.2, `offset along the normal grew by ${movedMm} mm, expected about 3 mm`);
+  // Slabs nobody adjusted carry no offset line.
+  assert.is(await page.locator('lc-slab-panel li[data-slab-id="slab-L3-L4"] [data-testid="slab-offset"]').count(), 0);
+  for (let press = 1; press <= 3; press += 1) {
+    await page.keyboard.press('ArrowDown');
+    await expectRevision(page, 9 + press);
+  }
+  assert.is(await card.getByTestId('slab-offset').innerText(), offsetBefore);
+});
+
 test('keyboard selects slab and confirms it', async () => {
   if (skipReason) return;
   await page.locator('lc-localizer-viewer canvas').focus();
@@ -310,7 +414,7 @@ test('keyboard selects slab and confirms it', async () => {
   await page.keyboard.press('Enter');
   const one = await waitForReceived('plan.confirm', 1);
   assert.equal(one.slabIds, ['slab-L4-L5']);
-  assert.equal(one.planRevision, 6);
+  assert.equal(one.planRevision, 12);
 });
 
 test('confirm all levels', async () => {
@@ -321,13 +425,41 @@ test('confirm all levels', async () => {
   const all = await waitForReceived('plan.confirm', 2);
   assert.equal(all.slabIds, undefined);
   await page.getByTestId('prompt-text').filter({ hasText: NEXT_ACTIONS.acquiring.en }).waitFor();
+
+  // Acquisition has started, so the plan can no longer change from this console.
+  const panel = page.locator('lc-slab-panel');
+  await panel.getByTestId('adjust-locked').waitFor();
+  assert.is(await panel.locator('form').count(), 0);
+  assert.ok(await panel.getByRole('button', { name: 'Confirm all levels' }).isDisabled());
+  assert.ok(await panel.getByRole('button', { name: 'Confirm L5/S1' }).isDisabled());
+  const adjustsBefore = receivedOfType('slab.adjust').length;
+  await page.locator('lc-localizer-viewer canvas').focus();
+  await page.keyboard.press('ArrowUp');
+  await page.keyboard.press(']');
+  await page.evaluate(() => new Promise((resolveWait) => setTimeout(resolveWait, 200)));
+  assert.is(receivedOfType('slab.adjust').length, adjustsBefore);
+  await screenshot(page, 'desktop-1920x1080-en-confirmed');
 });
 
 test('QC verdict shows and rescan sends', async () => {
   if (skipReason) return;
+  await page.locator('lc-slab-panel').getByRole('button', { name: 'Select L5/S1' }).click();
+  const failColourBefore = await canvasPixelsNear(page, '#ff5a5f');
+  const warnColourBefore = await canvasPixelsNear(page, '#ffb020');
   session.publishQc();
   const failed = page.locator('lc-qc-panel li[data-slab-id="slab-L4-L5"]');
   await failed.waitFor();
+  await page.locator('lc-qc-panel li[data-slab-id="slab-L3-L4"]').waitFor();
+  await page.evaluate(() => new Promise((resolveFrame) => requestAnimationFrame(() => requestAnimationFrame(resolveFrame))));
+  // The failed and the warning slab are drawn in their verdict colours, with their marks.
+  assert.ok((await canvasPixelsNear(page, '#ff5a5f')) > failColourBefore + 50, 'failed slab not drawn in the fail colour');
+  assert.ok((await canvasPixelsNear(page, '#ffb020')) > warnColourBefore + 50, 'warning slab not drawn in the warning colour');
+  await page.locator('lc-slab-panel').getByRole('button', { name: 'Select L4/L5' }).click();
+  assert.match((await page.locator('lc-localizer-viewer #selected-slab').textContent()) ?? '', /QC Fail\.$/);
+  await page.locator('lc-slab-panel').getByRole('button', { name: 'Select L3/L4' }).click();
+  assert.match((await page.locator('lc-localizer-viewer #selected-slab').textContent()) ?? '', /QC Warning\.$/);
+  await screenshot(page, 'desktop-1920x1080-en-qc-marks');
+  assert.match(await failed.getByTestId('qc-correction').innerText(), /^Change from the acquired slab: normal \+3\.0 mm, angle 4\.0°$/);
   assert.equal(await failed.getAttribute('data-verdict'), 'fail');
   assert.match(await failed.getByTestId('qc-verdict').innerText(), /L4\/L5: Fail/);
   assert.match(await failed.innerText(), /7\.4° off the disc plane/);
@@ -354,6 +486,9 @@ test('language switch renders Chinese', async () => {
   assert.match((await page.locator('lc-qc-panel li[data-code="SNR_LOW"]').first().textContent()) ?? '', /SNR 充足/);
   assert.equal(await page.evaluate(() => document.documentElement.lang), 'zh-CN');
   assert.match(await page.getByTestId('flags-alert').innerText(), /置信度低/);
+  assert.match(await page.locator('lc-qc-panel li[data-slab-id="slab-L4-L5"]').getByTestId('qc-correction').innerText(), /^相对已采集扫描块的变化：沿法线 \+3\.0 mm，角度 4\.0°$/);
+  assert.match((await page.locator('lc-localizer-viewer #selected-slab').textContent()) ?? '', /质控警告。$/);
+  assert.match(await page.locator('lc-qc-panel li[data-slab-id="slab-L4-L5"]').innerText(), /限值 5°/);
   await screenshot(page, 'desktop-1920x1080-zh-CN-qc');
 });
 
@@ -459,6 +594,8 @@ test('reconnect resyncs without reload', async () => {
 
 test('two consoles show the same plan', async () => {
   if (skipReason) return;
+  session.reopenReview();
+  await page.getByTestId('prompt-text').filter({ hasText: NEXT_ACTIONS.review.en }).waitFor();
   const second = await browser.context.newPage();
   await second.goto(server.consoleUrl);
   const revision = session.revision;

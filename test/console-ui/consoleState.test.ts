@@ -104,4 +104,24 @@ test('ack changes nothing', () => {
   assert.is(reduceServerMessage(state, { type: 'ack', inReplyTo: 'm1', sessionId: null }), state);
 });
 
+test('baseline keeps the first revision of a plan', () => {
+  const session = new ScriptedSession();
+  const start = replay(session.snapshot());
+  assert.is(start.baseline?.revision, 0);
+  session.revision = 4;
+  const adjusted = reduceServerMessage(start, session.planMessage());
+  assert.is(adjusted.baseline, start.baseline);
+  const replanned = reduceServerMessage(adjusted, { ...session.planMessage(), plan: { ...session.planMessage().plan, planId: 'plan-2', revision: 2 } });
+  assert.equal([replanned.baseline?.planId, replanned.baseline?.revision], ['plan-2', 2]);
+});
+
+test('QC result records the slab as acquired', () => {
+  const session = new ScriptedSession();
+  session.publishQc();
+  const state = replay(session.snapshot());
+  const [first] = session.qcResults;
+  assert.equal(state.acquiredSlabs[first.slabId], session.slabs[0]);
+  assert.is(Object.keys(state.acquiredSlabs).length, session.qcResults.length);
+});
+
 test.run();

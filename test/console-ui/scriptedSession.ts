@@ -160,7 +160,12 @@ export class ScriptedSession {
 
   /** Publishes QC for every slab and moves to QC review, as the acquisition loop would. */
   publishQc(): void {
-    this.qcResults = buildQcResults(this.slabs);
+    // The correction moves the failed slab 3 mm along its normal and tilts it 4° about its row.
+    this.qcResults = buildQcResults(this.slabs).map((result) =>
+      result.correctedSlab === null
+        ? result
+        : { ...result, correctedSlab: applyAdjustment(result.correctedSlab, { slabId: result.slabId, shiftAlongNormalMm: 3, tiltAboutRowDeg: 4 }) },
+    );
     this.state = 'qc.review';
     this.nextAction = NEXT_ACTIONS.qcReview;
     for (const result of this.qcResults) this.updates.next({ type: 'qc.result', sessionId: SESSION_ID, result });
@@ -171,6 +176,21 @@ export class ScriptedSession {
   publishSegmentationFlags(flags: Extracted<'segmentation'>['flags']): void {
     this.segmentation = { ...this.segmentation, flags };
     this.updates.next(this.segmentation);
+  }
+
+  /** Returns to plan review with nothing confirmed, as a re-plan would, so consoles may adjust again. */
+  reopenReview(): void {
+    this.state = 'planning.awaitingTechnologist';
+    this.nextAction = NEXT_ACTIONS.review;
+    this.confirmedSlabIds = [];
+    this.updates.next(this.planMessage());
+    this.updates.next(this.sessionState());
+  }
+
+  /** Replaces the planner warnings and publishes the plan again. */
+  publishWarnings(warnings: Extracted<'plan'>['plan']['warnings']): void {
+    this.warnings = warnings;
+    this.updates.next(this.planMessage());
   }
 
   setNextAction(nextAction: NextActionText): void {

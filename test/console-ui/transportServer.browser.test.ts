@@ -101,6 +101,8 @@ test('confirm and rescan reach the hub', async () => {
 
 test('server error appears on the console', async () => {
   if (skipReason) return;
+  session.reopenReview();
+  await page.getByTestId('prompt-text').filter({ hasText: NEXT_ACTIONS.review.en }).waitFor();
   // A second console moves the plan on, so this console's next change names a stale revision.
   session.revision += 1;
   await page.locator('lc-localizer-viewer canvas').focus();

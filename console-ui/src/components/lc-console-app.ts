@@ -23,6 +23,9 @@ import './lc-slab-panel.ts';
 import './lc-status-bar.ts';
 import { sharedStyles } from './sharedStyles.ts';
 
+/** Exam states in which the server accepts `plan.confirm` and `slab.adjust` (an adjustment sent while one runs waits in the console's queue). */
+const PLAN_REVIEW_STATES = ['planning.awaitingTechnologist', 'planning.adjusting'];
+
 /** How often the session list is refreshed, milliseconds. */
 const SESSION_POLL_INTERVAL_MS = 3000;
 
@@ -290,6 +293,11 @@ export class LcConsoleApp extends LitElement {
     return '';
   }
 
+  private planUnderReview(): boolean {
+    const examState = this.consoleState.session?.state;
+    return examState !== undefined && PLAN_REVIEW_STATES.includes(examState);
+  }
+
   private renderSlabPanel(state: ConsoleState, slabs: WireSlab[]) {
     const flags = state.segmentation?.flags ?? [];
     return html`
@@ -300,6 +308,8 @@ export class LcConsoleApp extends LitElement {
         .pendingSlabIds=${Object.keys(this.pending)}
         .flaggedLevels=${flags.flatMap((flag) => (flag.level ? [flag.level] : []))}
         .alertCodes=${flags.map((flag) => flag.code)}
+        .baseline=${state.baseline}
+        .adjustable=${this.planUnderReview()}
         @slab-select=${(event: CustomEvent<{ slabId: string }>) => (this.selectedSlabId = event.detail.slabId)}
         @slab-adjust=${(event: CustomEvent<{ adjustment: SlabAdjustment }>) => this.controller?.adjust(event.detail.adjustment)}
         @plan-confirm=${(event: CustomEvent<{ slabIds?: string[] }>) => this.controller?.confirm(event.detail.slabIds)}
@@ -313,6 +323,7 @@ export class LcConsoleApp extends LitElement {
     return html`
       <lc-qc-panel
         .results=${qcResults}
+        .acquiredSlabs=${this.consoleState.acquiredSlabs}
         @qc-acknowledge=${(event: CustomEvent<{ slabId: string; action: 'accept' | 'rescan' }>) =>
           this.controller?.acknowledgeQc(event.detail.slabId, event.detail.action)}
       ></lc-qc-panel>
@@ -354,6 +365,8 @@ export class LcConsoleApp extends LitElement {
           .segmentation=${overlay}
           .slabs=${slabs}
           .confirmedSlabIds=${state.plan?.confirmedSlabIds ?? []}
+          .qcResults=${state.qcResults}
+          .adjustable=${this.planUnderReview()}
           .selectedSlabId=${this.selectedSlabId}
           @slab-select=${(event: CustomEvent<{ slabId: string }>) => (this.selectedSlabId = event.detail.slabId)}
           @slab-adjust=${(event: CustomEvent<{ adjustment: SlabAdjustment }>) => this.controller?.adjust(event.detail.adjustment)}

@@ -12,7 +12,7 @@ import { LocaleController, translate } from '../i18n/locale.ts';
 import { applyWindow, decodeLabelMap, decodeLocalizerPixels, labelCentresOnSlice, paintLabelSlice, type LabelPlacement } from '../viewer/pixels.ts';
 import { slabShapes, type CanvasPoint, type SlabShape } from '../viewer/slabShapes.ts';
 import { canvasToSlice, distanceToSegmentPx, fitScale, pointInPolygon, type ViewTransform } from '../viewer/viewTransform.ts';
-import type { LocalizerMessage, SegmentationMessage, SlabAdjustment, WireSlab } from '../wire.ts';
+import type { LocalizerMessage, SegmentationMessage, SlabAdjustment, WireQcResult, WireSlab } from '../wire.ts';
 import { sharedStyles } from './sharedStyles.ts';
 import { slabSummary } from './slabSummary.ts';
 
@@ -26,6 +26,17 @@ type Gesture =
   | { kind: 'rotate-slab'; pointerId: number; slab: WireSlab; pivotPx: CanvasPoint; startPx: CanvasPoint; adjustment: SlabAdjustment | null }
   | { kind: 'pan'; pointerId: number; startPx: CanvasPoint; startCenterXMm: number; startCenterYMm: number }
   | { kind: 'window'; pointerId: number; startPx: CanvasPoint; startCenter: number; startWidth: number };
+
+type QcVerdict = WireQcResult['verdict'];
+
+/** Mark and colour before a slab's name on the localizer for its QC verdict; a slab without a result has no mark. */
+export const QC_MARKS: Record<QcVerdict, { mark: string; colour: string }> = {
+  pass: { mark: '✓', colour: '#3ecf7a' },
+  warn: { mark: '!', colour: '#ffb020' },
+  fail: { mark: '✕', colour: '#ff5a5f' },
+};
+
+const VERDICT_KEYS = { pass: 'qc.verdict.pass', warn: 'qc.verdict.warn', fail: 'qc.verdict.fail' } as const;
 
 /** Returns a point just inside the top-left corner of a band's bounding box, for its name. */
 function bandTopLeft(band: CanvasPoint[]): CanvasPoint {
@@ -42,6 +53,8 @@ export class LcLocalizerViewer extends LitElement {
     segmentation: { attribute: false },
     slabs: { attribute: false },
     confirmedSlabIds: { attribute: false },
+    qcResults: { attribute: false },
+    adjustable: { attribute: false },
     selectedSlabId: { attribute: false },
     sliceIndex: { state: true },
     zoom: { state: true },
@@ -58,6 +71,10 @@ export class LcLocalizerViewer extends LitElement {
   /** Slabs as they should look now, local previews included. */
   declare slabs: WireSlab[];
   declare confirmedSlabIds: string[];
+  /** Latest QC result per slab id; its verdict marks the slab's name. */
+  declare qcResults: Record<string, WireQcResult>;
+  /** False when the server accepts no adjustment, so drags and keys select slabs but do not move them. */
+  declare adjustable: boolean;
   declare selectedSlabId: string | null;
   declare sliceIndex: number;
   declare zoom: number;
@@ -96,6 +113,8 @@ export class LcLocalizerViewer extends LitElement {
     this.segmentation = null;
     this.slabs = [];
     this.confirmedSlabIds = [];
+    this.qcResults = {};
+    this.adjustable = true;
     this.selectedSlabId = null;
     this.sliceIndex = 0;
     this.zoom = 1;
@@ -448,8 +467,11 @@ export class LcLocalizerViewer extends LitElement {
     for (const shape of this.currentShapes()) {
       const selected = shape.slab.slabId === this.selectedSlabId;
       const confirmed = this.confirmedSlabIds.includes(shape.slab.slabId);
+      const verdict = this.qcResults[shape.slab.slabId]?.verdict ?? null;
+      // Blue: proposed. White: confirmed, not yet checked. After QC: the verdict's colour. Yellow: selected.
       let colour = '#4db8ff';
-      if (confirmed) colour = '#3ecf7a';
+      if (confirmed) colour = '#e8edf2';
+      if (verdict !== null) colour = QC_MARKS[verdict].colour;
       if (selected) colour = '#ffd24d';
       if (shape.band.length >= 3) {
         context.beginPath();
@@ -466,7 +488,7 @@ export class LcLocalizerViewer extends LitElement {
         context.strokeStyle = colour;
         context.stroke();
         context.setLineDash([]);
-        if (shape.centerLine === null) this.drawSlabName(context, shape.slab.level, confirmed, colour, selected, bandTopLeft(shape.band), 'left');
+        if (shape.centerLine === null) this.drawSlabName(context, shape.slab.level, verdict, colour, selected, bandTopLeft(shape.band), 'left');
       }
       if (shape.centerLine !== null) {
         context.beginPath();
@@ -477,7 +499,7 @@ export class LcLocalizerViewer extends LitElement {
         context.stroke();
 
         const leftEnd = shape.centerLine.start.x <= shape.centerLine.end.x ? shape.centerLine.start : shape.centerLine.end;
-        this.drawSlabName(context, shape.slab.level, confirmed, colour, selected, { x: leftEnd.x - 8, y: leftEnd.y }, 'right');
+        this.drawSlabName(context, shape.slab.level, verdict, colour, selected, { x: leftEnd.x - 8, y: leftEnd.y }, 'right');
 
         if (selected && shape.handle !== null) {
           context.beginPath();
@@ -495,21 +517,30 @@ export class LcLocalizerViewer extends LitElement {
   private drawSlabName(
     context: CanvasRenderingContext2D,
     level: string,
-    confirmed: boolean,
+    verdict: QcVerdict | null,
     colour: string,
     selected: boolean,
     at: CanvasPoint,
     align: 'left' | 'right',
   ): void {
     context.font = `${selected ? 700 : 600} 15px "Noto Sans", "Noto Sans CJK SC", sans-serif`;
-    context.textAlign = align;
     context.textBaseline = 'middle';
     context.lineWidth = 3;
     context.strokeStyle = 'rgba(0,0,0,0.85)';
-    const text = confirmed ? `✓ ${level}` : level;
-    context.strokeText(text, at.x, at.y);
+    // The mark keeps its verdict colour even on the selected slab, so a failed slab never reads as passed.
+    const mark = verdict === null ? '' : `${QC_MARKS[verdict].mark} `;
+    const markWidth = context.measureText(mark).width;
+    const levelWidth = context.measureText(level).width;
+    const left = align === 'left' ? at.x : at.x - markWidth - levelWidth;
+    context.textAlign = 'left';
+    if (verdict !== null) {
+      context.strokeText(mark, left, at.y);
+      context.fillStyle = QC_MARKS[verdict].colour;
+      context.fillText(mark, left, at.y);
+    }
+    context.strokeText(level, left + markWidth, at.y);
     context.fillStyle = colour;
-    context.fillText(text, at.x, at.y);
+    context.fillText(level, left + markWidth, at.y);
   }
 
   private pointerPosition(event: PointerEvent | WheelEvent): CanvasPoint {
@@ -551,6 +582,10 @@ export class LcLocalizerViewer extends LitElement {
     }
     if (hit !== null) {
       this.selectSlab(hit.shape.slab.slabId);
+      if (!this.adjustable) {
+        this.gesture = null;
+        return;
+      }
       this.gesture =
         hit.part === 'handle'
           ? { kind: 'rotate-slab', pointerId: event.pointerId, slab: hit.shape.slab, pivotPx: hit.shape.pivot, startPx: point, adjustment: null }
@@ -652,6 +687,7 @@ export class LcLocalizerViewer extends LitElement {
     };
     const adjustKey = adjustKeys[event.key.startsWith('Arrow') ? event.key : event.code];
     if (adjustKey !== undefined && !event.ctrlKey && !event.metaKey) {
+      if (!this.adjustable) return false;
       const slab = this.slabs.find((candidate) => candidate.slabId === this.selectedSlabId);
       if (slab === undefined) return false;
       this.emitAdjustment(keyToAdjustment(slab, slice, adjustKey, event.shiftKey));
@@ -713,7 +749,9 @@ export class LcLocalizerViewer extends LitElement {
     if (slab === undefined) return '';
     const slice = this.currentSlice;
     const onSlice = slice !== null && this.currentShapes().some((shape) => shape.slab.slabId === slab.slabId && shape.centerLine !== null);
-    const text = translate('viewer.selectedSlab', { level: slab.level, description: slabSummary(slab) });
+    const verdict = this.qcResults[slab.slabId]?.verdict;
+    const description = translate('viewer.selectedSlab', { level: slab.level, description: slabSummary(slab) });
+    const text = verdict === undefined ? description : `${description} ${translate('viewer.slabQc', { verdict: translate(VERDICT_KEYS[verdict]) })}`;
     return onSlice ? text : `${text} ${translate('viewer.slabNotOnSlice', { level: slab.level })}`;
   }
 

@@ -7,8 +7,9 @@ import { LitElement, css, html } from 'lit';
 import type { MessageKey } from '../i18n/en.ts';
 import { LocaleController, localizedText, translate } from '../i18n/locale.ts';
 import { formatQuantity } from '../i18n/quantity.ts';
-import type { WireQcResult } from '../wire.ts';
-import { slabSummary } from './slabSummary.ts';
+import { slabOffset } from '../geometry/slabOffset.ts';
+import type { WireQcResult, WireSlab } from '../wire.ts';
+import { slabOffsetText, slabSummary } from './slabSummary.ts';
 import { sharedStyles } from './sharedStyles.ts';
 
 const VERDICT_KEYS: Record<WireQcResult['verdict'], MessageKey> = {
@@ -27,15 +28,19 @@ function thumbnailSource(thumbnail: string): string {
 export class LcQcPanel extends LitElement {
   static override properties = {
     results: { attribute: false },
+    acquiredSlabs: { attribute: false },
   };
 
   declare results: WireQcResult[];
+  /** Per slab id, the slab as acquired, which a corrected slab is compared with. */
+  declare acquiredSlabs: Record<string, WireSlab>;
 
   private readonly locale = new LocaleController(this);
 
   constructor() {
     super();
     this.results = [];
+    this.acquiredSlabs = {};
   }
 
   static override styles = [
@@ -141,6 +146,12 @@ export class LcQcPanel extends LitElement {
       .corrected {
         font-size: 0.85rem;
         color: var(--lc-muted);
+        display: grid;
+        gap: 0.1rem;
+      }
+      .corrected .change {
+        color: var(--lc-text);
+        font-weight: 600;
       }
     `,
   ];
@@ -155,6 +166,16 @@ export class LcQcPanel extends LitElement {
     const measured = translate('qc.measured', { value: formatQuantity(check.value, check.unit), threshold: formatQuantity(check.threshold, check.unit) });
     // Chinese puts no space before the full-width bracket, so the catalogue joins the two parts.
     return html`<li class="check-${check.verdict}" data-code=${check.code}>${translate('qc.checkLineMeasured', { line, measured })}</li>`;
+  }
+
+  private renderCorrection(slabId: string, corrected: WireSlab) {
+    const acquired = this.acquiredSlabs[slabId];
+    return html`<p class="corrected">
+      ${acquired === undefined
+        ? ''
+        : html`<span class="change" data-testid="qc-correction">${translate('qc.correctedChange', { offset: slabOffsetText(slabOffset(acquired, corrected)) })}</span>`}
+      <span>${translate('qc.correctedSlab', { summary: slabSummary(corrected) })}</span>
+    </p>`;
   }
 
   private renderResult(result: WireQcResult) {
@@ -184,7 +205,7 @@ export class LcQcPanel extends LitElement {
               )}
             </div>`
           : ''}
-        ${result.correctedSlab !== null ? html`<p class="corrected">${translate('qc.correctedSlab', { summary: slabSummary(result.correctedSlab) })}</p>` : ''}
+        ${result.correctedSlab !== null ? this.renderCorrection(result.slabId, result.correctedSlab) : ''}
         <div class="actions">
           ${result.verdict !== 'pass' && result.correctedSlab !== null
             ? html`<button class="primary" @click=${() => this.emit(result.slabId, 'rescan')}>${translate('qc.rescan', { level: result.level })}</button>`

@@ -6,11 +6,13 @@
 import { LitElement, css, html } from 'lit';
 
 import { MAX_SHIFT_MM, MAX_TILT_DEG, buildAdjustment, isEmptyAdjustment } from '../geometry/slabAdjust.ts';
+import { isNegligibleOffset, slabOffset } from '../geometry/slabOffset.ts';
 import type { MessageKey } from '../i18n/en.ts';
 import { LocaleController, locale$, translate, translateIfKnown } from '../i18n/locale.ts';
+import type { PlanBaseline } from '../state/consoleState.ts';
 import type { PlanMessage, SlabAdjustment, WireSlab } from '../wire.ts';
 import { sharedStyles } from './sharedStyles.ts';
-import { slabSummary } from './slabSummary.ts';
+import { slabOffsetText, slabSummary } from './slabSummary.ts';
 
 /** Largest slice count the protocol accepts in one adjustment. */
 const MAX_SLICE_COUNT = 64;
@@ -54,6 +56,8 @@ export class LcSlabPanel extends LitElement {
     pendingSlabIds: { attribute: false },
     flaggedLevels: { attribute: false },
     alertCodes: { attribute: false },
+    baseline: { attribute: false },
+    adjustable: { attribute: false },
     formError: { state: true },
   };
 
@@ -66,6 +70,10 @@ export class LcSlabPanel extends LitElement {
   declare flaggedLevels: string[];
   /** Codes the anatomy banner already shows; planner warnings with these codes are not repeated. */
   declare alertCodes: string[];
+  /** The earliest revision of this plan the console saw; each adjusted slab shows its offset from it. */
+  declare baseline: PlanBaseline | null;
+  /** False outside plan review (during acquisition, QC or manual planning), when the server rejects confirmations and adjustments. */
+  declare adjustable: boolean;
   declare formError: string | null;
 
   private readonly locale = new LocaleController(this);
@@ -78,6 +86,8 @@ export class LcSlabPanel extends LitElement {
     this.pendingSlabIds = [];
     this.flaggedLevels = [];
     this.alertCodes = [];
+    this.baseline = null;
+    this.adjustable = true;
     this.formError = null;
   }
 
@@ -189,11 +199,36 @@ export class LcSlabPanel extends LitElement {
       .form-error {
         color: var(--lc-fail);
       }
+      .offset {
+        color: var(--lc-selected);
+        font-size: 0.85rem;
+      }
+      /* During plan review the primary action sticks to the bottom of the scrolling side panel, however long the list is. */
+      .primary-actions {
+        display: flex;
+        flex-wrap: wrap;
+        gap: 0.5rem;
+        margin: 0.7rem -0.8rem -0.7rem;
+        padding: 0.6rem 0.8rem;
+        background: var(--lc-panel);
+        border-top: 1px solid var(--lc-border);
+        border-radius: 0 0 8px 8px;
+      }
+      .primary-actions.sticky {
+        position: sticky;
+        bottom: 0;
+        z-index: 1;
+      }
       .plan-actions {
         display: flex;
         flex-wrap: wrap;
         gap: 0.5rem;
         margin-top: 0.7rem;
+      }
+      .locked {
+        color: var(--lc-muted);
+        font-size: 0.85rem;
+        margin: 0.7rem 0 0;
       }
       .reject {
         display: flex;
@@ -291,17 +326,31 @@ export class LcSlabPanel extends LitElement {
         <button class="select" aria-pressed=${selected ? 'true' : 'false'} aria-label=${translate('slab.select', { level: slab.level })} @click=${() => this.select(slab.slabId)}>
           <span class="level">${slab.level}</span>
           <span class="summary">${slabSummary(slab)}</span>
+          ${this.renderOffset(slab)}
         </button>
         <div class="row-actions">
           <span class="badge ${sending ? 'sending' : confirmed ? 'confirmed' : ''}" data-testid="slab-state">
             ${stateText}
           </span>
-          <button ?disabled=${confirmed} @click=${() => this.emit('plan-confirm', { slabIds: [slab.slabId] })}>
+          <button ?disabled=${confirmed || !this.adjustable} @click=${() => this.emit('plan-confirm', { slabIds: [slab.slabId] })}>
             ${translate('actions.confirmOne', { level: slab.level })}
           </button>
         </div>
       </li>
     `;
+  }
+
+  /** Shows how far an adjusted slab lies from the baseline revision, so repeated small steps add up visibly. */
+  private renderOffset(slab: WireSlab) {
+    const baseline = this.baseline;
+    if (baseline === null || baseline.planId !== this.plan?.plan.planId) return '';
+    const original = baseline.slabs.find((candidate) => candidate.slabId === slab.slabId);
+    if (original === undefined) return '';
+    const offset = slabOffset(original, slab);
+    if (isNegligibleOffset(offset)) return '';
+    const text = slabOffsetText(offset);
+    const line = baseline.revision === 0 ? translate('slab.offset.fromProposal', { offset: text }) : translate('slab.offset.fromRevision', { revision: baseline.revision, offset: text });
+    return html`<span class="offset" data-testid="slab-offset">${line}</span>`;
   }
 
   private renderForm(slab: WireSlab) {
@@ -363,10 +412,8 @@ export class LcSlabPanel extends LitElement {
             )}
           </ul>`
         : ''}
-      ${selected === null ? '' : this.renderForm(selected)}
+      ${selected === null ? '' : this.adjustable ? this.renderForm(selected) : html`<p class="locked" data-testid="adjust-locked">${translate('adjust.locked')}</p>`}
       <div class="plan-actions">
-        <button class="primary" ?disabled=${allConfirmed} @click=${() => this.emit('plan-confirm', {})}>${translate('actions.confirmAll')}</button>
-        <button @click=${() => this.emit('replan-request', {})}>${translate('actions.replan')}</button>
         <div class="reject">
           <input id="reject-reason" maxlength="500" aria-label=${translate('actions.rejectReason')} placeholder=${translate('actions.rejectReason')} />
           <button
@@ -379,6 +426,10 @@ export class LcSlabPanel extends LitElement {
             ${translate('actions.reject')}
           </button>
         </div>
+      </div>
+      <div class="primary-actions ${this.adjustable ? 'sticky' : ''}" data-testid="plan-primary-actions">
+        <button class="primary" ?disabled=${allConfirmed || !this.adjustable} @click=${() => this.emit('plan-confirm', {})}>${translate('actions.confirmAll')}</button>
+        <button @click=${() => this.emit('replan-request', {})}>${translate('actions.replan')}</button>
       </div>
     `;
   }

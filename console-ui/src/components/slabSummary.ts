@@ -1,4 +1,5 @@
-/** One-line description of a slab for the plan list, the viewer's selection line and QC. */
+/** One-line descriptions of a slab and of its offset from another, for the plan list, the viewer and QC. */
+import { isNegligibleOffset, type SlabOffset } from '../geometry/slabOffset.ts';
 import { slabOrientation, type ReferencePlane } from '../geometry/slabOrientation.ts';
 import type { MessageKey } from '../i18n/en.ts';
 import { formatNumber, translate } from '../i18n/locale.ts';
@@ -33,4 +34,27 @@ export function slabSummary(slab: WireSlab): string {
     thickness: formatNumber(slab.sliceThicknessMm, 1),
     fov: `${Math.round(slab.fovMm.columns)}×${Math.round(slab.fovMm.rows)}`,
   });
+}
+
+/** Formats a signed amount with an explicit sign, so "+3.0" and "−3.0" read as directions. */
+function signed(value: number, fractionDigits: number): string {
+  const text = formatNumber(Math.abs(value), fractionDigits);
+  if (Number(text) === 0) return text;
+  return `${value > 0 ? '+' : '−'}${text}`;
+}
+
+/**
+ * Describes an offset between two slabs: the shift along the reference normal (signed, mm),
+ * the in-plane shift (mm), the angle between the normals (degrees) and the slice count change.
+ * Parts that round to zero are left out.
+ */
+export function slabOffsetText(offset: SlabOffset): string {
+  if (isNegligibleOffset(offset)) return translate('slab.offset.none');
+  const parts: string[] = [];
+  if (Math.abs(offset.alongNormalMm) >= 0.05) parts.push(translate('slab.offset.alongNormal', { value: signed(offset.alongNormalMm, 1) }));
+  const inPlaneMm = Math.hypot(offset.rowMm, offset.columnMm);
+  if (inPlaneMm >= 0.05) parts.push(translate('slab.offset.inPlane', { value: formatNumber(inPlaneMm, 1) }));
+  if (offset.angleDeg >= 0.05) parts.push(translate('slab.offset.angle', { value: formatNumber(offset.angleDeg, 1) }));
+  if (offset.sliceCountChange !== 0) parts.push(translate('slab.offset.slices', { value: signed(offset.sliceCountChange, 0) }));
+  return parts.join(translate('slab.offset.separator'));
 }
