@@ -34,7 +34,7 @@ function notExpected(loopState: string, event: ExamEvent): SessionError {
   const list = expected.length === 0 ? 'nothing' : expected.join(', ');
   return new SessionError(
     'ERR_EVENT_NOT_EXPECTED',
-    `${event.type} does not fit session state ${loopState}; the session expects ${list}`,
+    `${event.type} does not fit session state ${loopState}. The session expects ${list}.`,
     list,
   );
 }
@@ -43,7 +43,7 @@ export function explainRejection(loopState: string, context: ExamContext, event:
   if (loopState === 'ended') {
     return new SessionError(
       'ERR_SESSION_ENDED',
-      `${event.type} arrived after exam ${context.examId} ended; start a new exam with exam.started`,
+      `${event.type} arrived after exam ${context.examId} ended. Start a new exam with exam.started.`,
       'exam.started',
     );
   }
@@ -53,7 +53,7 @@ export function explainRejection(loopState: string, context: ExamContext, event:
     if (event.planRevision !== plan.revision) {
       return new SessionError(
         'ERR_STALE_PLAN_REVISION',
-        `${event.type} names plan revision ${event.planRevision} but the current plan is revision ${plan.revision}; review the current plan and send the action again`,
+        `${event.type} names plan revision ${event.planRevision}, but the current plan is revision ${plan.revision}. Review the current plan and send the action again.`,
         `planRevision ${plan.revision}`,
       );
     }
@@ -63,7 +63,7 @@ export function explainRejection(loopState: string, context: ExamContext, event:
       const known = plan.slabs.map((slab) => slab.slabId).join(', ');
       return new SessionError(
         'ERR_UNKNOWN_SLAB',
-        `plan revision ${plan.revision} has no slab ${unknown.join(', ')}; use one of ${known}`,
+        `Plan revision ${plan.revision} has no slab ${unknown.join(', ')}. Use one of ${known}.`,
         `one of ${known}`,
       );
     }
@@ -74,7 +74,7 @@ export function explainRejection(loopState: string, context: ExamContext, event:
     if (current !== null && current !== event.slabId && loopState.startsWith('acquisition.')) {
       return new SessionError(
         'ERR_WRONG_SLAB',
-        `qc.acknowledge names slab ${event.slabId} but the session waits for a decision on slab ${current}`,
+        `qc.acknowledge names slab ${event.slabId}, but the session waits for a decision on slab ${current}. Acknowledge slab ${current}.`,
         `slabId ${current}`,
       );
     }
@@ -83,7 +83,7 @@ export function explainRejection(loopState: string, context: ExamContext, event:
   if (event.type === 'replan.request' && loopState === 'planning.manual' && context.localizerSeriesUid === null) {
     return new SessionError(
       'ERR_NO_LOCALIZER',
-      'replan.request needs a localizer, and this session has none yet; run the sagittal localizer first',
+      'replan.request needs a localizer, and this session has none yet. Run the sagittal localizer first.',
       'series.complete of a localizer',
     );
   }

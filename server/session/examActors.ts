@@ -62,7 +62,7 @@ export function provideExamActors(services: ExamServices, record: ExamRecord | (
         if (segmentation === null || segmentation.seriesInstanceUid !== input.seriesInstanceUid) {
           throw new SessionError(
             'ERR_SEGMENTATION_MISSING',
-            `no segmentation of localizer ${input.seriesInstanceUid} is stored for session ${input.sessionId}; request a re-plan to segment it again`,
+            `No segmentation of localizer ${input.seriesInstanceUid} is stored for session ${input.sessionId}. Request a re-plan to segment it again.`,
           );
         }
         const localizer = await record.series(input.seriesInstanceUid, services.buildSeries);
@@ -76,7 +76,7 @@ export function provideExamActors(services: ExamServices, record: ExamRecord | (
         const record = recordOf(input.sessionId);
         const acquired = await record.series(input.seriesInstanceUid, services.buildSeries);
         if (input.localizerSeriesUid === null) {
-          throw new SessionError('ERR_LOCALIZER_MISSING', `session ${input.sessionId} has no localizer to check slab ${input.slab.slabId} against`);
+          throw new SessionError('ERR_LOCALIZER_MISSING', `Session ${input.sessionId} has no localizer to check slab ${input.slab.slabId} against. Run the sagittal localizer first.`);
         }
         const localizer = await record.series(input.localizerSeriesUid, services.buildSeries);
         return services.qc.check(

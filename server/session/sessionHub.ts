@@ -209,7 +209,7 @@ class Hub implements SessionHubWithStats {
 
   private recordOf(sessionId: string): ExamRecord {
     const runtime = this.sessions.get(sessionId);
-    if (runtime === undefined) throw new SessionError('ERR_UNKNOWN_SESSION', `session ${sessionId} is no longer in memory; its actors cannot run`);
+    if (runtime === undefined) throw new SessionError('ERR_UNKNOWN_SESSION', `Session ${sessionId} is no longer in memory, so its actors cannot run.`);
     return runtime.record;
   }
 
@@ -224,7 +224,7 @@ class Hub implements SessionHubWithStats {
     if (runtime === null) {
       const error = new SessionError(
         'ERR_UNKNOWN_EXAM',
-        `exam ${message.examId} has no open session; send exam.started for it first`,
+        `Exam ${message.examId} has no open session. Send exam.started for it first.`,
         'exam.started',
       );
       return [errorReply(error, message.messageId)];
@@ -233,7 +233,7 @@ class Hub implements SessionHubWithStats {
     // Images that arrived before this message are added to the record before it is applied.
     if (runtime.imagesInFlight > 0) await runtime.imagesDecoded;
     if (runtime.disposed) {
-      const error = new SessionError('ERR_UNKNOWN_EXAM', `exam ${message.examId} ended while this message waited; start a new exam`, 'exam.started');
+      const error = new SessionError('ERR_UNKNOWN_EXAM', `Exam ${message.examId} ended while this message waited. Start a new exam.`, 'exam.started');
       return [errorReply(error, message.messageId)];
     }
     this.noteScannerConnection(runtime, origin);
@@ -250,7 +250,7 @@ class Hub implements SessionHubWithStats {
     this.append(imageEntry({ sessionId: runtime?.sessionId ?? null, examId }, bytes, origin));
     if (runtime === null) {
       const reason = examId === null ? 'this connection has not started or named an exam' : `exam ${examId} has no open session`;
-      const error = new SessionError('ERR_NO_EXAM_FOR_IMAGE', `an image arrived but ${reason}; send exam.started before images`, 'exam.started');
+      const error = new SessionError('ERR_NO_EXAM_FOR_IMAGE', `An image arrived, but ${reason}. Send exam.started before images.`, 'exam.started');
       return [errorReply(error, undefined)];
     }
 
@@ -261,7 +261,7 @@ class Hub implements SessionHubWithStats {
       const code = readErrorCode(error, 'ERR_INVALID_DICOM');
       const detail = error instanceof Error ? error.message : String(error);
       runtime.log.warn({ code, connectionId: origin.connectionId }, 'image rejected');
-      return [errorReply(new SessionError(code, `the image was not stored: ${detail}`, 'a DICOM Part 10 MR image'), undefined)];
+      return [errorReply(new SessionError(code, `The image was not stored: ${detail}`, 'a DICOM Part 10 MR image'), undefined)];
     }
 
     const sopInstanceUid = images[0]?.sopInstanceUid ?? 'unknown';
@@ -316,7 +316,7 @@ class Hub implements SessionHubWithStats {
     return new Observable<ScannerOutbound>((subscriber) => {
       const runtime = this.openByExam.get(examId);
       if (runtime === undefined) {
-        subscriber.error(new SessionError('ERR_UNKNOWN_EXAM', `exam ${examId} has no open session; send exam.started for it first`));
+        subscriber.error(new SessionError('ERR_UNKNOWN_EXAM', `Exam ${examId} has no open session. Send exam.started for it first.`));
         return undefined;
       }
       // A scanner that (re)connects first receives the slabs it still has to acquire.
@@ -336,7 +336,7 @@ class Hub implements SessionHubWithStats {
     if (runtime === null) {
       const error = new SessionError(
         'ERR_UNKNOWN_SESSION',
-        `session ${message.sessionId} does not exist or has been dropped from memory; pick a session from GET /v1/sessions`,
+        `Session ${message.sessionId} does not exist or has been dropped from memory. Pick a session from GET /v1/sessions.`,
       );
       return [errorReply(error, message.messageId)];
     }
@@ -352,7 +352,7 @@ class Hub implements SessionHubWithStats {
       const runtime = this.sessions.get(sessionId);
       if (runtime === undefined) {
         subscriber.error(
-          new SessionError('ERR_UNKNOWN_SESSION', `session ${sessionId} does not exist or has been dropped from memory; pick a session from GET /v1/sessions`),
+          new SessionError('ERR_UNKNOWN_SESSION', `Session ${sessionId} does not exist or has been dropped from memory. Pick a session from GET /v1/sessions.`),
         );
         return undefined;
       }
@@ -456,7 +456,7 @@ class Hub implements SessionHubWithStats {
       const detail = protocolError instanceof Error ? protocolError.message : String(protocolError);
       const error = new SessionError(
         readErrorCode(protocolError, 'ERR_UNKNOWN_PROTOCOL'),
-        `exam ${message.examId} names planning protocol "${protocolName}", which failed to load: ${detail}`,
+        `Exam ${message.examId} names planning protocol "${protocolName}", which failed to load: ${detail}`,
         'the name of a planning protocol known to the server, such as lumbar-routine',
       );
       return [errorReply(error, message.messageId)];
@@ -860,7 +860,7 @@ class Hub implements SessionHubWithStats {
   }
 
   private assertOpen(): void {
-    if (this.closed) throw new SessionError('ERR_HUB_CLOSED', 'the session hub is closed; the server is shutting down');
+    if (this.closed) throw new SessionError('ERR_HUB_CLOSED', 'The session hub is closed because the server is shutting down. Reconnect after it restarts.');
   }
 }
 

@@ -90,7 +90,7 @@ test('rejection names state and fix', () => {
     planRevision: 1,
   });
   assert.is(stale.code, 'ERR_STALE_PLAN_REVISION');
-  assert.match(stale.message, /revision 1 but the current plan is revision 2/);
+  assert.match(stale.message, /revision 1, but the current plan is revision 2/);
   assert.is(stale.expected, 'planRevision 2');
 
   const notExpected = explainRejection('acquisition.qcChecking', context, { type: 'replan.request', messageId: 'm', sessionId: 's-1' });

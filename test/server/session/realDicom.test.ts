@@ -79,7 +79,7 @@ test('invalid DICOM gets the parser code', async () => {
   assert.is(replies[0]?.type, 'error');
   const error = replies[0] as { code: string; message: string };
   assert.match(error.code, /^ERR_/);
-  assert.match(error.message, /the image was not stored/);
+  assert.match(error.message, /The image was not stored/);
   await hub.close();
   dir.remove();
 });

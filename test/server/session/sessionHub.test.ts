@@ -226,7 +226,7 @@ test('misplaced events get errors and lose nothing', async () => {
   );
   const unknownSlabError = unknownSlab[0] as Extract<ConsoleOutbound, { type: 'error' }>;
   assert.is(unknownSlabError.code, 'ERR_UNKNOWN_SLAB');
-  assert.match(unknownSlabError.message, /slab-7; use one of slab-1, slab-2, slab-3/);
+  assert.match(unknownSlabError.message, /slab-7\. Use one of slab-1, slab-2, slab-3/);
 
   const ok = await hub.handleConsoleMessage({ type: 'plan.confirm', messageId: 'm-ok', sessionId, planRevision: 0 }, consoleOrigin());
   assert.is(ok[0]?.type, 'ack');
