@@ -167,7 +167,7 @@ export function checkDiscAppearance(central: AcquiredSlice, expectedCenterLpsMm:
       unit: 'mm2',
       message: {
         en: `A disc-like region of ${formatNumber(area ?? 0, 0)} mm² is visible at the slab centre.`,
-        'zh-CN': `层块中心可见面积 ${formatNumber(area ?? 0, 0)} mm² 的椎间盘样区域。`,
+        'zh-CN': `扫描块中心可见面积 ${formatNumber(area ?? 0, 0)} mm² 的椎间盘样区域。`,
       },
     });
   }
@@ -192,7 +192,7 @@ export function checkDiscAppearance(central: AcquiredSlice, expectedCenterLpsMm:
     unit: 'mm2',
     message: {
       en: `No compact, even region like disc ${level} at the centre of the central slice. Confirm on the images that the slab shows the disc.`,
-      'zh-CN': `中心层面的中央未见类似 ${level} 椎间盘的均匀致密区域。请在图像上确认层块包含该椎间盘。`,
+      'zh-CN': `中心层面的中央未见类似 ${level} 椎间盘的均匀致密区域。请在图像上确认扫描块包含该椎间盘。`,
     },
   });
 }

@@ -27,18 +27,18 @@ export function checkDiscCoverage(projection: DiscProjection, slab: Slab, config
     limits: config.minDiscCoveragePercent,
     worseWhen: 'smaller',
     unit: '%',
-    passMessage: { en: `${shown}% of disc ${slab.level} lies inside the slab.`, 'zh-CN': `${slab.level} 椎间盘的 ${shown}% 位于层块内。` },
+    passMessage: { en: `${shown}% of disc ${slab.level} lies inside the slab.`, 'zh-CN': `${slab.level} 椎间盘的 ${shown}% 位于扫描块内。` },
     flaggedMessage: (limit, verdict) => {
       const flagged = formatAgainstLimit(percent, limit, 0);
       if (verdict === 'fail') {
         return {
           en: `Only ${flagged}% of disc ${slab.level} lies inside the slab (limit ${limit}%). Rescan with the corrected slab.`,
-          'zh-CN': `${slab.level} 椎间盘仅有 ${flagged}% 位于层块内（限值 ${limit}%）。请使用校正后的层块重新扫描。`,
+          'zh-CN': `${slab.level} 椎间盘仅有 ${flagged}% 位于扫描块内（限值 ${limit}%）。请使用校正后的扫描块重新扫描。`,
         };
       }
       return {
         en: `Only ${flagged}% of disc ${slab.level} lies inside the slab (limit ${limit}%). Check on the images that the disc is covered, then accept, or rescan as planned.`,
-        'zh-CN': `${slab.level} 椎间盘仅有 ${flagged}% 位于层块内（限值 ${limit}%）。请在图像上确认椎间盘已被覆盖，然后接受，或按原计划重新扫描。`,
+        'zh-CN': `${slab.level} 椎间盘仅有 ${flagged}% 位于扫描块内（限值 ${limit}%）。请在图像上确认椎间盘已被覆盖，然后接受，或按原计划重新扫描。`,
       };
     },
   });
@@ -64,7 +64,7 @@ export function checkDiscLevel(projection: DiscProjection, slab: Slab, config: Q
       unit: '%',
       message: {
         en: `No segmented disc lies inside the slab planned for ${slab.level}. The slab sits on a vertebral body or outside the spine.`,
-        'zh-CN': `计划用于 ${slab.level} 的层块内没有已分割的椎间盘。层块可能位于椎体上或脊柱之外。`,
+        'zh-CN': `计划用于 ${slab.level} 的扫描块内没有已分割的椎间盘。扫描块可能位于椎体上或脊柱之外。`,
       },
     });
   }
@@ -77,18 +77,18 @@ export function checkDiscLevel(projection: DiscProjection, slab: Slab, config: Q
     limits: config.minTargetLevelPercent,
     worseWhen: 'smaller',
     unit: '%',
-    passMessage: { en: `Slab shows disc ${slab.level}.`, 'zh-CN': `层块显示 ${slab.level} 椎间盘。` },
+    passMessage: { en: `Slab shows disc ${slab.level}.`, 'zh-CN': `扫描块显示 ${slab.level} 椎间盘。` },
     flaggedMessage: (limit, verdict) => {
       const flagged = formatAgainstLimit(percent, limit, 0);
       if (verdict === 'fail') {
         return {
           en: `Wrong level: the slab planned for ${slab.level} shows ${otherName} (${slab.level} is ${flagged}% of the disc tissue inside, limit ${limit}%). Rescan with the corrected slab.`,
-          'zh-CN': `节段错误：计划用于 ${slab.level} 的层块显示 ${otherName}（层块内椎间盘组织中 ${slab.level} 占 ${flagged}%，限值 ${limit}%）。请使用校正后的层块重新扫描。`,
+          'zh-CN': `节段错误：计划用于 ${slab.level} 的扫描块显示 ${otherName}（扫描块内椎间盘组织中 ${slab.level} 占 ${flagged}%，限值 ${limit}%）。请使用校正后的扫描块重新扫描。`,
         };
       }
       return {
         en: `The slab planned for ${slab.level} also shows ${otherName} (${slab.level} is ${flagged}% of the disc tissue inside, limit ${limit}%). Check the level on the images, then accept, or rescan as planned.`,
-        'zh-CN': `计划用于 ${slab.level} 的层块内还包含 ${otherName}（层块内椎间盘组织中 ${slab.level} 占 ${flagged}%，限值 ${limit}%）。请在图像上确认节段，然后接受，或按原计划重新扫描。`,
+        'zh-CN': `计划用于 ${slab.level} 的扫描块内还包含 ${otherName}（扫描块内椎间盘组织中 ${slab.level} 占 ${flagged}%，限值 ${limit}%）。请在图像上确认节段，然后接受，或按原计划重新扫描。`,
       };
     },
   });

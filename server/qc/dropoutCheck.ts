@@ -97,7 +97,7 @@ export function checkSignalDropout(images: MrImage[], config: QcConfig): QcCheck
             'The slab reaches beyond the imaged anatomy, or a coil element gave no signal. Check the slab coverage and the coil, then accept, or rescan.',
           'zh-CN':
             `第 ${slicesZh} 层（共 ${images.length} 层）仅有噪声，无解剖结构（最暗层信号为其他层的 ${percent}%，限值 ${limitPercent}%）。` +
-            '层块超出成像解剖范围，或某线圈单元无信号。请检查层块覆盖范围和线圈，然后接受或重新扫描。',
+            '扫描块超出成像解剖范围，或某线圈单元无信号。请检查扫描块覆盖范围和线圈，然后接受或重新扫描。',
         };
       }
       return {

@@ -35,7 +35,7 @@ export function checkFrameOfReference(acquired: MrImage[], localizer: MrSeries):
         `have Frame of Reference UID ${example.frameOfReferenceUid} in study ${example.studyInstanceUid}, the localizer has ` +
         `${localizer.frameOfReferenceUid} in study ${localizer.studyInstanceUid}. Geometry checks are skipped; rescan in this exam.`,
       'zh-CN':
-        `该层块来自其他检查或其他参考坐标系：${acquired.length} 幅图像中有 ${foreign.length} 幅（首幅 ${example.sopInstanceUid}）` +
+        `该扫描块来自其他检查或其他参考坐标系：${acquired.length} 幅图像中有 ${foreign.length} 幅（首幅 ${example.sopInstanceUid}）` +
         `的 Frame of Reference UID 为 ${example.frameOfReferenceUid}（检查 ${example.studyInstanceUid}），定位像为 ` +
         `${localizer.frameOfReferenceUid}（检查 ${localizer.studyInstanceUid}）。已跳过几何检查，请在本次检查中重新扫描。`,
     },

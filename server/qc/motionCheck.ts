@@ -314,7 +314,7 @@ export function checkPatientMotion(estimate: MotionEstimate | null, config: QcCo
       unit: 'mm',
       message: {
         en: 'Motion not measured: the slab does not overlap the localizer. Check the slab position against the localizer.',
-        'zh-CN': '未能评估运动：层块与定位像没有重叠。请对照定位像检查层块位置。',
+        'zh-CN': '未能评估运动：扫描块与定位像没有重叠。请对照定位像检查扫描块位置。',
       },
     });
   }
@@ -348,7 +348,7 @@ export function checkPatientMotion(estimate: MotionEstimate | null, config: QcCo
       if (verdict === 'fail') {
         return {
           en: `Patient moved since the localizer: anatomy shifted ${atLeast}${flagged} mm (limit ${limit} mm). The corrected slab follows the shift; consider a new localizer.`,
-          'zh-CN': `自定位像后患者发生移动：解剖结构移位${atLeastZh} ${flagged} mm（限值 ${limit} mm）。校正后的层块已跟随移位，建议重新扫描定位像。`,
+          'zh-CN': `自定位像后患者发生移动：解剖结构移位${atLeastZh} ${flagged} mm（限值 ${limit} mm）。校正后的扫描块已跟随移位，建议重新扫描定位像。`,
         };
       }
       return {

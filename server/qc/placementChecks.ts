@@ -62,10 +62,10 @@ export function checkCenterOffsetAlongNormal(offset: CenterOffset, slab: Slab, c
     limits: config.maxCenterOffsetAlongNormalMm,
     worseWhen: 'larger',
     unit: 'mm',
-    passMessage: { en: `Slab centre within ${mm} mm of the plan along the slice normal.`, 'zh-CN': `层块中心沿层面法线方向偏差 ${mm} mm，在允许范围内。` },
+    passMessage: { en: `Slab centre within ${mm} mm of the plan along the slice normal.`, 'zh-CN': `扫描块中心沿层面法线方向偏差 ${mm} mm，在允许范围内。` },
     flaggedMessage: (limit) => ({
       en: `Slab centre is ${formatAgainstLimit(distanceMm, limit)} mm ${direction.en} of the planned ${slab.level} position along the slice normal (limit ${limit} mm).`,
-      'zh-CN': `层块中心沿层面法线方向偏向${direction.zh} ${formatAgainstLimit(distanceMm, limit)} mm，偏离计划的 ${slab.level} 位置（限值 ${limit} mm）。`,
+      'zh-CN': `扫描块中心沿层面法线方向偏向${direction.zh} ${formatAgainstLimit(distanceMm, limit)} mm，偏离计划的 ${slab.level} 位置（限值 ${limit} mm）。`,
     }),
   });
 }

@@ -97,7 +97,7 @@ export function checkMissingSlices(stack: AcquiredStack, slab: Slab, config: QcC
     passMessage: { en: 'No slice missing.', 'zh-CN': '无缺失层面。' },
     flaggedMessage: () => ({
       en: `${missing} slice(s) of ${slab.level} missing: the stack has gaps or fewer images than planned. Rescan the slab.`,
-      'zh-CN': `${slab.level} 缺失 ${missing} 层：层面之间有空缺或图像少于计划。请重新扫描该层块。`,
+      'zh-CN': `${slab.level} 缺失 ${missing} 层：层面之间有空缺或图像少于计划。请重新扫描该扫描块。`,
     }),
   });
 }

@@ -21,7 +21,7 @@ export function checkSnr(regionsPerSlice: ImageRegions[], config: QcConfig): QcC
       unit: 'ratio',
       message: {
         en: 'SNR not measured: no object or no noise found in the images. Check that the slab shows anatomy.',
-        'zh-CN': '未能测量 SNR：图像中未找到组织或噪声。请确认层块包含解剖结构。',
+        'zh-CN': '未能测量 SNR：图像中未找到组织或噪声。请确认扫描块包含解剖结构。',
       },
     });
   }

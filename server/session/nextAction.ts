@@ -21,7 +21,7 @@ const REASON_ZH: Record<string, string> = {
   SEGMENTATION_TIMED_OUT: '分割超时',
   PLANNING_FAILED: '规划失败',
   PLANNING_TIMED_OUT: '规划超时',
-  EMPTY_PLAN: '规划结果中没有层块',
+  EMPTY_PLAN: '规划结果中没有扫描块',
   PLAN_REJECTED: '技师拒绝了计划',
 };
 
@@ -69,14 +69,14 @@ export function nextAction(loopState: string, scanner: ScannerLinkState, context
     case 'segmenting':
       return action('WAIT_FOR_SEGMENTATION', 'Segmenting the localizer. The plan follows.', '正在分割定位像，随后生成扫描计划。');
     case 'planning.proposing':
-      return action('WAIT_FOR_PLAN', 'Planning the slabs.', '正在规划扫描层块。');
+      return action('WAIT_FOR_PLAN', 'Planning the slabs.', '正在规划扫描扫描块。');
     case 'planning.awaitingTechnologist': {
       const total = context.plan?.slabs.length ?? 0;
       const confirmed = context.confirmedSlabIds.length;
       return action(
         'REVIEW_PLAN',
         `Review the ${total} proposed slabs and confirm them (${confirmed} of ${total} confirmed).`,
-        `请检查 ${total} 个建议层块并确认（已确认 ${confirmed}/${total} 个）。`,
+        `请检查 ${total} 个建议扫描块并确认（已确认 ${confirmed}/${total} 个）。`,
       );
     }
     case 'planning.adjusting':
@@ -88,7 +88,7 @@ export function nextAction(loopState: string, scanner: ScannerLinkState, context
       return action(
         'PLAN_MANUALLY',
         `Plan the slabs manually on the scanner, or request a re-plan. Reason: ${en}.`,
-        `请在扫描仪上手动规划层块，或请求重新规划。原因：${zh}。`,
+        `请在扫描仪上手动规划扫描块，或请求重新规划。原因：${zh}。`,
       );
     }
     case 'acquisition.acquiringSlab': {
@@ -96,19 +96,19 @@ export function nextAction(loopState: string, scanner: ScannerLinkState, context
       return action(
         'ACQUIRE_SLAB',
         `Acquire slab ${level} (${position} of ${total}) on the scanner.`,
-        `请在扫描仪上采集层块 ${level}（第 ${position}/${total} 个）。`,
+        `请在扫描仪上采集扫描块 ${level}（第 ${position}/${total} 个）。`,
       );
     }
     case 'acquisition.qcChecking': {
       const { level } = currentSlabLabel(context);
-      return action('WAIT_FOR_QC', `Checking the quality of slab ${level}.`, `正在检查层块 ${level} 的质量。`);
+      return action('WAIT_FOR_QC', `Checking the quality of slab ${level}.`, `正在检查扫描块 ${level} 的质量。`);
     }
     case 'acquisition.slabFailed': {
       const { level } = currentSlabLabel(context);
       return action(
         'ACKNOWLEDGE_QC',
         `Slab ${level} failed QC: rescan it with the corrected slab, or accept it.`,
-        `层块 ${level} 质控未通过：请用校正后的层块重扫，或接受当前结果。`,
+        `扫描块 ${level} 质控未通过：请用校正后的扫描块重扫，或接受当前结果。`,
       );
     }
     case 'acquisition.qcUnavailable': {
@@ -116,7 +116,7 @@ export function nextAction(loopState: string, scanner: ScannerLinkState, context
       return action(
         'ACKNOWLEDGE_QC_UNAVAILABLE',
         `QC could not check slab ${level}: review it yourself, then accept or rescan it.`,
-        `无法对层块 ${level} 进行质控：请自行检查后接受或重扫。`,
+        `无法对扫描块 ${level} 进行质控：请自行检查后接受或重扫。`,
       );
     }
     case 'acquisition.slabTimedOut': {
@@ -124,11 +124,11 @@ export function nextAction(loopState: string, scanner: ScannerLinkState, context
       return action(
         'SLAB_TIMED_OUT',
         `Slab ${level} did not complete in time: rescan it, or accept to skip it.`,
-        `层块 ${level} 未按时完成：请重扫，或接受以跳过。`,
+        `扫描块 ${level} 未按时完成：请重扫，或接受以跳过。`,
       );
     }
     case 'complete':
-      return action('END_EXAM', 'All slabs are done: end the exam on the scanner.', '所有层块已完成：请在扫描仪上结束检查。');
+      return action('END_EXAM', 'All slabs are done: end the exam on the scanner.', '所有扫描块已完成：请在扫描仪上结束检查。');
     default:
       return action('WAIT', `The session is in state ${loopState}.`, `会话处于状态 ${loopState}。`);
   }

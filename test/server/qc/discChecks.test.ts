@@ -51,7 +51,7 @@ test('coverage warning advises no corrected slab', () => {
   const coverage = checkDiscCoverage(projection, slab, config);
   assert.is(coverage.verdict, 'warn');
   assert.not.match(coverage.message.en, 'corrected slab');
-  assert.not.match(coverage.message['zh-CN'], '校正后的层块');
+  assert.not.match(coverage.message['zh-CN'], '校正后的扫描块');
   assert.match(coverage.message.en, 'accept, or rescan as planned');
   assert.match(coverage.message.en, /Only 78% of disc L4\/L5/);
 });

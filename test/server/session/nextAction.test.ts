@@ -60,7 +60,7 @@ test('acquire action names the slab', () => {
   const action = nextAction('acquisition.acquiringSlab', 'connected', acquiringContext());
   assert.is(action.code, 'ACQUIRE_SLAB');
   assert.is(action.text.en, 'Acquire slab L4/L5 (2 of 3) on the scanner.');
-  assert.is(action.text['zh-CN'], '请在扫描仪上采集层块 L4/L5（第 2/3 个）。');
+  assert.is(action.text['zh-CN'], '请在扫描仪上采集扫描块 L4/L5（第 2/3 个）。');
 });
 
 test('manual planning gives the reason', () => {
