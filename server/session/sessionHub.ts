@@ -575,7 +575,10 @@ class Hub implements SessionHubWithStats {
 
   private checkImageCount(runtime: SessionRuntime, seriesInstanceUid: string, imageCount: number): void {
     const received = runtime.record.imageCount(seriesInstanceUid);
-    if (received !== imageCount) {
+    const announced = seriesInstanceUid in runtime.actor.getSnapshot().context.series;
+    if (!announced && received === 0) {
+      runtime.log.warn({ seriesInstanceUid, reported: imageCount }, 'series complete for a series that was never started and has no images');
+    } else if (received !== imageCount) {
       runtime.log.warn({ seriesInstanceUid, reported: imageCount, received }, 'series complete with a different image count than received');
     }
   }

@@ -502,6 +502,21 @@ test('watching an unknown session fails', async () => {
   dir.remove();
 });
 
+test('unannounced empty series logged', async () => {
+  const dir = temporaryDataDir();
+  const { hub, logLines } = createTestHub(dir.dataDir);
+  await startExam(hub);
+  const replies = await hub.handleScannerMessage(
+    { type: 'series.complete', messageId: messageId(), examId: 'exam-1', seriesInstanceUid: '1.2.3.999', imageCount: 0 },
+    scannerOrigin(),
+  );
+  await hub.close();
+
+  assert.is(replies[0]?.type, 'ack');
+  assert.ok(logLines.some((line) => line.includes('never started and has no images') && line.includes('1.2.3.999')));
+  dir.remove();
+});
+
 test('logs carry no patient data', async () => {
   const dir = temporaryDataDir();
   const { hub, logLines } = createTestHub(dir.dataDir);
