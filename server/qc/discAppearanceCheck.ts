@@ -7,7 +7,7 @@ import type { Vec3 } from '../geometry/types.ts';
 import { dot, subtract } from '../geometry/vec3.ts';
 import type { AcquiredSlice } from './acquiredStack.ts';
 import { formatNumber, makeCheck } from './grading.ts';
-import type { QcCheck } from './types.ts';
+import type { LocalizedText, QcCheck } from './types.ts';
 
 /** Side of the square searched around the expected disc centre, millimetres. */
 const WINDOW_MM = 80;
@@ -158,31 +158,9 @@ export function checkDiscAppearance(central: AcquiredSlice, expectedCenterLpsMm:
   const appearance = measureDiscAppearance(central, expectedCenterLpsMm);
   const discLike = isDiscLike(appearance);
   const area = appearance === null ? null : appearance.areaMm2;
-  if (discLike) {
-    return makeCheck({
-      code: 'DISC_APPEARANCE',
-      verdict: 'pass',
-      value: area,
-      threshold: null,
-      unit: 'mm2',
-      message: {
-        en: `A disc-like region of ${formatNumber(area ?? 0, 0)} mm² is visible at the slab centre.`,
-        'zh-CN': `扫描块中心可见面积 ${formatNumber(area ?? 0, 0)} mm² 的椎间盘样区域。`,
-      },
-    });
-  }
-  if (hasSegmentation) {
-    return makeCheck({
-      code: 'DISC_APPEARANCE',
-      verdict: 'pass',
-      value: area,
-      threshold: null,
-      unit: 'mm2',
-      message: {
-        en: `Coverage and level of disc ${level} are judged from the localizer segmentation, so the shape check on the central slice is not needed.`,
-        'zh-CN': `${level} 椎间盘的覆盖范围和节段以定位像分割结果判断，无需中心层面的形态检查。`,
-      },
-    });
+  const passMessage = discAppearancePassMessage(discLike, hasSegmentation, area, level);
+  if (passMessage !== null) {
+    return makeCheck({ code: 'DISC_APPEARANCE', verdict: 'pass', value: area, threshold: null, unit: 'mm2', message: passMessage });
   }
   return makeCheck({
     code: 'DISC_APPEARANCE',
@@ -195,4 +173,21 @@ export function checkDiscAppearance(central: AcquiredSlice, expectedCenterLpsMm:
       'zh-CN': `中心层面的中央未见类似 ${level} 椎间盘的均匀致密区域。请在图像上确认扫描块包含该椎间盘。`,
     },
   });
+}
+
+/** Returns the pass message when the disc looks like a disc or the segmentation decides, else null. */
+function discAppearancePassMessage(discLike: boolean, hasSegmentation: boolean, area: number | null, level: string): LocalizedText | null {
+  if (discLike) {
+    return {
+      en: `A disc-like region of ${formatNumber(area ?? 0, 0)} mm² is visible at the slab centre.`,
+      'zh-CN': `扫描块中心可见面积 ${formatNumber(area ?? 0, 0)} mm² 的椎间盘样区域。`,
+    };
+  }
+  if (hasSegmentation) {
+    return {
+      en: `Coverage and level of disc ${level} are judged from the localizer segmentation, so the shape check on the central slice is not needed.`,
+      'zh-CN': `${level} 椎间盘的覆盖范围和节段以定位像分割结果判断，无需中心层面的形态检查。`,
+    };
+  }
+  return null;
 }
