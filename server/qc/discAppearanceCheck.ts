@@ -160,7 +160,14 @@ export function checkDiscAppearance(central: AcquiredSlice, expectedCenterLpsMm:
   const area = appearance === null ? null : appearance.areaMm2;
   const passMessage = discAppearancePassMessage(discLike, hasSegmentation, area, level);
   if (passMessage !== null) {
-    return makeCheck({ code: 'DISC_APPEARANCE', verdict: 'pass', value: area, threshold: null, unit: 'mm2', message: passMessage });
+    return makeCheck({
+      code: 'DISC_APPEARANCE',
+      verdict: 'pass',
+      value: area,
+      threshold: null,
+      unit: 'mm2',
+      message: passMessage,
+    });
   }
   return makeCheck({
     code: 'DISC_APPEARANCE',
