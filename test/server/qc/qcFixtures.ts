@@ -10,6 +10,7 @@ import { directionLps, pointLpsMm, type Vec3 } from '../../../server/geometry/ty
 import { add, cross, dot, normalize, scale, subtract } from '../../../server/geometry/vec3.ts';
 import type { SegmentationResult, Structure } from '../../../server/inference/types.ts';
 import type { Slab } from '../../../server/planning/types.ts';
+import { analyzeImageRegions, toPhaseFrequency, type ImageRegions } from '../../../server/qc/imageRegions.ts';
 
 export const STUDY_UID = '1.2.826.0.1.3680043.10.1.1';
 export const FRAME_UID = '1.2.826.0.1.3680043.10.1.2';
@@ -323,4 +324,9 @@ export function acquireSlab(slab: Slab, faults: AcquisitionFaults = {}): MrImage
     if (faults.repeatedSlice === k) images.push({ ...image });
   }
   return images;
+}
+
+/** Returns the image regions of each image, with the phase-encoding direction along the columns. */
+export function regionsOf(images: MrImage[]): ImageRegions[] {
+  return images.map((image) => analyzeImageRegions(toPhaseFrequency(image, 'COL')));
 }

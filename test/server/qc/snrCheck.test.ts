@@ -2,17 +2,12 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 
 import type { MrImage } from '../../../server/dicom/types.ts';
-import { analyzeImageRegions, toPhaseFrequency, type ImageRegions } from '../../../server/qc/imageRegions.ts';
 import { loadQcConfig } from '../../../server/qc/qcConfig.ts';
 import { checkSnr, measureSnr } from '../../../server/qc/snrCheck.ts';
-import { acquireSlab, plannedSlab, type AcquisitionFaults } from './qcFixtures.ts';
+import { acquireSlab, plannedSlab, regionsOf, type AcquisitionFaults } from './qcFixtures.ts';
 
 const config = loadQcConfig();
 const slab = plannedSlab('L4/L5', { matrix: 128 });
-
-function regionsOf(images: MrImage[]): ImageRegions[] {
-  return images.map((image) => analyzeImageRegions(toPhaseFrequency(image, 'COL')));
-}
 
 function acquire(faults: AcquisitionFaults): MrImage[] {
   return acquireSlab(slab, faults);
