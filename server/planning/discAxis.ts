@@ -324,13 +324,14 @@ interface DiscLines {
   medianThickness: number;
 }
 
-function discLines(grid: LabelGrid, discVoxels: Int32Array, axis: Vec3): DiscLines | null {
-  const lineAxis = gridLineAxis(grid, axis);
-  if (lineAxis === null) return null;
-  const { gridAxis, stride } = lineAxis;
+/**
+ * Returns, for each grid line along `gridAxis` that the voxels cross, the lowest and highest
+ * coordinate of the voxels on it, keyed by the line's voxel index at coordinate 0.
+ */
+export function lineRanges(grid: LabelGrid, voxels: Int32Array, gridAxis: number, stride: number): Map<number, { min: number; max: number }> {
   const perSlice = grid.rows * grid.columns;
   const ranges = new Map<number, { min: number; max: number }>();
-  for (const index of discVoxels) {
+  for (const index of voxels) {
     const k = Math.floor(index / perSlice);
     const j = Math.floor((index - k * perSlice) / grid.columns);
     let coordinate = index - k * perSlice - j * grid.columns;
@@ -346,6 +347,13 @@ function discLines(grid: LabelGrid, discVoxels: Int32Array, axis: Vec3): DiscLin
       entry.max = coordinate;
     }
   }
+  return ranges;
+}
+
+function discLines(grid: LabelGrid, discVoxels: Int32Array, axis: Vec3): DiscLines | null {
+  const lineAxis = gridLineAxis(grid, axis);
+  if (lineAxis === null) return null;
+  const ranges = lineRanges(grid, discVoxels, lineAxis.gridAxis, lineAxis.stride);
   const thicknesses = [...ranges.values()].map((range) => range.max - range.min + 1).sort((a, b) => a - b);
   return { axis: lineAxis, ranges, medianThickness: thicknesses[Math.floor(thicknesses.length / 2)] ?? 0 };
 }

@@ -7,7 +7,7 @@ import { directionLps, pointLpsMm, type Vec3 } from '../geometry/types.ts';
 import type { PlanWarning } from './types.ts';
 import { principalAxes } from '../geometry/principalAxes.ts';
 import { add, angleBetweenAxesDeg, normalize, scale, subtract } from '../geometry/vec3.ts';
-import { fitBoundary, gridLineAxis, type DiscEstimate } from './discAxis.ts';
+import { fitBoundary, gridLineAxis, lineRanges, type DiscEstimate } from './discAxis.ts';
 import { structureVoxels, voxelPositionsLps, type LabelGrid } from './labelGrid.ts';
 
 export interface DiscFromVertebraeOptions {
@@ -78,17 +78,9 @@ export function estimateDiscFromVertebrae(grid: LabelGrid, level: string, warnin
 
 /** For each grid line, the index of the structure's outermost voxel in `direction` (+1 or -1). */
 function extremeAlongLines(grid: LabelGrid, voxels: Int32Array, gridAxis: number, stride: number, direction: number): Map<number, number> {
-  const perSlice = grid.rows * grid.columns;
   const extremes = new Map<number, number>();
-  for (const index of voxels) {
-    const k = Math.floor(index / perSlice);
-    const j = Math.floor((index - k * perSlice) / grid.columns);
-    let coordinate = index - k * perSlice - j * grid.columns;
-    if (gridAxis === 1) coordinate = j;
-    if (gridAxis === 2) coordinate = k;
-    const lineKey = index - coordinate * stride;
-    const current = extremes.get(lineKey);
-    if (current === undefined || (coordinate - current) * direction > 0) extremes.set(lineKey, coordinate);
+  for (const [lineKey, range] of lineRanges(grid, voxels, gridAxis, stride)) {
+    extremes.set(lineKey, direction > 0 ? range.max : range.min);
   }
   return extremes;
 }
