@@ -139,7 +139,7 @@ export function validateSagittalSeries(series: MrSeries, options: PreprocessOpti
   }
 }
 
-/** Whether every pixel value seen lies within a tolerance too small to hold an image. */
+/** Returns whether every pixel value seen lies within a tolerance too small to hold an image. */
 function isBlankRange(minValue: number, maxValue: number): boolean {
   return !Number.isFinite(minValue) || !Number.isFinite(maxValue) || maxValue - minValue <= 1e-6 * Math.max(1, Math.abs(maxValue));
 }

@@ -1,6 +1,6 @@
 /**
  * Adaptive choice of the slices sent to the model. Lateral slices far from the spine cost
- * inference time and add nothing to planning, so the model first sees a few slices around the
+ * inference time and add nothing to planning, so the model first runs on a few slices around the
  * centre of the stack, and the window of segmented slices grows outward, one side at a time, only
  * while the outermost slice on that side still shows vertebra, sacrum or disc. Pure.
  */

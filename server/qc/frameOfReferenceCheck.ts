@@ -13,7 +13,7 @@ export function checkFrameOfReference(acquired: MrImage[], localizer: MrSeries):
       code: 'FRAME_OF_REFERENCE',
       verdict: 'pass',
       value: 0,
-      // No threshold on a pass: "0 of 0 allowed" tells the technologist nothing the message does not.
+      // No threshold on a pass, because "0 of 0 allowed" adds nothing to the message.
       threshold: null,
       unit: 'images',
       message: {

@@ -7,7 +7,7 @@ import type { Observable } from 'rxjs';
 
 import type { ConsoleInbound, ConsoleOutbound, ScannerInbound, ScannerOutbound } from '../transport/protocol.ts';
 
-/** Which sessions `listSessions` returns. */
+/** Filter of the sessions that `listSessions` returns. */
 export interface SessionListFilter {
   /** `open` (the default): sessions whose exam has not ended. `ended`: finished sessions. `all`: both. */
   status?: 'open' | 'ended' | 'all';

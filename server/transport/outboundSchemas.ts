@@ -46,7 +46,7 @@ export const sessionStateMessage = z.object({
   nextAction: z.object({ code: z.string(), text: localizedText }).describe('The one next thing the technologist should do.'),
   planRevision: z.number().nullable(),
   scannerConnected: z.boolean(),
-  latencyMs: z.number().nullable().describe('Milliseconds from receiving the event that caused this state (a scanner event or a console action) to this message leaving the server; null in the first state a newly opened console gets.'),
+  latencyMs: z.number().nullable().describe('Milliseconds from receiving the event that caused this state (a scanner event or a console action) to this message leaving the server. Null in the first state that a newly opened console receives.'),
   model: z.object({ name: z.string(), version: z.string(), executionProvider: z.string() }).nullable(),
   updatedAt: z.string(),
 });

@@ -205,7 +205,7 @@ export type ConsoleOutbound =
       nextAction: { code: string; text: LocalizedTextWire };
       planRevision: number | null;
       scannerConnected: boolean;
-      /** Milliseconds from receiving the event that caused this state (a scanner event or a console action) to this message leaving the server; null in the first state a newly opened console gets. */
+      /** Milliseconds from receiving the event that caused this state (a scanner event or a console action) to this message leaving the server. Null in the first state that a newly opened console receives. */
       latencyMs: number | null;
       model: { name: string; version: string; executionProvider: string } | null;
       updatedAt: string;

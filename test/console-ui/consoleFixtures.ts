@@ -235,15 +235,24 @@ export function buildQcResults(slabs: FixtureSlab[]): FixtureQcResult[] {
   return slabs.map((slab, index) => {
     const fails = slab.level === 'L4/L5';
     const warns = slab.level === 'L3/L4';
+    let verdict: 'pass' | 'warn' | 'fail' = 'pass';
+    let angleDeg = 1.1;
+    if (fails) {
+      verdict = 'fail';
+      angleDeg = 7.4;
+    } else if (warns) {
+      verdict = 'warn';
+      angleDeg = 4.2;
+    }
     return {
       slabId: slab.slabId,
       level: slab.level,
-      verdict: fails ? 'fail' : warns ? 'warn' : 'pass',
+      verdict,
       checks: [
         {
           code: 'ANGLE_DEVIATION',
-          verdict: fails ? 'fail' : warns ? 'warn' : 'pass',
-          value: fails ? 7.4 : warns ? 4.2 : 1.1,
+          verdict,
+          value: angleDeg,
           threshold: fails ? 5 : 3,
           unit: 'deg',
           message: fails

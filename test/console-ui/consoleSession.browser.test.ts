@@ -393,7 +393,7 @@ test('adjusted slab card shows offset', async () => {
   // Three 1 mm steps along the slab's own normal, which earlier tests tilted a few degrees from the proposal's.
   const movedMm = alongNormalMm(offsetAfter) - alongNormalMm(offsetBefore);
   assert.ok(Math.abs(movedMm - 3) <= 0.2, `offset along the normal grew by ${movedMm} mm, expected about 3 mm`);
-  // Slabs nobody adjusted carry no offset line.
+  // A slab that was not adjusted shows no offset line.
   assert.is(await page.locator('lc-slab-panel li[data-slab-id="slab-L3-L4"] [data-testid="slab-offset"]').count(), 0);
   for (let press = 1; press <= 3; press += 1) {
     await page.keyboard.press('ArrowDown');

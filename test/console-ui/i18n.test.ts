@@ -71,7 +71,7 @@ test('localizedText falls back to English', () => {
 });
 
 test('Chinese uses one term each for slab and limit', () => {
-  // 扫描块 for "slab" and 限值 for "limit", as the QC messages from the server also say 限值.
+  // 扫描块 for "slab" and 限值 for "limit", the terms the server's QC messages use.
   for (const [key, text] of Object.entries(zhCN)) {
     assert.not.match(text, /层块/, `${key} says 层块; use 扫描块`);
     assert.not.match(text, /阈值/, `${key} says 阈值; use 限值`);

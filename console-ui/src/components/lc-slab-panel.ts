@@ -353,6 +353,13 @@ export class LcSlabPanel extends LitElement {
     return html`<span class="offset" data-testid="slab-offset">${line}</span>`;
   }
 
+  /** Renders the adjust form for the selected slab, or a note while adjusting is not allowed. */
+  private renderAdjustArea(selected: WireSlab | null) {
+    if (selected === null) return '';
+    if (!this.adjustable) return html`<p class="locked" data-testid="adjust-locked">${translate('adjust.locked')}</p>`;
+    return this.renderForm(selected);
+  }
+
   private renderForm(slab: WireSlab) {
     return html`
       <form @submit=${(event: SubmitEvent) => this.onApply(event, slab)} aria-labelledby="adjust-heading" novalidate>
@@ -412,7 +419,7 @@ export class LcSlabPanel extends LitElement {
             )}
           </ul>`
         : ''}
-      ${selected === null ? '' : this.adjustable ? this.renderForm(selected) : html`<p class="locked" data-testid="adjust-locked">${translate('adjust.locked')}</p>`}
+      ${this.renderAdjustArea(selected)}
       <div class="plan-actions">
         <div class="reject">
           <input id="reject-reason" maxlength="500" aria-label=${translate('actions.rejectReason')} placeholder=${translate('actions.rejectReason')} />
