@@ -9,6 +9,8 @@ import torch
 from .data import CLASSES
 
 OPSET = 13
+# Total stride of the encoders (four 2x downsamplings): grid sizes must be multiples of it.
+SIZE_MULTIPLE = 16
 ORIENTATION = "rows superior->inferior, columns anterior->posterior"
 NORMALIZATION = (
     "per-series percentile window: voxels above 0.05 x the 99th percentile of all voxels of the series are foreground; "
@@ -28,7 +30,9 @@ def export_onnx(model: torch.nn.Module, path: Path, input_px: int, spacing_mm: f
         str(path),
         input_names=["image"],
         output_names=["probabilities"],
-        dynamic_axes={"image": {0: "N"}, "probabilities": {0: "N"}},
+        # Height and width are symbolic: the network is fully convolutional, so the segmenter may
+        # grow the grid along the spine in multiples of SIZE_MULTIPLE for a tall localizer.
+        dynamic_axes={"image": {0: "N", 2: "H", 3: "W"}, "probabilities": {0: "N", 2: "H", 3: "W"}},
         opset_version=OPSET,
         do_constant_folding=True,
     )
@@ -43,6 +47,7 @@ def export_onnx(model: torch.nn.Module, path: Path, input_px: int, spacing_mm: f
         "lumbar.modelVersion": model_version,
         "lumbar.trainingDataHash": training_data_hash,
         "lumbar.opset": str(OPSET),
+        "lumbar.sizeMultiple": str(SIZE_MULTIPLE),
     }
     del proto.metadata_props[:]
     for key, value in metadata.items():

@@ -51,6 +51,11 @@ export interface ModelContract {
   orientation: string;
   modelVersion: string;
   trainingDataHash: string;
+  /**
+   * From the optional `lumbar.sizeMultiple`: the network's total stride. A model whose input
+   * height and width are symbolic accepts any multiple of it; null when the metadata lacks it.
+   */
+  sizeMultiple: number | null;
 }
 
 function parsePositive(modelPath: string, key: string, text: string, integer: boolean): number {
@@ -124,19 +129,22 @@ export function parseModelContract(modelPath: string, metadata: Map<string, stri
     orientation,
     modelVersion: read('lumbar.modelVersion'),
     trainingDataHash: read('lumbar.trainingDataHash'),
+    sizeMultiple: metadata.has('lumbar.sizeMultiple') ? parsePositive(modelPath, 'lumbar.sizeMultiple', metadata.get('lumbar.sizeMultiple') ?? '', true) : null,
   };
 }
 
 /**
  * Checks the session's declared input and output against the contract. A dimension that is
  * symbolic (a string such as `N`) or absent matches anything; a fixed one must equal the contract.
+ * Returns whether the grid height may grow: the input height is symbolic and the metadata
+ * names the size multiple.
  */
 export function checkModelShapes(
   modelPath: string,
   contract: ModelContract,
   input: { name: string; shape: ReadonlyArray<number | string> | null } | undefined,
   output: { name: string; shape: ReadonlyArray<number | string> | null } | undefined,
-): void {
+): { heightCanGrow: boolean } {
   const expectedInput = ['N', 1, contract.inputHeight, contract.inputWidth];
   const expectedOutput = ['N', contract.classes.length, contract.inputHeight, contract.inputWidth];
   const check = (
@@ -165,4 +173,6 @@ export function checkModelShapes(
   };
   check('input', 'image', input, expectedInput);
   check('output', 'probabilities', output, expectedOutput);
+  const symbolicHeight = (shape: ReadonlyArray<number | string> | null | undefined): boolean => shape !== null && shape !== undefined && typeof shape[2] === 'string';
+  return { heightCanGrow: contract.sizeMultiple !== null && symbolicHeight(input?.shape) && symbolicHeight(output?.shape) };
 }

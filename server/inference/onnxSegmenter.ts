@@ -1,8 +1,9 @@
 /**
  * The segmenter on onnxruntime-node: loads and checks the model, then runs preprocessing,
  * batched inference on the slices around the spine (a central batch, then small batches while
- * the spine continues laterally) and postprocessing per series. A field of view clearly larger
- * than the model grid adds a one-slice pass first, to centre the grid on the spine. The ONNX session is
+ * the spine continues laterally) and postprocessing per series. The grid grows along the spine
+ * for a tall localizer when the model allows it; a field of view still clearly larger than the
+ * grid adds a one-slice pass first, to centre the grid on the spine. The ONNX session is
  * the only effect here besides logging.
  */
 import { readFile } from 'node:fs/promises';
@@ -18,7 +19,7 @@ import { postprocess, type PostprocessOptions } from './postprocess.ts';
 import { batchFromPrepared, NO_GRID_OFFSET, prepareSeries, type ModelGrid, type PreprocessOptions } from './preprocess.ts';
 import { segmentGrowingWindow } from './sliceBatches.ts';
 import { initialSliceWindow, windowSliceIndices, type SliceSelectionOptions } from './sliceSelection.ts';
-import { fieldOfViewExceedsGrid, spineCenteredOffset, type SpineCenteringOptions } from './spineCentering.ts';
+import { fieldOfViewExceedsGrid, gridForSeries, spineCenteredOffset, type SpineCenteringOptions } from './spineCentering.ts';
 import { SegmentationInputError, type SegmentationResult, type Segmenter } from './types.ts';
 
 export type ExecutionProviderName = 'cpu' | 'cuda' | 'webgpu';
@@ -142,7 +143,7 @@ export async function createOnnxSegmenter(options: OnnxSegmenterOptions = {}): P
   const { session, executionProvider } = await createSession(modelPath, modelBytes, requested, threads, options.allowSpinning ?? false, log);
   const input = session.inputMetadata.find((value) => value.name === 'image');
   const output = session.outputMetadata.find((value) => value.name === 'probabilities');
-  checkModelShapes(
+  const { heightCanGrow } = checkModelShapes(
     modelPath,
     contract,
     input === undefined ? undefined : { name: input.name, shape: input.isTensor ? input.shape : null },
@@ -153,7 +154,8 @@ export async function createOnnxSegmenter(options: OnnxSegmenterOptions = {}): P
     'segmentation model loaded',
   );
 
-  const grid: ModelGrid = { inputHeight: contract.inputHeight, inputWidth: contract.inputWidth, spacingMm: contract.spacingMm };
+  const modelGrid: ModelGrid = { inputHeight: contract.inputHeight, inputWidth: contract.inputWidth, spacingMm: contract.spacingMm };
+  const sizeMultiple = heightCanGrow ? contract.sizeMultiple : null;
   const description = { name: 'lumbar-seg', version: contract.modelVersion, executionProvider };
 
   async function segment(series: MrSeries, signal?: AbortSignal): Promise<SegmentationResult> {
@@ -162,6 +164,8 @@ export async function createOnnxSegmenter(options: OnnxSegmenterOptions = {}): P
       signal?.throwIfAborted();
       const t0 = performance.now();
       const timing = { preprocess: 0, inference: 0, postprocess: 0 };
+      const prepared = prepareSeries(series, options);
+      const grid = gridForSeries(series, prepared.frame, modelGrid, sizeMultiple, options);
       const runModel = async (tensorData: Float32Array, batch: number): Promise<Float32Array> => {
         const started = performance.now();
         const feeds = { image: new ort.Tensor('float32', tensorData, [batch, 1, grid.inputHeight, grid.inputWidth]) };
@@ -175,7 +179,6 @@ export async function createOnnxSegmenter(options: OnnxSegmenterOptions = {}): P
         return probabilities.data;
       };
 
-      const prepared = prepareSeries(series, options);
       timing.preprocess += performance.now() - t0;
       // A field of view larger than the grid gets a first pass on the central slice to centre the grid on the spine.
       let offset = NO_GRID_OFFSET;
@@ -199,7 +202,7 @@ export async function createOnnxSegmenter(options: OnnxSegmenterOptions = {}): P
       const timingMs = { preprocess: timing.preprocess, inference: timing.inference, postprocess: timing.postprocess + t3 - t2, total: t3 - t0 };
       const batch = batches.reduce((sum, entry) => sum + entry.sliceIndices.length, 0);
       seriesLog.info(
-        { slices: batch, modelRuns: modelRuns + batches.length, structures: result.structures.length, confidence: result.confidence, flags: result.flags.map((flag) => flag.code), timingMs },
+        { slices: batch, modelRuns: modelRuns + batches.length, gridRows: grid.inputHeight, centringPass: modelRuns > 0, structures: result.structures.length, confidence: result.confidence, flags: result.flags.map((flag) => flag.code), timingMs },
         'series segmented',
       );
       return {

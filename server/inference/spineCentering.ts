@@ -1,9 +1,12 @@
 /**
- * Centring of the model grid on the spine. When a localizer's field of view is larger than the
- * model grid, a centre crop can cut the spine off, so a first pass on the central slice locates
- * the spine and the batch grid is shifted onto it. Pure.
+ * Fitting the model grid to the localizer. A model that accepts any grid height gets a grid as
+ * tall as the field of view along the spine, up to a limit, so a tall localizer is segmented
+ * whole. When the field of view is still larger than the grid, a centre crop can cut the spine
+ * off, so a first pass on the central slice locates the spine and the batch grid is shifted onto
+ * it. Pure.
  */
 import type { MrSeries } from '../dicom/types.ts';
+import type { Vec3 } from '../geometry/types.ts';
 import { dot } from '../geometry/vec3.ts';
 import type { ModelClass } from './modelContract.ts';
 import { NO_GRID_OFFSET, type CanonicalFrame, type GridOffset, type ModelGrid } from './preprocess.ts';
@@ -13,11 +16,51 @@ const SPINE_CLASSES: readonly ModelClass[] = ['vertebra', 'sacrum', 'disc'];
 
 export interface SpineCenteringOptions {
   /**
+   * Tallest model grid along the spine, for a model whose grid height can grow. A localizer
+   * taller than this is cropped around the spine, millimetres. Default 400.
+   */
+  maxGridHeightMm?: number;
+  /**
+   * A field of view at most this much taller than the model grid at each end keeps the model's
+   * grid and loses that edge, millimetres. Default 2.5 (two pixels of a 1.25 mm grid).
+   */
+  maxCroppedEdgeMm?: number;
+  /**
    * A field of view that extends beyond the model grid by at most this much on each side is
    * cropped at its centre without a centring pass, because so thin a margin cannot hold the
    * spine, millimetres. Default 10.
    */
   maxUncenteredCropMm?: number;
+}
+
+/** Extent of the first image along an in-plane direction, millimetres. */
+function imageExtentMm(series: MrSeries, directionLps: Vec3): number {
+  const { rowCosineLps, columnCosineLps, spacingBetweenColumnsMm, spacingBetweenRowsMm, rows, columns } = series.images[0].geometry;
+  return Math.abs(dot(rowCosineLps, directionLps)) * columns * spacingBetweenColumnsMm + Math.abs(dot(columnCosineLps, directionLps)) * rows * spacingBetweenRowsMm;
+}
+
+/**
+ * Returns the model grid for a series. A model whose grid height can grow gets rows for the whole
+ * extent of the image along the spine, rounded up to `sizeMultiple` and at most
+ * `maxGridHeightMm` tall, unless the image exceeds the model's grid by at most
+ * `maxCroppedEdgeMm` at each end. Other models keep their grid.
+ */
+export function gridForSeries(
+  series: MrSeries,
+  frame: CanonicalFrame,
+  grid: ModelGrid,
+  sizeMultiple: number | null,
+  options: SpineCenteringOptions = {},
+): ModelGrid {
+  if (sizeMultiple === null) return grid;
+  const maxRows = Math.floor((options.maxGridHeightMm ?? 400) / grid.spacingMm / sizeMultiple) * sizeMultiple;
+  // Cropping 10 mm at each end cut discs off the top of mid-sagittal slices and, on a tall
+  // localizer, changed how the model labelled the sacrum (docs/benchmarks/segmentation.md).
+  const extentMm = imageExtentMm(series, frame.downLps);
+  if (extentMm <= grid.inputHeight * grid.spacingMm + 2 * (options.maxCroppedEdgeMm ?? 2.5)) return grid;
+  const neededRows = Math.ceil(extentMm / grid.spacingMm / sizeMultiple) * sizeMultiple;
+  const rows = Math.max(grid.inputHeight, Math.min(neededRows, maxRows));
+  return rows === grid.inputHeight ? grid : { ...grid, inputHeight: rows };
 }
 
 /**
@@ -26,12 +69,9 @@ export interface SpineCenteringOptions {
  */
 export function fieldOfViewExceedsGrid(series: MrSeries, frame: CanonicalFrame, grid: ModelGrid, options: SpineCenteringOptions = {}): boolean {
   const maxCropMm = options.maxUncenteredCropMm ?? 10;
-  const { rowCosineLps, columnCosineLps, spacingBetweenColumnsMm, spacingBetweenRowsMm, rows, columns } = series.images[0].geometry;
-  const extentAlong = (axis: typeof frame.downLps): number =>
-    Math.abs(dot(rowCosineLps, axis)) * columns * spacingBetweenColumnsMm + Math.abs(dot(columnCosineLps, axis)) * rows * spacingBetweenRowsMm;
   return (
-    extentAlong(frame.downLps) > grid.inputHeight * grid.spacingMm + 2 * maxCropMm ||
-    extentAlong(frame.posteriorLps) > grid.inputWidth * grid.spacingMm + 2 * maxCropMm
+    imageExtentMm(series, frame.downLps) > grid.inputHeight * grid.spacingMm + 2 * maxCropMm ||
+    imageExtentMm(series, frame.posteriorLps) > grid.inputWidth * grid.spacingMm + 2 * maxCropMm
   );
 }
 

@@ -13,6 +13,7 @@ import { SegmentationInputError } from '../../../server/inference/types.ts';
 import { discCentersZ, renderLocalizer, STANDARD_SAGITTAL } from './syntheticSpine.ts';
 
 const BAND_MODEL = resolve(import.meta.dirname, '../../fixtures/inference/band-model.onnx');
+const GROWING_BAND_MODEL = resolve(import.meta.dirname, '../../fixtures/inference/band-model-growing.onnx');
 const bandBytes = new Uint8Array(readFileSync(BAND_MODEL));
 const bandMetadata = Object.fromEntries(readOnnxMetadataProps(bandBytes));
 const tempDir = mkdtempSync(join(tmpdir(), 'lumbar-segmenter-'));
@@ -82,6 +83,14 @@ test('load: wrong classes', async () => {
 
 test('load: invalid spacing', async () => {
   await expectLoadError(writeModel('spacing.onnx', replaceOnnxMetadataProps(bandBytes, { ...bandMetadata, 'lumbar.spacingMm': '0' })), 'ERR_MODEL_METADATA_INVALID');
+});
+
+test('load: invalid size multiple', async () => {
+  const error = await expectLoadError(
+    writeModel('multiple.onnx', replaceOnnxMetadataProps(bandBytes, { ...bandMetadata, 'lumbar.sizeMultiple': '1.5' })),
+    'ERR_MODEL_METADATA_INVALID',
+  );
+  assert.match(error.message, 'lumbar.sizeMultiple is "1.5"');
 });
 
 test('load: metadata grid disagrees with graph', async () => {
@@ -154,6 +163,31 @@ test('segment: grid follows an off-centre spine', async () => {
   const lowest = result.structures.find((structure) => structure.name === 'L5/S1');
   assert.ok(lowest, 'L5/S1 missing');
   assert.ok(Math.abs(lowest.centroidLpsMm[2]) < 1.5, `L5/S1 centroid z ${lowest.centroidLpsMm[2]}`);
+});
+
+test('segment: a growing grid covers a tall localizer without a centring pass', async () => {
+  // A field of view 375 mm tall and 187.5 mm deep, centred 150 mm above the L5/S1 disc: a model
+  // that accepts any grid height gets 192 rows of 2 mm, and the 192 mm grid width needs no centring.
+  const series = renderLocalizer({ ...STANDARD_SAGITTAL, rows: 300, columns: 150, centerLpsMm: [0, -60, 150] });
+  const runs = async (options: { maxGridHeightMm?: number; modelPath: string }) => {
+    const { logger, lines } = captureLogger();
+    const segmenter = await createOnnxSegmenter({ ...options, logger });
+    const result = await segmenter.segment(series);
+    const lowest = result.structures.find((structure) => structure.name === 'L5/S1');
+    assert.ok(lowest, 'L5/S1 missing');
+    assert.ok(Math.abs(lowest.centroidLpsMm[2]) < 1.5, `L5/S1 centroid z ${lowest.centroidLpsMm[2]}`);
+    return lines.find((line) => line.msg === 'series segmented') as { gridRows: number; centringPass: boolean };
+  };
+  const grown = await runs({ modelPath: GROWING_BAND_MODEL });
+  assert.is(grown.gridRows, 192);
+  assert.is(grown.centringPass, false);
+  const fixed = await runs({ modelPath: BAND_MODEL });
+  assert.is(fixed.gridRows, 128);
+  assert.is(fixed.centringPass, true);
+  // A limit below the field of view keeps the tallest allowed grid, centred on the spine.
+  const limited = await runs({ modelPath: GROWING_BAND_MODEL, maxGridHeightMm: 300 });
+  assert.is(limited.gridRows, 144);
+  assert.is(limited.centringPass, true);
 });
 
 test('segment: bad input is rejected with its code', async () => {

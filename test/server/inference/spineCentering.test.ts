@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { canonicalFrame } from '../../../server/inference/preprocess.ts';
-import { fieldOfViewExceedsGrid, spineAreaPerSliceMm2 } from '../../../server/inference/spineCentering.ts';
+import { fieldOfViewExceedsGrid, gridForSeries, spineAreaPerSliceMm2 } from '../../../server/inference/spineCentering.ts';
 import { EXPECTED_CLASSES } from '../../../server/inference/modelContract.ts';
 import { renderLocalizer, STANDARD_SAGITTAL } from './syntheticSpine.ts';
 
@@ -21,6 +21,25 @@ test('centring: wide field of view', () => {
   assert.ok(fieldOfViewExceedsGrid(series, canonicalFrame(series), GRID));
   const slightly = localizerWithFieldOfView(282);
   assert.ok(fieldOfViewExceedsGrid(slightly, canonicalFrame(slightly), GRID, { maxUncenteredCropMm: 0 }));
+});
+
+test('grid: grows to the field of view along the spine in steps of the size multiple', () => {
+  const cases: Array<[number, number]> = [
+    [200, 224], // never smaller than the model's grid
+    [285, 224], // 2.5 mm at each end is cropped
+    [286, 240],
+    [381, 320], // 304.8 rows, rounded up to 320
+    [520, 320], // at most 400 mm
+  ];
+  for (const [fovMm, rows] of cases) {
+    const series = localizerWithFieldOfView(fovMm);
+    const grid = gridForSeries(series, canonicalFrame(series), GRID, 16);
+    assert.is(grid.inputHeight, rows, `${fovMm} mm`);
+    assert.is(grid.inputWidth, 224);
+  }
+  const tall = localizerWithFieldOfView(381);
+  assert.is(gridForSeries(tall, canonicalFrame(tall), GRID, null), GRID, 'a fixed-size model keeps its grid');
+  assert.is(gridForSeries(tall, canonicalFrame(tall), GRID, 16, { maxGridHeightMm: 330 }).inputHeight, 256);
 });
 
 test('spine area per slice', () => {
