@@ -87,9 +87,10 @@ export function buildLabelGrid(segmentation: SegmentationResult, localizer: MrSe
 }
 
 /**
- * Collects the voxel indices of each planning-structure label: one pass counts, a second fills. Most of a
- * model's label map is background, so both passes read four labels at a time and skip words
- * that are all zero.
+ * Collects the voxel indices of each planning-structure label, in ascending order. Most of a
+ * model's label map is background, so the one pass over the whole map reads four labels at a
+ * time, skips words that are all zero and records the others. The fill then reads only the
+ * recorded words instead of the whole map a second time.
  */
 function collectVoxels(labelMap: Uint8Array, isPlanningLabel: Uint8Array): Array<Int32Array | null> {
   const aligned = labelMap.byteOffset % 4 === 0;
@@ -98,8 +99,10 @@ function collectVoxels(labelMap: Uint8Array, isPlanningLabel: Uint8Array): Array
   const tailStart = wordCount * 4;
 
   const counts = new Int32Array(256);
+  const nonZeroWords = new GrowableIndexList();
   for (let word = 0; word < wordCount; word += 1) {
     if (words[word] === 0) continue;
+    nonZeroWords.push(word);
     const base = word * 4;
     counts[labelMap[base]] += 1;
     counts[labelMap[base + 1]] += 1;
@@ -117,9 +120,9 @@ function collectVoxels(labelMap: Uint8Array, isPlanningLabel: Uint8Array): Array
     const label = labelMap[index];
     if (isPlanningLabel[label] === 1) (buffers[label] as Int32Array)[fill[label]++] = index;
   };
-  for (let word = 0; word < wordCount; word += 1) {
-    if (words[word] === 0) continue;
-    const base = word * 4;
+  const recorded = nonZeroWords.values;
+  for (let n = 0; n < nonZeroWords.length; n += 1) {
+    const base = recorded[n] * 4;
     store(base);
     store(base + 1);
     store(base + 2);
@@ -127,6 +130,21 @@ function collectVoxels(labelMap: Uint8Array, isPlanningLabel: Uint8Array): Array
   }
   for (let index = tailStart; index < labelMap.length; index += 1) store(index);
   return buffers;
+}
+
+/** Append-only list of non-negative integers in an Int32Array that doubles its capacity when full. */
+class GrowableIndexList {
+  values = new Int32Array(16384);
+  length = 0;
+
+  push(value: number): void {
+    if (this.length === this.values.length) {
+      const larger = new Int32Array(this.values.length * 2);
+      larger.set(this.values);
+      this.values = larger;
+    }
+    this.values[this.length++] = value;
+  }
 }
 
 /** Voxel indices of all labels of one structure; empty when the structure is not labelled. */
