@@ -71,9 +71,11 @@ export function lineRanges(grid: Pick<LabelGrid, 'columns' | 'rows' | 'slices'>,
   };
 
   const slotPlusOneByLine = new Int32Array(lineCount);
-  const keys = new Int32Array(voxels.length);
-  const min = new Int32Array(voxels.length);
-  const max = new Int32Array(voxels.length);
+  // A set crosses at most one line per voxel and at most every line of the grid.
+  const maxLines = Math.min(voxels.length, lineCount);
+  const keys = new Int32Array(maxLines);
+  const min = new Int32Array(maxLines);
+  const max = new Int32Array(maxLines);
   let count = 0;
   for (let n = 0; n < voxels.length; n += 1) {
     const index = voxels[n];

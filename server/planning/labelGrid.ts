@@ -165,9 +165,13 @@ class GrowableIndexList {
   }
 }
 
-/** Voxel indices of all labels of one structure; empty when the structure is not labelled. */
+/**
+ * Voxel indices of all labels of one structure; empty when the structure is not labelled. For a
+ * structure of one label this is the grid's own list, so callers must not modify it.
+ */
 export function structureVoxels(grid: LabelGrid, structure: string): Int32Array {
   const labels = grid.labelsByStructure.get(structure) ?? [];
+  if (labels.length === 1) return grid.voxelsByLabel.get(labels[0]) ?? new Int32Array(0);
   const parts = labels.map((label) => grid.voxelsByLabel.get(label) ?? new Int32Array(0));
   const total = parts.reduce((sum, part) => sum + part.length, 0);
   const voxels = new Int32Array(total);
