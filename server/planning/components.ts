@@ -92,11 +92,11 @@ export function connectedComponents(grid: Pick<LabelGrid, 'columns' | 'rows' | '
  */
 function isSingleComponent(state: Int32Array, box: PaddedBox): boolean {
   const rowCount = box.rows * box.slices;
-  // A row of n cells holds at most ceil(n / 2) runs; the padding cells are never marked.
+  // A row of n cells contains at most ceil(n / 2) runs, because runs are separated by unmarked cells.
   const maxRuns = Math.ceil(box.columns / 2) * rowCount;
   const runStartI = new Int32Array(maxRuns);
   const runEndI = new Int32Array(maxRuns);
-  // Runs of row r are runStartI[firstRunOfRow[r]] .. runStartI[firstRunOfRow[r + 1] - 1].
+  // The runs of row r have the numbers firstRunOfRow[r] up to, not including, firstRunOfRow[r + 1].
   const firstRunOfRow = new Int32Array(rowCount + 1);
   let runCount = 0;
   for (let row = 0; row < rowCount; row += 1) {

@@ -47,7 +47,7 @@ function referenceComponentSizes(voxels: Int32Array): number[] {
   return sizes.sort((a, b) => b - a);
 }
 
-/** Deterministic pseudo-random numbers in [0, 1) (a 32-bit linear congruential generator). */
+/** Returns a seeded generator of numbers in [0, 1), a 32-bit linear congruential generator. */
 function randomSource(seed: number): () => number {
   let state = seed >>> 0;
   return () => {
