@@ -8,6 +8,7 @@ import type { PlanWarning } from './types.ts';
 import { alignWith, fitPlane, principalAxes, type PrincipalAxes } from '../geometry/principalAxes.ts';
 import { add, angleBetweenAxesDeg, dot, length, normalize, scale, subtract } from '../geometry/vec3.ts';
 import { connectedComponents } from './components.ts';
+import { gridLineAxis, lineRanges, type GridLineAxis, type LineRanges } from './gridLines.ts';
 import { structureVoxels, voxelIndexToIjk, voxelPositionsLps, type LabelGrid } from './labelGrid.ts';
 
 /** The direction planning calls "up": towards the head. */
@@ -190,15 +191,19 @@ function fitEndplate(
   const maxSteps = Math.max(1, Math.ceil(maxSearchMm / length(steps[gridAxis])));
   const medianThickness = lines.medianThickness;
 
-  const vertebraLabels = new Set(grid.labelsByStructure.get(vertebraName) ?? []);
-  const fromVertebra = vertebraLabels.size > 0;
+  const vertebraLabels = grid.labelsByStructure.get(vertebraName) ?? [];
+  const fromVertebra = vertebraLabels.length > 0;
+  const isVertebraLabel = new Uint8Array(256);
+  for (const label of vertebraLabels) isVertebraLabel[label] = 1;
 
   // Boundary position along the grid axis for each line (half-integer: between two voxels).
   const boundaryByLine = new Map<number, number>();
-  for (const [lineKey, range] of lines.ranges) {
-    if (range.max - range.min + 1 < 0.5 * medianThickness) continue;
+  const { ranges } = lines;
+  for (let slot = 0; slot < ranges.count; slot += 1) {
+    const lineKey = ranges.keys[slot];
+    if (ranges.max[slot] - ranges.min[slot] + 1 < 0.5 * medianThickness) continue;
     // Outermost disc voxel on this side of the line.
-    const outermost = direction > 0 ? range.max : range.min;
+    const outermost = direction > 0 ? ranges.max[slot] : ranges.min[slot];
     if (!isCentralLine(grid, lineKey + outermost * stride, shape)) continue;
     if (!fromVertebra) {
       boundaryByLine.set(lineKey, outermost + direction * 0.5);
@@ -207,7 +212,7 @@ function fitEndplate(
     for (let step = 1; step <= maxSteps; step += 1) {
       const coordinate = outermost + direction * step;
       if (coordinate < 0 || coordinate >= axisSize) break;
-      if (vertebraLabels.has(grid.labelMap[lineKey + coordinate * stride])) {
+      if (isVertebraLabel[grid.labelMap[lineKey + coordinate * stride]] === 1) {
         boundaryByLine.set(lineKey, coordinate - direction * 0.5);
         break;
       }
@@ -286,75 +291,21 @@ export function fitBoundary(grid: LabelGrid, lineAxis: GridLineAxis, boundaryByL
   };
 }
 
-export interface GridLineAxis {
-  /** Grid axis (0 = i, 1 = j, 2 = k) most aligned with the disc axis. */
-  gridAxis: number;
-  /** +1 when increasing the index along `gridAxis` moves towards the head, else -1. */
-  upSign: number;
-  stride: number;
-  axisSize: number;
-  /** Patient displacement of one step along i, j and k, millimetres. */
-  steps: Vec3[];
-}
-
-/** Picks the grid axis closest to `axis`; null when none is within 60 degrees of it. */
-export function gridLineAxis(grid: LabelGrid, axis: Vec3): GridLineAxis | null {
-  const matrix = grid.transform.matrix;
-  const steps: Vec3[] = [0, 1, 2].map((column) => [matrix[0][column], matrix[1][column], matrix[2][column]] as Vec3);
-  const alignment = steps.map((step) => dot(step, axis) / length(step));
-  let gridAxis = 0;
-  for (let candidate = 1; candidate < 3; candidate += 1) {
-    if (Math.abs(alignment[candidate]) > Math.abs(alignment[gridAxis])) gridAxis = candidate;
-  }
-  if (Math.abs(alignment[gridAxis]) < 0.5) return null;
-  return {
-    gridAxis,
-    upSign: alignment[gridAxis] > 0 ? 1 : -1,
-    stride: [1, grid.columns, grid.columns * grid.rows][gridAxis],
-    axisSize: [grid.columns, grid.rows, grid.slices][gridAxis],
-    steps,
-  };
-}
-
 /** The disc's extent along each grid line of the grid axis closest to the disc axis. */
 interface DiscLines {
   axis: GridLineAxis;
-  /** Lowest and highest index along the grid axis, per line (keyed by the line's index at coordinate 0). */
-  ranges: Map<number, { min: number; max: number }>;
+  /** Lowest and highest index along the grid axis, per line. */
+  ranges: LineRanges;
   medianThickness: number;
-}
-
-/**
- * Returns, for each grid line along `gridAxis` that the voxels cross, the lowest and highest
- * coordinate of the voxels on it, keyed by the line's voxel index at coordinate 0.
- */
-export function lineRanges(grid: LabelGrid, voxels: Int32Array, gridAxis: number, stride: number): Map<number, { min: number; max: number }> {
-  const perSlice = grid.rows * grid.columns;
-  const ranges = new Map<number, { min: number; max: number }>();
-  for (const index of voxels) {
-    const k = Math.floor(index / perSlice);
-    const j = Math.floor((index - k * perSlice) / grid.columns);
-    let coordinate = index - k * perSlice - j * grid.columns;
-    if (gridAxis === 1) coordinate = j;
-    if (gridAxis === 2) coordinate = k;
-    const lineKey = index - coordinate * stride;
-    const entry = ranges.get(lineKey);
-    if (entry === undefined) {
-      ranges.set(lineKey, { min: coordinate, max: coordinate });
-    } else if (coordinate < entry.min) {
-      entry.min = coordinate;
-    } else if (coordinate > entry.max) {
-      entry.max = coordinate;
-    }
-  }
-  return ranges;
 }
 
 function discLines(grid: LabelGrid, discVoxels: Int32Array, axis: Vec3): DiscLines | null {
   const lineAxis = gridLineAxis(grid, axis);
   if (lineAxis === null) return null;
-  const ranges = lineRanges(grid, discVoxels, lineAxis.gridAxis, lineAxis.stride);
-  const thicknesses = [...ranges.values()].map((range) => range.max - range.min + 1).sort((a, b) => a - b);
+  const ranges = lineRanges(grid, discVoxels, lineAxis.gridAxis);
+  const thicknesses = new Int32Array(ranges.count);
+  for (let slot = 0; slot < ranges.count; slot += 1) thicknesses[slot] = ranges.max[slot] - ranges.min[slot] + 1;
+  thicknesses.sort();
   return { axis: lineAxis, ranges, medianThickness: thicknesses[Math.floor(thicknesses.length / 2)] ?? 0 };
 }
 
@@ -364,13 +315,14 @@ function discLines(grid: LabelGrid, discVoxels: Int32Array, axis: Vec3): DiscLin
  * it pulls the voxel centroid.
  */
 function footprintCenter(grid: LabelGrid, lines: DiscLines): Vec3 {
+  const { ranges } = lines;
   let sum: Vec3 = [0, 0, 0];
-  for (const [lineKey, range] of lines.ranges) {
-    const ijk = voxelIndexToIjk(grid, lineKey);
-    ijk[lines.axis.gridAxis] = (range.min + range.max) / 2;
+  for (let slot = 0; slot < ranges.count; slot += 1) {
+    const ijk = voxelIndexToIjk(grid, ranges.keys[slot]);
+    ijk[lines.axis.gridAxis] = (ranges.min[slot] + ranges.max[slot]) / 2;
     sum = add(sum, grid.transform.ijkToLps(ijk));
   }
-  return scale(sum, 1 / lines.ranges.size);
+  return scale(sum, 1 / ranges.count);
 }
 
 interface AxisChoice {

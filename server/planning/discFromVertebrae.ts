@@ -7,7 +7,8 @@ import { directionLps, pointLpsMm, type Vec3 } from '../geometry/types.ts';
 import type { PlanWarning } from './types.ts';
 import { principalAxes } from '../geometry/principalAxes.ts';
 import { add, angleBetweenAxesDeg, normalize, scale, subtract } from '../geometry/vec3.ts';
-import { fitBoundary, gridLineAxis, lineRanges, type DiscEstimate } from './discAxis.ts';
+import { fitBoundary, type DiscEstimate } from './discAxis.ts';
+import { gridLineAxis, lineRanges } from './gridLines.ts';
 import { structureVoxels, voxelPositionsLps, type LabelGrid } from './labelGrid.ts';
 
 export interface DiscFromVertebraeOptions {
@@ -36,14 +37,17 @@ export function estimateDiscFromVertebrae(grid: LabelGrid, level: string, warnin
   if (line === null) return null;
 
   // Lowest voxel of the upper vertebra and highest voxel of the lower one on each grid line.
-  const upperBottom = extremeAlongLines(grid, upperVoxels, line.gridAxis, line.stride, -line.upSign);
-  const lowerTop = extremeAlongLines(grid, lowerVoxels, line.gridAxis, line.stride, line.upSign);
+  const upperLines = lineRanges(grid, upperVoxels, line.gridAxis);
+  const lowerLines = lineRanges(grid, lowerVoxels, line.gridAxis);
   const stepMm = Math.hypot(...line.steps[line.gridAxis]);
   const upperBoundary = new Map<number, number>();
   const lowerBoundary = new Map<number, number>();
-  for (const [lineKey, bottom] of upperBottom) {
-    const top = lowerTop.get(lineKey);
-    if (top === undefined) continue;
+  for (let upperSlot = 0; upperSlot < upperLines.count; upperSlot += 1) {
+    const lineKey = upperLines.keys[upperSlot];
+    const lowerSlot = lowerLines.slotOf(lineKey);
+    if (lowerSlot < 0) continue;
+    const bottom = line.upSign > 0 ? upperLines.min[upperSlot] : upperLines.max[upperSlot];
+    const top = line.upSign > 0 ? lowerLines.max[lowerSlot] : lowerLines.min[lowerSlot];
     const gapMm = (bottom - top) * line.upSign * stepMm;
     if (gapMm <= 0 || gapMm > maxDiscSpaceMm) continue;
     upperBoundary.set(lineKey, bottom - line.upSign * 0.5);
@@ -74,13 +78,4 @@ export function estimateDiscFromVertebrae(grid: LabelGrid, level: string, warnin
     method: `the facing endplates of ${upperName} and ${lowerName} (no disc label)`,
     voxelCount: 0,
   };
-}
-
-/** For each grid line, the index of the structure's outermost voxel in `direction` (+1 or -1). */
-function extremeAlongLines(grid: LabelGrid, voxels: Int32Array, gridAxis: number, stride: number, direction: number): Map<number, number> {
-  const extremes = new Map<number, number>();
-  for (const [lineKey, range] of lineRanges(grid, voxels, gridAxis, stride)) {
-    extremes.set(lineKey, direction > 0 ? range.max : range.min);
-  }
-  return extremes;
 }

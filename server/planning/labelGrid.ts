@@ -87,9 +87,10 @@ export function buildLabelGrid(segmentation: SegmentationResult, localizer: MrSe
 }
 
 /**
- * Collects the voxel indices of each planning-structure label: one pass counts, a second fills. Most of a
- * model's label map is background, so both passes read four labels at a time and skip words
- * that are all zero.
+ * Collects the voxel indices of each planning-structure label, in ascending order. Most of a
+ * model's label map is background, so the one pass over the whole map reads four labels at a
+ * time, skips words that are all zero and records the others. The fill then reads only the
+ * recorded words instead of the whole map a second time.
  */
 function collectVoxels(labelMap: Uint8Array, isPlanningLabel: Uint8Array): Array<Int32Array | null> {
   const aligned = labelMap.byteOffset % 4 === 0;
@@ -98,8 +99,10 @@ function collectVoxels(labelMap: Uint8Array, isPlanningLabel: Uint8Array): Array
   const tailStart = wordCount * 4;
 
   const counts = new Int32Array(256);
+  const nonZeroWords = new GrowableIndexList();
   for (let word = 0; word < wordCount; word += 1) {
     if (words[word] === 0) continue;
+    nonZeroWords.push(word);
     const base = word * 4;
     counts[labelMap[base]] += 1;
     counts[labelMap[base + 1]] += 1;
@@ -117,9 +120,17 @@ function collectVoxels(labelMap: Uint8Array, isPlanningLabel: Uint8Array): Array
     const label = labelMap[index];
     if (isPlanningLabel[label] === 1) (buffers[label] as Int32Array)[fill[label]++] = index;
   };
-  for (let word = 0; word < wordCount; word += 1) {
-    if (words[word] === 0) continue;
+  const recorded = nonZeroWords.values;
+  for (let n = 0; n < nonZeroWords.length; n += 1) {
+    const word = recorded[n];
     const base = word * 4;
+    // Inside a structure all four labels of a word are equal (about 70% of the non-zero words
+    // on phantom seed 1), so one lookup serves all four.
+    const label = words[word] & 0xff;
+    if (words[word] === Math.imul(label, 0x01010101) >>> 0) {
+      if (isPlanningLabel[label] === 1) storeFourVoxels(buffers[label] as Int32Array, fill, label, base);
+      continue;
+    }
     store(base);
     store(base + 1);
     store(base + 2);
@@ -129,9 +140,38 @@ function collectVoxels(labelMap: Uint8Array, isPlanningLabel: Uint8Array): Array
   return buffers;
 }
 
-/** Voxel indices of all labels of one structure; empty when the structure is not labelled. */
+/** Appends the four consecutive voxel indices from `firstIndex` to the voxel list of `label`. */
+function storeFourVoxels(voxels: Int32Array, fill: Int32Array, label: number, firstIndex: number): void {
+  const next = fill[label];
+  voxels[next] = firstIndex;
+  voxels[next + 1] = firstIndex + 1;
+  voxels[next + 2] = firstIndex + 2;
+  voxels[next + 3] = firstIndex + 3;
+  fill[label] = next + 4;
+}
+
+/** Append-only list of non-negative integers in an Int32Array that doubles its capacity when full. */
+class GrowableIndexList {
+  values = new Int32Array(16384);
+  length = 0;
+
+  push(value: number): void {
+    if (this.length === this.values.length) {
+      const larger = new Int32Array(this.values.length * 2);
+      larger.set(this.values);
+      this.values = larger;
+    }
+    this.values[this.length++] = value;
+  }
+}
+
+/**
+ * Voxel indices of all labels of one structure; empty when the structure is not labelled. For a
+ * structure of one label this is the grid's own list, so callers must not modify it.
+ */
 export function structureVoxels(grid: LabelGrid, structure: string): Int32Array {
   const labels = grid.labelsByStructure.get(structure) ?? [];
+  if (labels.length === 1) return grid.voxelsByLabel.get(labels[0]) ?? new Int32Array(0);
   const parts = labels.map((label) => grid.voxelsByLabel.get(label) ?? new Int32Array(0));
   const total = parts.reduce((sum, part) => sum + part.length, 0);
   const voxels = new Int32Array(total);
@@ -158,12 +198,15 @@ export function voxelPositionsLps(grid: LabelGrid, voxels: Int32Array): Float64A
   const [[a0, b0, c0], [a1, b1, c1], [a2, b2, c2]] = grid.transform.matrix;
   const origin: PointLpsMm = grid.stack.firstSlice.imagePositionLpsMm;
   const perSlice = grid.rows * grid.columns;
+  const columns = grid.columns;
   for (let n = 0; n < voxels.length; n += 1) {
     const index = voxels[n];
-    const k = Math.floor(index / perSlice);
+    // Voxel indices are non-negative 32-bit integers, so truncating with `| 0` is the floor; V8
+    // then divides in integers, about twice as fast as Math.floor of a float division.
+    const k = (index / perSlice) | 0;
     const remainder = index - k * perSlice;
-    const j = Math.floor(remainder / grid.columns);
-    const i = remainder - j * grid.columns;
+    const j = (remainder / columns) | 0;
+    const i = remainder - j * columns;
     positions[n * 3] = origin[0] + a0 * i + b0 * j + c0 * k;
     positions[n * 3 + 1] = origin[1] + a1 * i + b1 * j + c1 * k;
     positions[n * 3 + 2] = origin[2] + a2 * i + b2 * j + c2 * k;
