@@ -67,13 +67,19 @@ export async function run(): Promise<BenchmarkResult> {
   const centerOffsets: Array<ReturnType<typeof decomposeOffset>> = [];
   const rows: string[] = [];
 
+  const exams = [];
   for (const seed of PHANTOM_SEEDS) {
     const input = await readLocalizerInput(`phantom:${seed}`);
     if (input.referenceSegmentation === null) throw new Error(`phantom:${seed} has no labels; the phantom always has them, so the phantom module changed.`);
     const segmentation = spineLabelsOnly(input.referenceSegmentation);
-    const propose = () => planner.propose({ segmentation, localizer: input.localizer, protocol });
+    exams.push({ seed, input, propose: () => planner.propose({ segmentation, localizer: input.localizer, protocol }) });
+  }
+  // Every exam warms up before any is timed, so the first seed is not timed while the JIT compiler
+  // is still optimizing code paths that only later seeds reach. A running server is past that point
+  // after its first exams.
+  for (let index = 0; index < WARMUP_RUNS; index += 1) for (const exam of exams) exam.propose();
 
-    for (let index = 0; index < WARMUP_RUNS; index += 1) propose();
+  for (const { seed, input, propose } of exams) {
     const seedTimes: number[] = [];
     for (let index = 0; index < TIMED_RUNS; index += 1) {
       const start = performance.now();
@@ -118,17 +124,17 @@ export async function run(): Promise<BenchmarkResult> {
       return `${key === 'alongNormal' ? 'along the normal' : key} ${(percentile(values, 50) ?? Number.NaN).toFixed(2)} (${(percentile(values.map(Math.abs), 50) ?? Number.NaN).toFixed(2)})`;
     })
     .join(', ');
-  const timeMet = medianMs < TARGET_MS;
+  const timeMet = p95Ms < TARGET_MS;
   const accuracyMet = angleMedian <= 1.5 && angleP95 <= 4 && centerMedian <= 1.5;
 
   const markdown = [
-    `Planning from the phantom's reference labels (seeds ${PHANTOM_SEEDS.join(', ')}) reduced to the structures the segmenter outputs (vertebrae, sacrum, discs with nucleus, canal; tissue labels set to background), resliced onto the simulator's default sagittal localizer (15 slices of 4 mm, 1 mm pixels), protocol \`lumbar-routine\` (5 discs, sagittal stack). Each exam is planned ${WARMUP_RUNS} times to warm up and then timed ${TIMED_RUNS} times with \`performance.now()\`. Errors compare each disc slab with the phantom's construction: the disc centre is the midpoint of its two endplate centres and its normal the mean of the endplate normals.`,
+    `Planning from the phantom's reference labels (seeds ${PHANTOM_SEEDS.join(', ')}) reduced to the structures the segmenter outputs (vertebrae, sacrum, discs with nucleus, canal; tissue labels set to background), resliced onto the simulator's default sagittal localizer (15 slices of 4 mm, 1 mm pixels), protocol \`lumbar-routine\` (5 discs, sagittal stack). Every exam is planned ${WARMUP_RUNS} times to warm up, in turn with the others, before any is timed; then each is timed ${TIMED_RUNS} times with \`performance.now()\`. Errors compare each disc slab with the phantom's construction: the disc centre is the midpoint of its two endplate centres and its normal the mean of the endplate normals.`,
     '',
     '| seed | localizer (columns x rows x slices) | discs | median time | p95 time | max angle error (deg) | max centre error (mm) |',
     '|---|---|---|---|---|---|---|',
     ...rows,
     '',
-    `All exams: planning time median ${formatMs(medianMs)}, p95 ${formatMs(p95Ms)} wall clock (target under ${TARGET_MS} ms per exam: ${timeMet ? 'met' : 'missed'}); median CPU time of the process ${formatMs(cpuMedianMs)}. The 1-minute load average was ${loadAverage.toFixed(1)} when the run ended; other jobs on the machine inflate both numbers. For scale, counting the values of a 1.5-million-byte array (about one localizer label map) took a median ${formatMs(referenceLoopMs)} of CPU time in the same run, so planning an exam costs about ${(cpuMedianMs / referenceLoopMs).toFixed(1)} times one plain pass over a label map of this size.`,
+    `All exams: planning time median ${formatMs(medianMs)}, p95 ${formatMs(p95Ms)} wall clock (target: p95 under ${TARGET_MS} ms per exam, ${timeMet ? 'met' : 'missed'}); median CPU time of the process ${formatMs(cpuMedianMs)}. The 1-minute load average was ${loadAverage.toFixed(1)} when the run ended; other jobs on the machine inflate both numbers. For scale, counting the values of a 1.5-million-byte array (about one localizer label map) took a median ${formatMs(referenceLoopMs)} of CPU time in the same run, so planning an exam costs about ${(cpuMedianMs / referenceLoopMs).toFixed(1)} times one plain pass over a label map of this size.`,
     '',
     `Disc slabs (${angleErrors.length}): angle error median ${angleMedian.toFixed(2)} deg, p95 ${angleP95.toFixed(2)} deg; centre error median ${centerMedian.toFixed(2)} mm, p95 ${centerP95.toFixed(2)} mm (targets: angle median at most 1.5 deg and p95 at most 4 deg, centre median at most 1.5 mm: ${accuracyMet ? 'met' : 'missed'}).`,
     '',

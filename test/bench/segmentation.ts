@@ -4,6 +4,8 @@
  * median and 95th percentile of the whole `segment` call, of each stage and of the process CPU
  * time per call. It measures the shipped configuration and the earlier one: every slice within
  * 40 mm, spinning onnxruntime threads and a centring pass for any field of view beyond the grid.
+ * A third row runs the shipped configuration on a localizer 380 mm tall, for which a model that
+ * can grow its grid uses 304 rows instead of 224.
  * Each configuration runs as one block after its own warm-up. `run()` serves `test/bench/run.ts`;
  * register it under a name other than `segmentation`, because docs/benchmarks/segmentation.md
  * contains the accuracy results of `lumbar-copilot evaluate`.
@@ -39,9 +41,10 @@ type Summary = { median: number; p95: number };
 
 export interface ConfigurationResult {
   name: string;
-  /** Slices sent to the model and model runs per call, from the segmenter's log. */
+  /** Slices sent to the model, model runs and model-grid rows per call, from the segmenter's log. */
   slices: number;
   modelRuns: number;
+  gridRows: number;
   totalMs: Summary;
   /** Process CPU time per call (all threads), milliseconds: less sensitive to other jobs than wall time. */
   cpuMs: Summary;
@@ -61,21 +64,29 @@ export interface SegmentationBenchmarkResult {
   loadAverage: { before: number; after: number };
 }
 
-/** Configurations compared, the shipped one first. */
-const CONFIGURATIONS: Array<{ name: string; options: OnnxSegmenterOptions }> = [
-  { name: 'shipped: slices around the spine, no spinning', options: {} },
-  { name: 'earlier: every slice within 40 mm, spinning threads', options: { sliceSelection: 'fixed', allowSpinning: true, maxUncenteredCropMm: 0 } },
+/** Localizers: the standard one (281.6 mm field of view) and a tall one (380 x 285 mm) that makes a model that can grow its grid use 304 rows. */
+const LOCALIZERS = {
+  standard: { rows: 256, columns: 256, spacingBetweenRowsMm: 1.1, spacingBetweenColumnsMm: 1.1 },
+  tall: { rows: 320, columns: 240, spacingBetweenRowsMm: 1.1875, spacingBetweenColumnsMm: 1.1875 },
+};
+
+/** Configurations compared, the shipped one on the standard localizer first. */
+const CONFIGURATIONS: Array<{ name: string; options: OnnxSegmenterOptions; localizer: keyof typeof LOCALIZERS }> = [
+  { name: 'shipped: slices around the spine, no spinning', options: {}, localizer: 'standard' },
+  { name: 'earlier: every slice within 40 mm, spinning threads', options: { sliceSelection: 'fixed', allowSpinning: true, maxUncenteredCropMm: 0 }, localizer: 'standard' },
+  { name: 'shipped, tall localizer (380 mm along the spine)', options: {}, localizer: 'tall' },
 ];
 
 /** Creates a pino logger that keeps the slice and model-run counts of the last `series segmented` line. */
-function countingLogger(): { logger: pino.Logger; last: { slices: number; modelRuns: number } } {
-  const last = { slices: 0, modelRuns: 0 };
+function countingLogger(): { logger: pino.Logger; last: { slices: number; modelRuns: number; gridRows: number } } {
+  const last = { slices: 0, modelRuns: 0, gridRows: 0 };
   const stream = new Writable({
     write(chunk: Buffer, _encoding, callback) {
-      const line = JSON.parse(chunk.toString()) as { msg?: string; slices?: number; modelRuns?: number };
+      const line = JSON.parse(chunk.toString()) as { msg?: string; slices?: number; modelRuns?: number; gridRows?: number };
       if (line.msg === 'series segmented') {
         last.slices = line.slices ?? 0;
         last.modelRuns = line.modelRuns ?? 0;
+        last.gridRows = line.gridRows ?? 0;
       }
       callback();
     },
@@ -88,21 +99,15 @@ export async function benchmarkSegmentation(options: SegmentationBenchmarkOption
   const runs = options.runs ?? 30;
   const warmupRuns = options.warmupRuns ?? 3;
   const threads = options.threads ?? 2;
-  const series = renderLocalizer({
-    ...STANDARD_SAGITTAL,
-    rows: 256,
-    columns: 256,
-    spacingBetweenRowsMm: 1.1,
-    spacingBetweenColumnsMm: 1.1,
-    sliceCount: 20,
-    sliceSpacingMm: 4.4,
-  });
+  const localizers = Object.fromEntries(
+    Object.entries(LOCALIZERS).map(([name, matrix]) => [name, renderLocalizer({ ...STANDARD_SAGITTAL, ...matrix, sliceCount: 20, sliceSpacingMm: 4.4 })]),
+  ) as Record<keyof typeof LOCALIZERS, ReturnType<typeof renderLocalizer>>;
 
   const contenders = await Promise.all(
     CONFIGURATIONS.map(async (configuration) => {
       const counting = countingLogger();
       const segmenter = await createOnnxSegmenter({ ...configuration.options, modelPath, threads, logger: counting.logger });
-      return { ...configuration, segmenter, counting, totals: [] as number[], cpu: [] as number[], stages: { preprocess: [] as number[], inference: [] as number[], postprocess: [] as number[] } };
+      return { ...configuration, series: localizers[configuration.localizer], segmenter, counting, totals: [] as number[], cpu: [] as number[], stages: { preprocess: [] as number[], inference: [] as number[], postprocess: [] as number[] } };
     }),
   );
 
@@ -110,11 +115,11 @@ export async function benchmarkSegmentation(options: SegmentationBenchmarkOption
   // Each configuration runs as one block. Alternating them let the spinning onnxruntime threads of
   // the earlier configuration keep a core busy into the shipped configuration's next call.
   for (const contender of contenders) {
-    for (let run = 0; run < warmupRuns; run++) await contender.segmenter.segment(series);
+    for (let run = 0; run < warmupRuns; run++) await contender.segmenter.segment(contender.series);
     for (let run = 0; run < runs; run++) {
       const cpuStart = process.cpuUsage();
       const started = performance.now();
-      const result = await contender.segmenter.segment(series);
+      const result = await contender.segmenter.segment(contender.series);
       contender.totals.push(performance.now() - started);
       const cpu = process.cpuUsage(cpuStart);
       contender.cpu.push((cpu.user + cpu.system) / 1000);
@@ -129,14 +134,15 @@ export async function benchmarkSegmentation(options: SegmentationBenchmarkOption
   return {
     modelPath,
     modelVersion: contenders[0].segmenter.describe().version,
-    slices: series.images.length,
-    matrix: '256 x 256',
+    slices: localizers.standard.images.length,
+    matrix: '256 x 256 (tall: 240 x 320)',
     threads,
     runs,
     configurations: contenders.map((contender) => ({
       name: contender.name,
       slices: contender.counting.last.slices,
       modelRuns: contender.counting.last.modelRuns,
+      gridRows: contender.counting.last.gridRows,
       totalMs: summary(contender.totals),
       cpuMs: summary(contender.cpu),
       stagesMs: {
@@ -162,11 +168,11 @@ export async function run(): Promise<BenchmarkResult> {
       `One-minute load average ${result.loadAverage.before.toFixed(1)} before and ${result.loadAverage.after.toFixed(1)} after the runs; ` +
       'other jobs on the machine inflate wall times, so compare the configurations with each other and read CPU time alongside.',
     '',
-    '| Configuration | Slices segmented | Model runs | preprocess | inference | postprocess | whole `segment` call | CPU time per call |',
-    '|---|---|---|---|---|---|---|---|',
+    '| Configuration | Slices segmented | Model runs | Grid rows | preprocess | inference | postprocess | whole `segment` call | CPU time per call |',
+    '|---|---|---|---|---|---|---|---|---|',
     ...result.configurations.map(
       (configuration) =>
-        `| ${configuration.name} | ${configuration.slices} | ${configuration.modelRuns} | ${cell(configuration.stagesMs.preprocess)} | ${cell(configuration.stagesMs.inference)} | ` +
+        `| ${configuration.name} | ${configuration.slices} | ${configuration.modelRuns} | ${configuration.gridRows} | ${cell(configuration.stagesMs.preprocess)} | ${cell(configuration.stagesMs.inference)} | ` +
         `${cell(configuration.stagesMs.postprocess)} | ${cell(configuration.totalMs)} | ${cell(configuration.cpuMs)} |`,
     ),
     '',
@@ -201,7 +207,7 @@ if (process.argv[1] !== undefined && resolve(process.argv[1]) === resolve(import
     ];
     for (const configuration of result.configurations) {
       lines.push(
-        `${configuration.name}: ${configuration.slices} slices in ${configuration.modelRuns} model runs`,
+        `${configuration.name}: ${configuration.slices} slices in ${configuration.modelRuns} model runs, ${configuration.gridRows} grid rows`,
         `  total:       ${format(configuration.totalMs)}`,
         `  cpu:         ${format(configuration.cpuMs)}`,
         `  preprocess:  ${format(configuration.stagesMs.preprocess)}`,
