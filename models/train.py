@@ -145,7 +145,7 @@ def main() -> int:
     parser.add_argument("--phantoms", type=Path, default=Path("models/.cache/phantom-train"), help="phantom label volumes for training")
     parser.add_argument("--validation-phantoms", type=Path, default=Path("models/.cache/phantom-val"), help="phantom label volumes for validation")
     parser.add_argument("--out", type=Path, default=Path("models/lumbar-seg.onnx"), help="ONNX file to write")
-    parser.add_argument("--steps", type=int, default=1000, help="optimizer steps")
+    parser.add_argument("--steps", type=int, default=6000, help="optimizer steps")
     parser.add_argument("--batch", type=int, default=12, help="slices per step")
     parser.add_argument("--crop", type=int, default=128, help="training crop size in model pixels")
     parser.add_argument("--learning-rate", type=float, default=4e-3)
@@ -155,7 +155,7 @@ def main() -> int:
     parser.add_argument("--network", choices=sorted(NETWORKS), default="unet", help="network: unet (model 1.x) or strided (model 2.x)")
     parser.add_argument("--contrast-mix", choices=sorted(CONTRAST_MIXES), default="spin-echo", help="contrasts drawn when phantom slices are rendered")
     parser.add_argument("--max-phantoms", type=int, default=0, help="use only the first N phantom cases (0: all)")
-    parser.add_argument("--model-version", default="1.0.1")
+    parser.add_argument("--model-version", default="1.1.0")
     parser.add_argument("--metrics", type=Path, default=Path("models/.cache/metrics.json"), help="validation report to write")
     args = parser.parse_args()
 

@@ -4,7 +4,7 @@
 # model in onnxruntime-node against the torch output. Run from anywhere; the data folder defaults
 # to ../shared/data beside the repository and can be set with LUMBAR_DATA.
 #
-# LUMBAR_RECIPE picks the model. unet (default) is the committed model 1.0.1, and strided is the
+# LUMBAR_RECIPE picks the model. unet (default) is the committed model 1.1.0, and strided is the
 # faster candidate 2.0.0 described in models/README.md, which is not committed. LUMBAR_STEPS
 # overrides the recipe's step count, and LUMBAR_OUT the output file.
 set -eu
@@ -13,7 +13,7 @@ data=${LUMBAR_DATA:-../shared/data}
 recipe=${LUMBAR_RECIPE:-unet}
 out=${LUMBAR_OUT:-models/lumbar-seg.onnx}
 case "$recipe" in
-  unet) options="--network unet --steps ${LUMBAR_STEPS:-1000} --crop 128 --loader-workers 1 --contrast-mix spin-echo --model-version 1.0.1" ;;
+  unet) options="--network unet --steps ${LUMBAR_STEPS:-6000} --crop 128 --loader-workers 1 --contrast-mix spin-echo --model-version 1.1.0" ;;
   strided) options="--network strided --steps ${LUMBAR_STEPS:-2400} --crop 160 --loader-workers 2 --contrast-mix with-dixon --model-version 2.0.0" ;;
   *) echo "LUMBAR_RECIPE must be unet or strided, not '$recipe'." >&2; exit 2 ;;
 esac

@@ -25,6 +25,12 @@ export interface LevelNamingOptions {
    * as a rudimentary sacral (S1/S2) disc, not L5/S1, and counting starts at the next disc up. Default 0.3.
    */
   minLowestDiscVolumeFraction?: number;
+  /**
+   * Without a sacrum, a lowest disc farther than this many level spacings below the next
+   * structure up is taken as a sacral or coccygeal disc, not L5/S1. A lumbar disc lies about half a
+   * level below the vertebra above it. Default 1.5.
+   */
+  maxIsolatedDiscGapLevels?: number;
 }
 
 export interface LevelNaming {
@@ -112,15 +118,23 @@ function findS1BodyAboveSacrumMm(candidates: readonly LevelCandidate[], sacrumTo
 }
 
 /**
- * Returns the position of the lowest disc that may be L5/S1 when no sacrum was found: rudimentary
- * sacral discs at the bottom, much smaller than the median disc, are skipped. They stay unnamed.
+ * Returns the position of the lowest disc that may be L5/S1 when no sacrum was found. Two kinds of
+ * disc at the bottom are skipped and stay unnamed: rudimentary sacral discs, much smaller than the
+ * median disc, and a disc separated from every structure above it by more than
+ * `maxIsolatedGapLevels` level spacings, such as a sacrococcygeal disc below an unlabelled sacrum.
  */
-function lowestLumbarDiscMm(candidates: readonly LevelCandidate[], minVolumeFraction: number): number | null {
-  const discs = candidates.filter((candidate) => candidate.kind === 'disc').sort((a, b) => a.positionMm - b.positionMm);
+function lowestLumbarDiscMm(candidates: readonly LevelCandidate[], minVolumeFraction: number, maxIsolatedGapLevels: number): number | null {
+  const sorted = [...candidates].sort((a, b) => a.positionMm - b.positionMm);
+  const discs = sorted.filter((candidate) => candidate.kind === 'disc');
   if (discs.length === 0) return null;
   const medianVolume = median(discs.map((disc) => disc.volumeMm3));
+  const maxGapMm = maxIsolatedGapLevels * levelSpacingMm(sorted);
+  const gapAboveMm = (disc: LevelCandidate): number => {
+    const above = sorted.find((candidate) => candidate.positionMm > disc.positionMm);
+    return above === undefined ? 0 : above.positionMm - disc.positionMm;
+  };
   // NOTE: on the training cases a rudimentary S1/S2 disc had 0.26 and a fragmented L5/S1 0.38 of the median volume, so the 0.3 default has a thin margin.
-  const lumbar = discs.find((disc) => disc.volumeMm3 >= minVolumeFraction * medianVolume);
+  const lumbar = discs.find((disc) => disc.volumeMm3 >= minVolumeFraction * medianVolume && gapAboveMm(disc) <= maxGapMm);
   return (lumbar ?? discs[0]).positionMm;
 }
 
@@ -141,7 +155,7 @@ export function nameLevels(
 
   // Without a sacrum, counting starts at the lowest disc (taken as L5/S1), and every vertebra-class
   // part below it is sacral (S1 and the fused segments under it), not a level of its own.
-  const lowestDiscMm = sacrumTopMm === null ? lowestLumbarDiscMm(allCandidates, options.minLowestDiscVolumeFraction ?? 0.3) : null;
+  const lowestDiscMm = sacrumTopMm === null ? lowestLumbarDiscMm(allCandidates, options.minLowestDiscVolumeFraction ?? 0.3, options.maxIsolatedDiscGapLevels ?? 1.5) : null;
   const s1BodyMm = sacrumTopMm === null ? null : findS1BodyAboveSacrumMm(allCandidates, sacrumTopMm);
   if (s1BodyMm !== null) {
     for (const candidate of allCandidates) {

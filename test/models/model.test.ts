@@ -28,6 +28,17 @@ test('metadata describes the contract', () => {
   assert.match(entries.get('lumbar.trainingDataHash') ?? '', /^[0-9a-f]{64}$/);
 });
 
+test('model accepts a taller grid', async () => {
+  assert.is(metadata().get('lumbar.sizeMultiple'), '16');
+  const session = await ort.InferenceSession.create(MODEL_PATH);
+  const input = session.inputMetadata.find((entry) => entry.name === 'image');
+  assert.ok(input?.isTensor);
+  assert.equal(input.shape, ['N', 1, 'H', 'W']);
+  const rows = 304;
+  const output = await session.run({ image: new ort.Tensor('float32', new Float32Array(rows * 224).fill(0.2), [1, 1, rows, 224]) });
+  assert.equal(output.probabilities.dims, [1, 5, rows, 224]);
+});
+
 /** Mid-sagittal phantom slice on the model grid, normalized by the metadata rule, with its class map. */
 function phantomSlice(size: number, spacingMm: number): { input: Float32Array; classes: Uint8Array } {
   const phantom = generatePhantom({ seed: 9100, voxelSizeMm: 1, fieldOfViewMm: [32, 256, 320] });

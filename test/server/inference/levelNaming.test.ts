@@ -128,6 +128,18 @@ test('missing sacrum: rudimentary sacral disc skipped', () => {
   assert.is(naming.names.get(1), 'L5');
 });
 
+test('missing sacrum: isolated low disc skipped', () => {
+  // A lumbar-sized disc 90 mm below L5/S1 with nothing between (the sacrum itself was not found).
+  const candidates: LevelCandidate[] = [{ id: 98, kind: 'disc', positionMm: -86, volumeMm3: 4000 }, ...chain(LUMBAR)];
+  const naming = nameLevels(candidates, null);
+  assert.is(naming.names.get(98), undefined);
+  assert.is(naming.names.get(0), 'L5/S1');
+  assert.is(naming.names.get(1), 'L5');
+  // One level spacing below, the same disc is the lowest lumbar disc.
+  const near: LevelCandidate[] = [{ id: 98, kind: 'disc', positionMm: -28, volumeMm3: 9000 }, { id: 99, kind: 'vertebra', positionMm: -12, volumeMm3: 30000 }, ...chain(LUMBAR)];
+  assert.is(nameLevels(near, null).names.get(98), 'L5/S1');
+});
+
 test('missing sacrum: thin L5/S1 still counts', () => {
   const candidates = chain(LUMBAR);
   const thinDisc = candidates.find((candidate) => candidate.id === 0);
