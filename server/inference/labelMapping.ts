@@ -53,6 +53,13 @@ export function argmaxOnGrid(probabilities: Float32Array, batch: number, classCo
   return { gridClass, gridProbability };
 }
 
+/** Clamps `value` to [0, max] like Math.min(max, Math.max(0, value)), -0 included, with plain comparisons. */
+function clampToRange(value: number, max: number): number {
+  if (value <= 0) return 0;
+  if (value >= max) return max;
+  return value;
+}
+
 /**
  * Fills one slice of the class map. When the four grid points around a voxel share their top
  * class, that class also tops every weighted mean of them, so only voxels on class boundaries
@@ -84,10 +91,11 @@ function mapSlice(
         probability[target] = 1;
         continue;
       }
-      const rClamped = Math.min(height - 1, Math.max(0, r));
-      const cClamped = Math.min(width - 1, Math.max(0, c));
-      const r0 = Math.floor(rClamped);
-      const c0 = Math.floor(cClamped);
+      const rClamped = clampToRange(r, height - 1);
+      const cClamped = clampToRange(c, width - 1);
+      // Clamped to the grid, so truncation equals Math.floor.
+      const r0 = rClamped | 0;
+      const c0 = cClamped | 0;
       const r1 = r0 + 1 < height ? r0 + 1 : r0;
       const c1 = c0 + 1 < width ? c0 + 1 : c0;
       const fr = rClamped - r0;
@@ -100,14 +108,14 @@ function mapSlice(
       const w01 = (1 - fr) * fc;
       const w10 = fr * (1 - fc);
       const w11 = fr * fc;
-      const corner = gridClass[gridOffset + p00];
-      if (corner === gridClass[gridOffset + p01] && corner === gridClass[gridOffset + p10] && corner === gridClass[gridOffset + p11]) {
+      const g00 = gridOffset + p00;
+      const g01 = gridOffset + p01;
+      const g10 = gridOffset + p10;
+      const g11 = gridOffset + p11;
+      const corner = gridClass[g00];
+      if (corner === gridClass[g01] && corner === gridClass[g10] && corner === gridClass[g11]) {
         classIndex[target] = corner;
-        probability[target] =
-          gridProbability[gridOffset + p00] * w00 +
-          gridProbability[gridOffset + p01] * w01 +
-          gridProbability[gridOffset + p10] * w10 +
-          gridProbability[gridOffset + p11] * w11;
+        probability[target] = gridProbability[g00] * w00 + gridProbability[g01] * w01 + gridProbability[g10] * w10 + gridProbability[g11] * w11;
         continue;
       }
       let best = 0;
