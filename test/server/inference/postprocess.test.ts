@@ -208,6 +208,25 @@ test('components: face connectivity across slices', () => {
   assert.equal(connectedComponents(map, dims, 1, 2).length, 1);
 });
 
+test('components: larger than the initial queue', () => {
+  // A block of 290 x 290 x 2 voxels outgrows the 65536-entry queue the search starts with.
+  const dims = { columns: 300, rows: 300, slices: 2 };
+  const planeSize = dims.columns * dims.rows;
+  const map = new Uint8Array(planeSize * dims.slices);
+  for (let k = 0; k < dims.slices; k++) {
+    for (let j = 5; j < 295; j++) map.fill(1, k * planeSize + j * dims.columns + 5, k * planeSize + j * dims.columns + 295);
+  }
+  const components = connectedComponents(map, dims, 1);
+  assert.is(components.length, 1);
+  const voxels = components[0].voxels;
+  assert.is(voxels.length, 290 * 290 * 2);
+  assert.is(new Set(voxels).size, voxels.length);
+  assert.ok(voxels.every((voxel) => map[voxel] === 1));
+  // Breadth-first from the first voxel in scan order. Its -i, -j and -k neighbours are background.
+  const seed = 5 * dims.columns + 5;
+  assert.equal([...voxels.subarray(0, 4)], [seed, seed + 1, seed + dims.columns, seed + planeSize]);
+});
+
 test('eigen decomposition reconstructs the matrix', () => {
   const entry = fc.double({ min: -50, max: 50, noNaN: true });
   fc.assert(
