@@ -4,7 +4,7 @@
  */
 import type { MrSeries } from '../dicom/types.ts';
 import { dot, subtract } from '../geometry/vec3.ts';
-import { gridCenterLpsMm, NO_GRID_OFFSET, type CanonicalFrame, type GridOffset, type ModelGrid } from './preprocess.ts';
+import { clampToRange, gridCenterLpsMm, NO_GRID_OFFSET, type CanonicalFrame, type GridOffset, type ModelGrid } from './preprocess.ts';
 
 /** Class index and its probability for every voxel of the series; slices not segmented are class 0. */
 export interface ClassMap {
@@ -53,13 +53,6 @@ export function argmaxOnGrid(probabilities: Float32Array, batch: number, classCo
   return { gridClass, gridProbability };
 }
 
-/** Clamps `value` to [0, max] like Math.min(max, Math.max(0, value)), -0 included, with plain comparisons. */
-function clampToRange(value: number, max: number): number {
-  if (value <= 0) return 0;
-  if (value >= max) return max;
-  return value;
-}
-
 /**
  * Fills one slice of the class map. When the four grid points around a voxel share their top
  * class, that class also tops every weighted mean of them, so only voxels on class boundaries
@@ -82,12 +75,16 @@ function mapSlice(
   sliceOffset: number,
 ): void {
   const gridPlane = height * width;
+  const { rPerI, cPerI } = map;
+  const maxR = height - 0.5;
+  const maxC = width - 0.5;
   for (let j = 0; j < rows; j++) {
     let r = map.rAtOrigin + j * map.rPerJ;
     let c = map.cAtOrigin + j * map.cPerJ;
-    for (let i = 0; i < columns; i++, r += map.rPerI, c += map.cPerI) {
-      const target = sliceOffset + j * columns + i;
-      if (r < -0.5 || c < -0.5 || r > height - 0.5 || c > width - 0.5) {
+    const rowOffset = sliceOffset + j * columns;
+    for (let i = 0; i < columns; i++, r += rPerI, c += cPerI) {
+      const target = rowOffset + i;
+      if (r < -0.5 || c < -0.5 || r > maxR || c > maxC) {
         probability[target] = 1;
         continue;
       }
