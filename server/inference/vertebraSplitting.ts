@@ -5,7 +5,7 @@
  */
 import type { Vec3 } from '../geometry/types.ts';
 import { dot } from '../geometry/vec3.ts';
-import { axialPositionsMm, centroidLpsMm, type VoxelPlacement } from './structureStats.ts';
+import { axialPositionsMm, centroidLpsMm, selectRank, type VoxelPlacement } from './structureStats.ts';
 
 export interface VoxelPart {
   kind: 'vertebra' | 'disc' | 'sacrum' | 'canal';
@@ -55,9 +55,9 @@ function axialProfile(part: VoxelPart, placement: VoxelPlacement, axisLps: Vec3,
   if (cached !== undefined) return cached;
   const positions = axialPositionsMm(placement, part.voxels, axisLps);
   // The 5th to 95th percentile range ignores stray voxels such as mislabelled posterior elements.
-  const sorted = Float64Array.from(positions).sort();
-  const lowMm = sorted[Math.floor(0.05 * (sorted.length - 1))];
-  const highMm = sorted[Math.floor(0.95 * (sorted.length - 1))];
+  const scratch = Float64Array.from(positions);
+  const lowMm = selectRank(scratch, Math.floor(0.05 * (scratch.length - 1)));
+  const highMm = selectRank(scratch, Math.floor(0.95 * (scratch.length - 1)));
   const profile = { positions, heightMm: highMm - lowMm, lowMm, highMm };
   cache.set(part, profile);
   return profile;
