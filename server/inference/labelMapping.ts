@@ -82,25 +82,36 @@ function mapSlice(
     let r = map.rAtOrigin + j * map.rPerJ;
     let c = map.cAtOrigin + j * map.cPerJ;
     const rowOffset = sliceOffset + j * columns;
+    // The terms that depend on r alone are recomputed only when r changes, which on an
+    // axis-aligned slice (rPerI = 0) happens once per row.
+    let rowR = NaN;
+    let fr = 0;
+    let row0 = 0;
+    let row1 = 0;
     for (let i = 0; i < columns; i++, r += rPerI, c += cPerI) {
       const target = rowOffset + i;
       if (r < -0.5 || c < -0.5 || r > maxR || c > maxC) {
         probability[target] = 1;
         continue;
       }
-      const rClamped = clampToRange(r, height - 1);
+      if (r !== rowR) {
+        rowR = r;
+        const rClamped = clampToRange(r, height - 1);
+        // Clamped to the grid, so truncation equals Math.floor.
+        const r0 = rClamped | 0;
+        const r1 = r0 + 1 < height ? r0 + 1 : r0;
+        fr = rClamped - r0;
+        row0 = r0 * width;
+        row1 = r1 * width;
+      }
       const cClamped = clampToRange(c, width - 1);
-      // Clamped to the grid, so truncation equals Math.floor.
-      const r0 = rClamped | 0;
       const c0 = cClamped | 0;
-      const r1 = r0 + 1 < height ? r0 + 1 : r0;
       const c1 = c0 + 1 < width ? c0 + 1 : c0;
-      const fr = rClamped - r0;
       const fc = cClamped - c0;
-      const p00 = r0 * width + c0;
-      const p01 = r0 * width + c1;
-      const p10 = r1 * width + c0;
-      const p11 = r1 * width + c1;
+      const p00 = row0 + c0;
+      const p01 = row0 + c1;
+      const p10 = row1 + c0;
+      const p11 = row1 + c1;
       const w00 = (1 - fr) * (1 - fc);
       const w01 = (1 - fr) * fc;
       const w10 = fr * (1 - fc);
