@@ -28,8 +28,8 @@ export function connectedComponentsByClass(
   const wanted = new Uint8Array(256);
   for (const classValue of minVoxelsByClass.keys()) wanted[classValue] = 1;
   const visited = new Uint8Array(classMap.length);
-  const queue = new Int32Array(classMap.length);
-  const neighbours = new Int32Array(6);
+  // The queue holds one component at a time, so it starts small and doubles when a component fills it.
+  let queue: Int32Array = new Int32Array(Math.min(classMap.length, 1 << 16));
   const result = new Map<number, Component[]>([...minVoxelsByClass.keys()].map((classValue) => [classValue, []]));
 
   for (let seed = 0; seed < classMap.length; seed++) {
@@ -39,30 +39,52 @@ export function connectedComponentsByClass(
     let tail = 0;
     queue[tail++] = seed;
     visited[seed] = 1;
+    // Neighbours are queued in the order -i, +i, -j, +j, -k, +k. Centroids and shape statistics
+    // sum over the voxels in this order, so another order changes their last bits.
     while (head < tail) {
+      if (queue.length - tail < 6 && queue.length < classMap.length) queue = grownQueue(queue, classMap.length);
       const voxel = queue[head++];
-      const k = Math.floor(voxel / planeSize);
+      // Voxel indices are non-negative integers, so truncating the quotient equals Math.floor.
+      const k = (voxel / planeSize) | 0;
       const inPlane = voxel - k * planeSize;
-      const j = Math.floor(inPlane / columns);
+      const j = (inPlane / columns) | 0;
       const i = inPlane - j * columns;
-      neighbours[0] = i > 0 ? voxel - 1 : -1;
-      neighbours[1] = i < columns - 1 ? voxel + 1 : -1;
-      neighbours[2] = j > 0 ? voxel - columns : -1;
-      neighbours[3] = j < rows - 1 ? voxel + columns : -1;
-      neighbours[4] = k > 0 ? voxel - planeSize : -1;
-      neighbours[5] = k < slices - 1 ? voxel + planeSize : -1;
-      for (let n = 0; n < 6; n++) {
-        const neighbour = neighbours[n];
-        if (neighbour >= 0 && classMap[neighbour] === classValue && visited[neighbour] === 0) {
-          visited[neighbour] = 1;
-          queue[tail++] = neighbour;
-        }
+      if (i > 0 && classMap[voxel - 1] === classValue && visited[voxel - 1] === 0) {
+        visited[voxel - 1] = 1;
+        queue[tail++] = voxel - 1;
+      }
+      if (i < columns - 1 && classMap[voxel + 1] === classValue && visited[voxel + 1] === 0) {
+        visited[voxel + 1] = 1;
+        queue[tail++] = voxel + 1;
+      }
+      if (j > 0 && classMap[voxel - columns] === classValue && visited[voxel - columns] === 0) {
+        visited[voxel - columns] = 1;
+        queue[tail++] = voxel - columns;
+      }
+      if (j < rows - 1 && classMap[voxel + columns] === classValue && visited[voxel + columns] === 0) {
+        visited[voxel + columns] = 1;
+        queue[tail++] = voxel + columns;
+      }
+      if (k > 0 && classMap[voxel - planeSize] === classValue && visited[voxel - planeSize] === 0) {
+        visited[voxel - planeSize] = 1;
+        queue[tail++] = voxel - planeSize;
+      }
+      if (k < slices - 1 && classMap[voxel + planeSize] === classValue && visited[voxel + planeSize] === 0) {
+        visited[voxel + planeSize] = 1;
+        queue[tail++] = voxel + planeSize;
       }
     }
     if (tail >= (minVoxelsByClass.get(classValue) ?? 1)) result.get(classValue)?.push({ voxels: queue.slice(0, tail) });
   }
   for (const components of result.values()) components.sort((a, b) => b.voxels.length - a.voxels.length);
   return result;
+}
+
+/** Returns a copy of `queue` with twice the capacity, at most `maxLength`. */
+function grownQueue(queue: Int32Array, maxLength: number): Int32Array {
+  const grown = new Int32Array(Math.min(maxLength, 2 * queue.length));
+  grown.set(queue);
+  return grown;
 }
 
 /**

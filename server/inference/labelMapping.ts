@@ -4,7 +4,7 @@
  */
 import type { MrSeries } from '../dicom/types.ts';
 import { dot, subtract } from '../geometry/vec3.ts';
-import { gridCenterLpsMm, NO_GRID_OFFSET, type CanonicalFrame, type GridOffset, type ModelGrid } from './preprocess.ts';
+import { clampToRange, gridCenterLpsMm, NO_GRID_OFFSET, type CanonicalFrame, type GridOffset, type ModelGrid } from './preprocess.ts';
 
 /** Class index and its probability for every voxel of the series; slices not segmented are class 0. */
 export interface ClassMap {
@@ -75,39 +75,55 @@ function mapSlice(
   sliceOffset: number,
 ): void {
   const gridPlane = height * width;
+  const { rPerI, cPerI } = map;
+  const maxR = height - 0.5;
+  const maxC = width - 0.5;
   for (let j = 0; j < rows; j++) {
     let r = map.rAtOrigin + j * map.rPerJ;
     let c = map.cAtOrigin + j * map.cPerJ;
-    for (let i = 0; i < columns; i++, r += map.rPerI, c += map.cPerI) {
-      const target = sliceOffset + j * columns + i;
-      if (r < -0.5 || c < -0.5 || r > height - 0.5 || c > width - 0.5) {
+    const rowOffset = sliceOffset + j * columns;
+    // The terms that depend on r alone are recomputed only when r changes, which on an
+    // axis-aligned slice (rPerI = 0) happens once per row.
+    let rowR = NaN;
+    let fr = 0;
+    let row0 = 0;
+    let row1 = 0;
+    for (let i = 0; i < columns; i++, r += rPerI, c += cPerI) {
+      const target = rowOffset + i;
+      if (r < -0.5 || c < -0.5 || r > maxR || c > maxC) {
         probability[target] = 1;
         continue;
       }
-      const rClamped = Math.min(height - 1, Math.max(0, r));
-      const cClamped = Math.min(width - 1, Math.max(0, c));
-      const r0 = Math.floor(rClamped);
-      const c0 = Math.floor(cClamped);
-      const r1 = r0 + 1 < height ? r0 + 1 : r0;
+      if (r !== rowR) {
+        rowR = r;
+        const rClamped = clampToRange(r, height - 1);
+        // Clamped to the grid, so truncation equals Math.floor.
+        const r0 = rClamped | 0;
+        const r1 = r0 + 1 < height ? r0 + 1 : r0;
+        fr = rClamped - r0;
+        row0 = r0 * width;
+        row1 = r1 * width;
+      }
+      const cClamped = clampToRange(c, width - 1);
+      const c0 = cClamped | 0;
       const c1 = c0 + 1 < width ? c0 + 1 : c0;
-      const fr = rClamped - r0;
       const fc = cClamped - c0;
-      const p00 = r0 * width + c0;
-      const p01 = r0 * width + c1;
-      const p10 = r1 * width + c0;
-      const p11 = r1 * width + c1;
+      const p00 = row0 + c0;
+      const p01 = row0 + c1;
+      const p10 = row1 + c0;
+      const p11 = row1 + c1;
       const w00 = (1 - fr) * (1 - fc);
       const w01 = (1 - fr) * fc;
       const w10 = fr * (1 - fc);
       const w11 = fr * fc;
-      const corner = gridClass[gridOffset + p00];
-      if (corner === gridClass[gridOffset + p01] && corner === gridClass[gridOffset + p10] && corner === gridClass[gridOffset + p11]) {
+      const g00 = gridOffset + p00;
+      const g01 = gridOffset + p01;
+      const g10 = gridOffset + p10;
+      const g11 = gridOffset + p11;
+      const corner = gridClass[g00];
+      if (corner === gridClass[g01] && corner === gridClass[g10] && corner === gridClass[g11]) {
         classIndex[target] = corner;
-        probability[target] =
-          gridProbability[gridOffset + p00] * w00 +
-          gridProbability[gridOffset + p01] * w01 +
-          gridProbability[gridOffset + p10] * w10 +
-          gridProbability[gridOffset + p11] * w11;
+        probability[target] = gridProbability[g00] * w00 + gridProbability[g01] * w01 + gridProbability[g10] * w10 + gridProbability[g11] * w11;
         continue;
       }
       let best = 0;

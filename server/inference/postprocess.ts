@@ -12,7 +12,7 @@ import { nameLevels, PLANNING_DISCS, type LevelCandidate } from './levelNaming.t
 import type { ModelClass } from './modelContract.ts';
 import { centroidLpsMm, shapeStats, voxelPlacement, type VoxelPlacement } from './structureStats.ts';
 import { chooseSacrum, fitSpineLine, type SpineLineOptions } from './spineLine.ts';
-import { cutVertebraeAtDiscs, splitMergedVertebrae, type VertebraSplittingOptions, type VoxelPart } from './vertebraSplitting.ts';
+import { cutVertebraeAtDiscs, splitMergedVertebrae, type AxialProfileCache, type VertebraSplittingOptions, type VoxelPart } from './vertebraSplitting.ts';
 import { SegmentationInputError, type AnatomyFlag, type Structure, type StructureKind } from './types.ts';
 
 export interface PostprocessOptions extends VertebraSplittingOptions, SpineLineOptions {
@@ -118,7 +118,9 @@ export function postprocess(
   }
   const { line, kept } = fitSpineLine(levelParts, options);
   const axis = line.axisLps;
-  levelParts = dropFragments(splitMergedVertebrae(cutVertebraeAtDiscs(kept, placement, axis, options), placement, axis, options), options);
+  const profileCache: AxialProfileCache = new Map();
+  const cut = cutVertebraeAtDiscs(kept, placement, axis, options, profileCache);
+  levelParts = dropFragments(splitMergedVertebrae(cut, placement, axis, options, profileCache), options);
   const chosenSacrum = chooseSacrum(
     parts.filter((part) => part.kind === 'sacrum'),
     levelParts,

@@ -235,6 +235,16 @@ export function gridCenterLpsMm(image: MrImage, frame: CanonicalFrame, offset: G
 }
 
 /**
+ * Clamps `value` to [0, max] with plain comparisons, which cost less per pixel than
+ * Math.min(max, Math.max(0, value)) and return the same value, -0 and NaN included.
+ */
+export function clampToRange(value: number, max: number): number {
+  if (value <= 0) return 0;
+  if (value >= max) return max;
+  return value;
+}
+
+/**
  * Resamples one image bilinearly onto the canonical model grid centred at `gridCenterLpsMm`, after
  * mapping intensities through the window and clipping to [0, 1]. Grid points outside the image are 0.
  * `out` receives H x W values, row-major.
@@ -260,23 +270,27 @@ export function resampleToModelGrid(
   const jPerColumn = (dot(frame.posteriorLps, columnCosineLps) * grid.spacingMm) / spacingBetweenRowsMm;
   const rowCenter = (grid.inputHeight - 1) / 2;
   const columnCenter = (grid.inputWidth - 1) / 2;
-  const range = window.highValue - window.lowValue;
+  const lowValue = window.lowValue;
+  const range = window.highValue - lowValue;
   const pixels = image.pixels;
 
   const maxI = columns - 1;
   const maxJ = rows - 1;
+  const outsideI = columns - 0.5;
+  const outsideJ = rows - 0.5;
+  const width = grid.inputWidth;
   for (let r = 0; r < grid.inputHeight; r++) {
     let i = iAtCenter + (r - rowCenter) * iPerRow - columnCenter * iPerColumn;
     let j = jAtCenter + (r - rowCenter) * jPerRow - columnCenter * jPerColumn;
-    const rowOffset = r * grid.inputWidth;
-    for (let c = 0; c < grid.inputWidth; c++, i += iPerColumn, j += jPerColumn) {
-      if (i < -0.5 || j < -0.5 || i > columns - 0.5 || j > rows - 0.5) {
+    const rowOffset = r * width;
+    for (let c = 0; c < width; c++, i += iPerColumn, j += jPerColumn) {
+      if (i < -0.5 || j < -0.5 || i > outsideI || j > outsideJ) {
         out[rowOffset + c] = 0;
         continue;
       }
       // Clamped to the image, so truncation equals floor.
-      const iClamped = Math.min(maxI, Math.max(0, i));
-      const jClamped = Math.min(maxJ, Math.max(0, j));
+      const iClamped = clampToRange(i, maxI);
+      const jClamped = clampToRange(j, maxJ);
       const i0 = iClamped | 0;
       const j0 = jClamped | 0;
       const i1 = i0 < maxI ? i0 + 1 : i0;
@@ -285,8 +299,7 @@ export function resampleToModelGrid(
       const fj = jClamped - j0;
       const top = pixels[j0 * columns + i0] * (1 - fi) + pixels[j0 * columns + i1] * fi;
       const bottom = pixels[j1 * columns + i0] * (1 - fi) + pixels[j1 * columns + i1] * fi;
-      const value = (top * (1 - fj) + bottom * fj - window.lowValue) / range;
-      out[rowOffset + c] = Math.min(1, Math.max(0, value));
+      out[rowOffset + c] = clampToRange((top * (1 - fj) + bottom * fj - lowValue) / range, 1);
     }
   }
 }

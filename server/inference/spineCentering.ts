@@ -81,11 +81,14 @@ export function fieldOfViewExceedsGrid(series: MrSeries, frame: CanonicalFrame, 
  */
 export function spineAreaPerSliceMm2(gridClass: Uint8Array, batch: number, classes: readonly ModelClass[], grid: ModelGrid): number[] {
   const gridPlane = grid.inputHeight * grid.inputWidth;
-  const isSpineClass = classes.map((name) => SPINE_CLASSES.includes(name));
+  const isSpineClass = new Uint8Array(256);
+  classes.forEach((name, classIndex) => {
+    if (SPINE_CLASSES.includes(name)) isSpineClass[classIndex] = 1;
+  });
   const areas: number[] = [];
   for (let n = 0; n < batch; n++) {
     let count = 0;
-    for (let pixel = n * gridPlane; pixel < (n + 1) * gridPlane; pixel++) if (isSpineClass[gridClass[pixel]]) count += 1;
+    for (let pixel = n * gridPlane; pixel < (n + 1) * gridPlane; pixel++) count += isSpineClass[gridClass[pixel]];
     areas.push(count * grid.spacingMm * grid.spacingMm);
   }
   return areas;

@@ -5,7 +5,7 @@
 import type { Vec3 } from '../geometry/types.ts';
 import { dot } from '../geometry/vec3.ts';
 import { spineAxisLps } from './levelNaming.ts';
-import { shapeStats, voxelCenterLpsMm, type VoxelPlacement } from './structureStats.ts';
+import { axialPositionsMm, selectRank, shapeStats, voxelCenterLpsMm, type VoxelPlacement } from './structureStats.ts';
 import type { VoxelPart } from './vertebraSplitting.ts';
 
 export interface SpineLine {
@@ -78,9 +78,9 @@ export function chooseSacrum(
   const sacrum = candidates[0];
   if (sacrum === undefined) return null;
 
-  const point: Vec3 = [0, 0, 0];
-  const projections = Float64Array.from(sacrum.voxels, (voxel) => dot(voxelCenterLpsMm(placement, voxel, point), line.axisLps)).sort();
-  const topMm = lumbosacralTopMm(sacrum, levelParts, line, placement, projections[Math.floor(0.98 * (projections.length - 1))], options);
+  const projections = axialPositionsMm(placement, sacrum.voxels, line.axisLps);
+  const percentile98Mm = selectRank(projections, Math.floor(0.98 * (projections.length - 1)));
+  const topMm = lumbosacralTopMm(sacrum, levelParts, line, placement, percentile98Mm, options);
   const discsBelowTop = levelParts.filter((part) => part.kind === 'disc' && dot(part.centroidLpsMm, line.axisLps) < topMm).length;
   const vertebraVolumes = levelParts.filter((part) => part.kind === 'vertebra').map((part) => part.volumeMm3).sort((a, b) => a - b);
   const minWholeVolumeMm3 = (options.minWholeVertebraFraction ?? 0.75) * (vertebraVolumes[Math.floor(vertebraVolumes.length / 2)] ?? Infinity);

@@ -20,10 +20,11 @@ export interface ShapeStats {
 export interface VoxelPlacement {
   columns: number;
   rows: number;
-  /** Per slice: ImagePositionPatient, then the step per column index and per row index, LPS mm. */
-  origins: Vec3[];
-  columnSteps: Vec3[];
-  rowSteps: Vec3[];
+  /**
+   * Nine values per slice, LPS mm: ImagePositionPatient, then the step per column index, then the
+   * step per row index. One flat array keeps the per-voxel loops free of nested array reads.
+   */
+  sliceGeometryLpsMm: Float64Array;
   voxelVolumeMm3: number;
 }
 
@@ -45,36 +46,77 @@ export function sliceSpacingMm(series: MrSeries, normalLps: Vec3): number {
 
 export function voxelPlacement(series: MrSeries, normalLps: Vec3): VoxelPlacement {
   const first = series.images[0].geometry;
+  const sliceGeometryLpsMm = new Float64Array(9 * series.images.length);
+  series.images.forEach((image, slice) => {
+    const { imagePositionLpsMm, rowCosineLps, columnCosineLps, spacingBetweenColumnsMm, spacingBetweenRowsMm } = image.geometry;
+    const base = 9 * slice;
+    for (let axis = 0; axis < 3; axis++) {
+      sliceGeometryLpsMm[base + axis] = imagePositionLpsMm[axis];
+      sliceGeometryLpsMm[base + 3 + axis] = rowCosineLps[axis] * spacingBetweenColumnsMm;
+      sliceGeometryLpsMm[base + 6 + axis] = columnCosineLps[axis] * spacingBetweenRowsMm;
+    }
+  });
   return {
     columns: first.columns,
     rows: first.rows,
-    origins: series.images.map((image) => image.geometry.imagePositionLpsMm),
-    columnSteps: series.images.map((image) => {
-      const { rowCosineLps, spacingBetweenColumnsMm } = image.geometry;
-      return [rowCosineLps[0] * spacingBetweenColumnsMm, rowCosineLps[1] * spacingBetweenColumnsMm, rowCosineLps[2] * spacingBetweenColumnsMm];
-    }),
-    rowSteps: series.images.map((image) => {
-      const { columnCosineLps, spacingBetweenRowsMm } = image.geometry;
-      return [columnCosineLps[0] * spacingBetweenRowsMm, columnCosineLps[1] * spacingBetweenRowsMm, columnCosineLps[2] * spacingBetweenRowsMm];
-    }),
+    sliceGeometryLpsMm,
     voxelVolumeMm3: first.spacingBetweenColumnsMm * first.spacingBetweenRowsMm * sliceSpacingMm(series, normalLps),
   };
 }
 
 /** Centre of voxel `index` (k * rows * columns + j * columns + i) in LPS millimetres, written to `out`. */
 export function voxelCenterLpsMm(placement: VoxelPlacement, index: number, out: Vec3): Vec3 {
-  const planeSize = placement.rows * placement.columns;
-  const k = Math.floor(index / planeSize);
+  const { columns, sliceGeometryLpsMm } = placement;
+  const planeSize = placement.rows * columns;
+  // Voxel indices are non-negative integers, so truncating the quotient equals Math.floor.
+  const k = (index / planeSize) | 0;
   const inPlane = index - k * planeSize;
-  const j = Math.floor(inPlane / placement.columns);
-  const i = inPlane - j * placement.columns;
-  const origin = placement.origins[k];
-  const columnStep = placement.columnSteps[k];
-  const rowStep = placement.rowSteps[k];
-  out[0] = origin[0] + columnStep[0] * i + rowStep[0] * j;
-  out[1] = origin[1] + columnStep[1] * i + rowStep[1] * j;
-  out[2] = origin[2] + columnStep[2] * i + rowStep[2] * j;
+  const j = (inPlane / columns) | 0;
+  const i = inPlane - j * columns;
+  const base = 9 * k;
+  out[0] = sliceGeometryLpsMm[base] + sliceGeometryLpsMm[base + 3] * i + sliceGeometryLpsMm[base + 6] * j;
+  out[1] = sliceGeometryLpsMm[base + 1] + sliceGeometryLpsMm[base + 4] * i + sliceGeometryLpsMm[base + 7] * j;
+  out[2] = sliceGeometryLpsMm[base + 2] + sliceGeometryLpsMm[base + 5] * i + sliceGeometryLpsMm[base + 8] * j;
   return out;
+}
+
+/** Returns the dot product of each voxel centre with `axisLps`, millimetres, in the order of `voxels`. */
+export function axialPositionsMm(placement: VoxelPlacement, voxels: Int32Array, axisLps: Vec3): Float64Array {
+  const point: Vec3 = [0, 0, 0];
+  const positions = new Float64Array(voxels.length);
+  for (let index = 0; index < voxels.length; index++) positions[index] = dot(voxelCenterLpsMm(placement, voxels[index], point), axisLps);
+  return positions;
+}
+
+/**
+ * Returns the value of rank `rank` (0 = smallest) of `values`, as `values.sort()[rank]` would, in
+ * linear expected time by Hoare's selection. Reorders `values` in place; NaN values are not supported.
+ */
+export function selectRank(values: Float64Array, rank: number): number {
+  if (!Number.isInteger(rank) || rank < 0 || rank >= values.length) {
+    throw new RangeError(`selectRank: rank ${rank} is outside 0..${values.length - 1}; pass an integer index into the values.`);
+  }
+  let left = 0;
+  let right = values.length - 1;
+  while (left < right) {
+    const pivot = values[rank];
+    let low = left;
+    let high = right;
+    while (low <= high) {
+      while (values[low] < pivot) low += 1;
+      while (pivot < values[high]) high -= 1;
+      if (low <= high) {
+        const swap = values[low];
+        values[low] = values[high];
+        values[high] = swap;
+        low += 1;
+        high -= 1;
+      }
+    }
+    if (high < rank) left = low;
+    if (rank < low) right = high;
+  }
+  return values[rank];
 }
 
 /**

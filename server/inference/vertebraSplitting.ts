@@ -5,7 +5,7 @@
  */
 import type { Vec3 } from '../geometry/types.ts';
 import { dot } from '../geometry/vec3.ts';
-import { centroidLpsMm, voxelCenterLpsMm, type VoxelPlacement } from './structureStats.ts';
+import { axialPositionsMm, centroidLpsMm, selectRank, type VoxelPlacement } from './structureStats.ts';
 
 export interface VoxelPart {
   kind: 'vertebra' | 'disc' | 'sacrum' | 'canal';
@@ -36,18 +36,31 @@ function makePart(kind: VoxelPart['kind'], voxels: Int32Array, placement: VoxelP
   return { kind, voxels, centroidLpsMm: centroidLpsMm(placement, voxels), volumeMm3: voxels.length * placement.voxelVolumeMm3 };
 }
 
-/** Positions of a part's voxels along the axis, and its height between the 5th and 95th percentiles. */
-function axialProfile(part: VoxelPart, placement: VoxelPlacement, axisLps: Vec3): { positions: Float64Array; heightMm: number; lowMm: number; highMm: number } {
-  const point: Vec3 = [0, 0, 0];
-  const positions = new Float64Array(part.voxels.length);
-  part.voxels.forEach((voxel, index) => {
-    positions[index] = dot(voxelCenterLpsMm(placement, voxel, point), axisLps);
-  });
+/** Positions of a part's voxels along the spine axis, and its height between the 5th and 95th percentiles. */
+export interface AxialProfile {
+  positions: Float64Array;
+  heightMm: number;
+  lowMm: number;
+  highMm: number;
+}
+
+/**
+ * Axial profiles by part, for one voxel placement and one spine axis. Passing the same cache to
+ * `cutVertebraeAtDiscs` and `splitMergedVertebrae` profiles each uncut vertebra once.
+ */
+export type AxialProfileCache = Map<VoxelPart, AxialProfile>;
+
+function axialProfile(part: VoxelPart, placement: VoxelPlacement, axisLps: Vec3, cache: AxialProfileCache): AxialProfile {
+  const cached = cache.get(part);
+  if (cached !== undefined) return cached;
+  const positions = axialPositionsMm(placement, part.voxels, axisLps);
   // The 5th to 95th percentile range ignores stray voxels such as mislabelled posterior elements.
-  const sorted = Float64Array.from(positions).sort();
-  const lowMm = sorted[Math.floor(0.05 * (sorted.length - 1))];
-  const highMm = sorted[Math.floor(0.95 * (sorted.length - 1))];
-  return { positions, heightMm: highMm - lowMm, lowMm, highMm };
+  const scratch = Float64Array.from(positions);
+  const lowMm = selectRank(scratch, Math.floor(0.05 * (scratch.length - 1)));
+  const highMm = selectRank(scratch, Math.floor(0.95 * (scratch.length - 1)));
+  const profile = { positions, heightMm: highMm - lowMm, lowMm, highMm };
+  cache.set(part, profile);
+  return profile;
 }
 
 /**
@@ -64,6 +77,7 @@ export function cutVertebraeAtDiscs(
   placement: VoxelPlacement,
   axisLps: Vec3,
   options: VertebraSplittingOptions = {},
+  profileCache: AxialProfileCache = new Map(),
 ): VoxelPart[] {
   const minHeightFactor = options.minHeightFactorToCutAtDiscs ?? 1.3;
   const maxOffsetAcrossMm = options.maxDiscOffsetAcrossAxisMm ?? 25;
@@ -71,7 +85,7 @@ export function cutVertebraeAtDiscs(
   const discs = parts.filter((part) => part.kind === 'disc');
   if (vertebrae.length === 0 || discs.length === 0) return [...parts];
 
-  const profiles = new Map(vertebrae.map((part) => [part, axialProfile(part, placement, axisLps)]));
+  const profiles = new Map(vertebrae.map((part) => [part, axialProfile(part, placement, axisLps, profileCache)]));
   const typicalHeight = vertebrae.length >= 3 ? lowerMedian([...profiles.values()].map((profile) => profile.heightMm)) : 0;
   const across = (a: Vec3, b: Vec3): number => {
     const offset: Vec3 = [a[0] - b[0], a[1] - b[1], a[2] - b[2]];
@@ -118,6 +132,7 @@ export function splitMergedVertebrae(
   placement: VoxelPlacement,
   axisLps: Vec3,
   options: VertebraSplittingOptions = {},
+  profileCache: AxialProfileCache = new Map(),
 ): VoxelPart[] {
   const maxHeightFactor = options.maxHeightFactor ?? 1.6;
   const vertebrae = parts.filter((part) => part.kind === 'vertebra');
@@ -125,7 +140,7 @@ export function splitMergedVertebrae(
 
   const projections = new Map<VoxelPart, Float64Array>();
   const heights = vertebrae.map((part) => {
-    const profile = axialProfile(part, placement, axisLps);
+    const profile = axialProfile(part, placement, axisLps, profileCache);
     projections.set(part, profile.positions);
     return profile.heightMm;
   });

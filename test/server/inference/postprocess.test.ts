@@ -7,7 +7,7 @@ import type { ClassMap } from '../../../server/inference/labelMapping.ts';
 import { EXPECTED_CLASSES } from '../../../server/inference/modelContract.ts';
 import { postprocess } from '../../../server/inference/postprocess.ts';
 import { canonicalFrame } from '../../../server/inference/preprocess.ts';
-import { symmetricEigen3 } from '../../../server/inference/structureStats.ts';
+import { selectRank, symmetricEigen3 } from '../../../server/inference/structureStats.ts';
 import { SegmentationInputError } from '../../../server/inference/types.ts';
 import { discCentersZ, renderLocalizer, STANDARD_SAGITTAL, TISSUE } from './syntheticSpine.ts';
 
@@ -206,6 +206,40 @@ test('components: face connectivity across slices', () => {
   const components = connectedComponents(map, dims, 1);
   assert.equal(components.map((component) => component.voxels.length), [2, 1]);
   assert.equal(connectedComponents(map, dims, 1, 2).length, 1);
+});
+
+test('components: larger than the initial queue', () => {
+  // A block of 290 x 290 x 2 voxels outgrows the 65536-entry queue the search starts with.
+  const dims = { columns: 300, rows: 300, slices: 2 };
+  const planeSize = dims.columns * dims.rows;
+  const map = new Uint8Array(planeSize * dims.slices);
+  for (let k = 0; k < dims.slices; k++) {
+    for (let j = 5; j < 295; j++) map.fill(1, k * planeSize + j * dims.columns + 5, k * planeSize + j * dims.columns + 295);
+  }
+  const components = connectedComponents(map, dims, 1);
+  assert.is(components.length, 1);
+  const voxels = components[0].voxels;
+  assert.is(voxels.length, 290 * 290 * 2);
+  assert.is(new Set(voxels).size, voxels.length);
+  assert.ok(voxels.every((voxel) => map[voxel] === 1));
+  // Breadth-first from the first voxel in scan order. Its -i, -j and -k neighbours are background.
+  const seed = 5 * dims.columns + 5;
+  assert.equal([...voxels.subarray(0, 4)], [seed, seed + 1, seed + dims.columns, seed + planeSize]);
+});
+
+test('selectRank matches the sorted array', () => {
+  // Few distinct values make many ties; -0 and 0 compare equal, so Object.is is not required.
+  const value = fc.oneof(fc.integer({ min: -3, max: 3 }), fc.double({ min: -1e3, max: 1e3, noNaN: true }));
+  fc.assert(
+    fc.property(fc.array(value, { minLength: 1, maxLength: 2000, size: 'max' }), fc.nat(), (values, seed) => {
+      const sorted = Float64Array.from(values).sort();
+      const rank = seed % values.length;
+      return selectRank(Float64Array.from(values), rank) === sorted[rank];
+    }),
+  );
+  const ascending = Float64Array.from({ length: 1000 }, (_, index) => index);
+  assert.is(selectRank(ascending, 950), 950);
+  assert.throws(() => selectRank(new Float64Array(3), 3), /rank 3 is outside 0\.\.2/);
 });
 
 test('eigen decomposition reconstructs the matrix', () => {

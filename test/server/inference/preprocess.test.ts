@@ -5,6 +5,7 @@ import type { Vec3 } from '../../../server/geometry/types.ts';
 import {
   buildModelInput,
   canonicalFrame,
+  clampToRange,
   intensityWindow,
   selectSlices,
   validateSagittalSeries,
@@ -175,6 +176,16 @@ test('validation: oblique sagittal within the limit passes', () => {
 test('validation: constant image is blank', () => {
   const series = renderLocalizer({ ...STANDARD_SAGITTAL, sliceCount: 2 }, () => 417);
   expectInputError(() => validateSagittalSeries(series), 'ERR_BLANK_IMAGE');
+});
+
+test('clampToRange matches Math.min and Math.max', () => {
+  const reference = (value: number, max: number): number => Math.min(max, Math.max(0, value));
+  for (const value of [-0, 0, -1e-300, 0.25, 255, 255.5, 256, -Infinity, Infinity, NaN]) {
+    assert.ok(Object.is(clampToRange(value, 255), reference(value, 255)), `value ${value}`);
+  }
+  fc.assert(
+    fc.property(fc.double(), fc.double({ min: 0, max: 1e6, noNaN: true }), (value, max) => Object.is(clampToRange(value, max), reference(value, max))),
+  );
 });
 
 test.run();
