@@ -44,6 +44,8 @@ export interface SimulationReport {
   /** Milliseconds from the localizer's `series.complete` acknowledgement to the first proposed plan. */
   latencyMs: number | null;
   planRevision: number | null;
+  /** Warnings of the latest plan the console received (anatomy flags, slab crossings), in its order. */
+  planWarnings: { code: string; level: string | null; message: string }[];
   slabs: SlabReport[];
   images: { sent: number; acknowledged: number; rejected: ImageRejection[] };
   /** Error replies to JSON messages, by message type. */

@@ -117,6 +117,7 @@ export async function runSimulatedExam(options: SimulatedExamOptions): Promise<S
     faults,
     latencyMs: null,
     planRevision: null,
+    planWarnings: [],
     slabs: [],
     images: { sent: 0, acknowledged: 0, rejected: [] },
     messageErrors: [],
@@ -322,6 +323,7 @@ export async function runSimulatedExam(options: SimulatedExamOptions): Promise<S
 
     report.latencyMs = consoleWatcher.firstPlanAtMs === null ? null : Math.max(0, consoleWatcher.firstPlanAtMs - localizerCompleteAtMs);
     report.planRevision = consoleWatcher.latestPlan?.plan.revision ?? null;
+    report.planWarnings = (consoleWatcher.latestPlan?.plan.warnings ?? []).map((warning) => ({ code: warning.code, level: warning.level ?? null, message: warning.message }));
     report.slabs = [...progress.values()].map((entry) => slabReport(entry, consoleWatcher.qcHistory.get(entry.slab.slabId) ?? [], truth));
     report.completed = finished && endReply.type === 'ack';
   } catch (error) {

@@ -5,7 +5,7 @@
 import { writeFile } from 'node:fs/promises';
 
 import { logger } from '../server/log.ts';
-import type { SimulationReport } from './report.ts';
+import type { SimulationReport, SlabReport } from './report.ts';
 import { runSimulatedExam } from './scanner.ts';
 import { parseSimulateArguments, SIMULATE_HELP, SimulateUsageError, type SimulateArguments } from './simulateArguments.ts';
 
@@ -52,15 +52,27 @@ export async function run(argv: string[]): Promise<number> {
   return report.completed ? 0 : 1;
 }
 
-/** Formats the report for a person: outcome, latency and one line per slab. */
+/** Formats a QC finding for the summary, such as `GHOSTING 4.47 %, limit 4 %`. */
+function formatFinding(finding: SlabReport['qcFindings'][number]): string {
+  const unit = finding.unit === '' ? '' : ` ${finding.unit}`;
+  if (finding.value === null) return finding.code;
+  const limit = finding.threshold === null ? '' : `, limit ${finding.threshold}${unit}`;
+  return `${finding.code} ${Number(finding.value.toPrecision(3))}${unit}${limit}`;
+}
+
+/** Formats the report for a person: outcome, latency, the plan's warnings and one line per slab. */
 export function formatSummary(report: SimulationReport): string {
   const lines = [
     `Exam ${report.examId} on ${report.case}: ${report.completed ? 'completed' : `not completed (${report.failureReason ?? 'unknown reason'})`}`,
     `Session ${report.sessionId ?? '-'}, plan revision ${report.planRevision ?? '-'}, localizer to proposal ${report.latencyMs ?? '-'} ms, ${report.images.acknowledged}/${report.images.sent} images acknowledged, ${report.reconnects} reconnects`,
   ];
+  // Anatomy flags come first: a transitional spine or a missing sacrum shifts every level name.
+  const warnings = [...report.planWarnings].sort((a, b) => Number(a.code === 'SLAB_CROSSING') - Number(b.code === 'SLAB_CROSSING'));
+  for (const warning of warnings) lines.push(`  plan warning ${warning.code}${warning.level === null ? '' : ` (${warning.level})`}: ${warning.message}`);
   for (const slab of report.slabs) {
     const truth = slab.angleErrorDeg === null ? 'no ground truth' : `angle error ${slab.angleErrorDeg.toFixed(1)} deg, centre error ${slab.centerErrorMm?.toFixed(1)} mm`;
-    lines.push(`  ${slab.level.padEnd(8)} QC ${slab.qc ?? '-'}${slab.attempts > 1 ? ` after ${slab.attempts} acquisitions` : ''}, ${truth}`);
+    const findings = slab.qc === 'pass' || slab.qcFindings.length === 0 ? '' : ` [${slab.qcFindings.map(formatFinding).join('; ')}]`;
+    lines.push(`  ${slab.level.padEnd(8)} QC ${slab.qc ?? '-'}${findings}${slab.attempts > 1 ? ` after ${slab.attempts} acquisitions` : ''}, ${truth}`);
   }
   for (const rejection of report.images.rejected) lines.push(`  image ${rejection.sopInstanceUid} rejected: ${rejection.code}`);
   return `${lines.join('\n')}\n`;

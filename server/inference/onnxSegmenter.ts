@@ -219,7 +219,8 @@ export async function createOnnxSegmenter(options: OnnxSegmenterOptions = {}): P
       };
     } catch (error) {
       if (error instanceof SegmentationInputError) {
-        seriesLog.warn({ code: error.code, err: error }, 'series rejected by the segmenter');
+        // An expected input problem: its code and message say everything, so no stack trace is logged.
+        seriesLog.warn({ code: error.code, reason: error.message }, 'series rejected by the segmenter');
       } else {
         seriesLog.error({ err: error }, 'segmentation failed');
       }

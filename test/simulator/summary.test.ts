@@ -1,0 +1,75 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import type { SimulationReport, SlabReport } from '../../simulator/report.ts';
+import { formatSummary } from '../../simulator/simulateCommand.ts';
+
+function slab(overrides: Partial<SlabReport>): SlabReport {
+  return {
+    slabId: 'slab-1',
+    level: 'L4/L5',
+    qc: 'pass',
+    qcFindings: [],
+    qcHistory: [],
+    attempts: 1,
+    angleErrorDeg: 0.5,
+    centerErrorMm: 1.2,
+    offsetAlongNormalMm: 0.1,
+    truthSource: null,
+    faultsApplied: [],
+    ...overrides,
+  };
+}
+
+function report(overrides: Partial<SimulationReport>): SimulationReport {
+  return {
+    completed: true,
+    failureReason: null,
+    case: 'phantom:4',
+    examId: 'exam-1',
+    sessionId: 'session-1',
+    faults: [],
+    latencyMs: 120,
+    planRevision: 1,
+    planWarnings: [],
+    slabs: [],
+    images: { sent: 10, acknowledged: 10, rejected: [] },
+    messageErrors: [],
+    reconnects: 0,
+    statesSeen: [],
+    nextActionsSeen: [],
+    scannerDropsSeen: 0,
+    finalState: 'ended',
+    finalNextAction: null,
+    durationMs: 1000,
+    ...overrides,
+  };
+}
+
+test('summary: anatomy warnings before crossings', () => {
+  const text = formatSummary(
+    report({
+      planWarnings: [
+        { code: 'SLAB_CROSSING', level: 'L4/L5', message: 'Slabs cross.' },
+        { code: 'TRANSITIONAL_SIX_LUMBAR', level: null, message: '6 lumbar-type vertebral bodies lie above the sacrum.' },
+      ],
+    }),
+  );
+  const lines = text.split('\n');
+  assert.is(lines[2], '  plan warning TRANSITIONAL_SIX_LUMBAR: 6 lumbar-type vertebral bodies lie above the sacrum.');
+  assert.is(lines[3], '  plan warning SLAB_CROSSING (L4/L5): Slabs cross.');
+});
+
+test('summary: QC findings name the check', () => {
+  const text = formatSummary(
+    report({
+      slabs: [
+        slab({ level: 'L5/S1', qc: 'warn', qcFindings: [{ code: 'GHOSTING', verdict: 'warn', value: 4.4712, threshold: 4, unit: '%' }] }),
+        slab({ qc: 'pass' }),
+      ],
+    }),
+  );
+  assert.match(text, '  L5/S1    QC warn [GHOSTING 4.47 %, limit 4 %], angle error 0.5 deg, centre error 1.2 mm');
+  assert.match(text, '  L4/L5    QC pass, angle error 0.5 deg');
+});
+
+test.run();
