@@ -50,7 +50,7 @@ export function parseDemoArguments(argv: string[]): DemoArguments {
       strict: true,
       allowPositionals: false,
       options: {
-        help: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
         seed: { type: 'string' },
         port: { type: 'string' },
         'data-dir': { type: 'string' },

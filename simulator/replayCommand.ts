@@ -36,7 +36,7 @@ export async function run(argv: string[]): Promise<number> {
       strict: true,
       allowPositionals: false,
       options: {
-        help: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
         server: { type: 'string' },
         token: { type: 'string' },
         journal: { type: 'string' },

@@ -116,7 +116,7 @@ export function parseSimulateArguments(argv: string[], environment: NodeJS.Proce
       strict: true,
       allowPositionals: false,
       options: {
-        help: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
         server: { type: 'string' },
         token: { type: 'string' },
         case: { type: 'string' },

@@ -32,7 +32,9 @@ Options:
                          slice within 40 mm of the centre of the stack
   --model <path>         ONNX model (default ${DEFAULT_MODEL_PATH})
   --threads <n>          onnxruntime intra-op threads (default 2)
-  --provider <name>      execution provider: cpu (default), cuda or webgpu
+  --execution-provider <name>
+                         onnxruntime execution provider: cpu (default), cuda or webgpu;
+                         --provider is accepted too
   --max-cases <n>        evaluate at most this many cases per dataset
   -h, --help             print this help
 `;
@@ -180,7 +182,8 @@ export async function run(argv: string[]): Promise<number> {
       split: { type: 'string', default: 'validation' },
       model: { type: 'string' },
       threads: { type: 'string' },
-      provider: { type: 'string', default: 'cpu' },
+      'execution-provider': { type: 'string' },
+      provider: { type: 'string' },
       'max-cases': { type: 'string' },
       'slice-selection': { type: 'string', default: 'adaptive' },
       help: { type: 'boolean', short: 'h' },
@@ -205,7 +208,7 @@ export async function run(argv: string[]): Promise<number> {
     process.stderr.write(`--slice-selection is "${sliceSelection}"; use adaptive or fixed.\n`);
     return 2;
   }
-  const provider = values.provider as ExecutionProviderName;
+  const provider = (values['execution-provider'] ?? values.provider ?? 'cpu') as ExecutionProviderName;
   const threads = parseCount(values.threads, 'threads', 2);
   const maxCases = parseCount(values['max-cases'], 'max-cases', Number.POSITIVE_INFINITY);
   const log = logger.child({ component: 'evaluate' });

@@ -142,7 +142,7 @@ function parseRaw(argv: string[]) {
       'execution-provider': { type: 'string' },
       protocol: { type: 'string' },
       'allow-origin': { type: 'string', multiple: true },
-      help: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
       ...DICOM_LISTENER_ARGUMENTS,
     },
   });
