@@ -51,7 +51,7 @@ export function parsePhantomSpec(spec: string): number | null {
   if (match[1] === undefined) return DEFAULT_PHANTOM_SEED;
   const seed = Number(match[1]);
   if (!Number.isInteger(seed) || seed < 0 || seed > 2 ** 31 - 1) {
-    throw new CaseSpecError(`Invalid phantom seed "${match[1]}" in --case ${spec}: use a whole number from 0 to 2147483647, such as phantom:3.`);
+    throw new CaseSpecError(`Invalid phantom seed "${match[1]}" in case "${spec}": use a whole number from 0 to 2147483647, such as phantom:3.`);
   }
   return seed;
 }
