@@ -1,7 +1,7 @@
 /**
  * 26-connected components of a voxel set on a label grid.
  */
-import type { LabelGrid } from './labelGrid.ts';
+import { splitVoxelIndex, type LabelGrid } from './labelGrid.ts';
 
 /** Voxel box of a voxel set, in grid indices, padded by one voxel on every side. */
 interface PaddedBox {
@@ -155,12 +155,12 @@ function paddedBoundingBox(voxels: Int32Array, columns: number, perSlice: number
   let maxI = -1;
   let maxJ = -1;
   let maxK = -1;
+  const ijk = new Int32Array(3);
   for (let n = 0; n < voxels.length; n += 1) {
-    const index = voxels[n];
-    const k = (index / perSlice) | 0;
-    const remainder = index - k * perSlice;
-    const j = (remainder / columns) | 0;
-    const i = remainder - j * columns;
+    splitVoxelIndex(voxels[n], columns, perSlice, ijk);
+    const i = ijk[0];
+    const j = ijk[1];
+    const k = ijk[2];
     if (i < minI) minI = i;
     if (i > maxI) maxI = i;
     if (j < minJ) minJ = j;

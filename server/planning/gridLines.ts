@@ -4,7 +4,7 @@
  */
 import type { Vec3 } from '../geometry/types.ts';
 import { dot, length } from '../geometry/vec3.ts';
-import type { LabelGrid } from './labelGrid.ts';
+import { splitVoxelIndex, type LabelGrid } from './labelGrid.ts';
 
 export interface GridLineAxis {
   /** Grid axis (0 = i, 1 = j, 2 = k) most aligned with the disc axis. */
@@ -77,12 +77,13 @@ export function lineRanges(grid: Pick<LabelGrid, 'columns' | 'rows' | 'slices'>,
   const min = new Int32Array(maxLines);
   const max = new Int32Array(maxLines);
   let count = 0;
+  const ijk = new Int32Array(3);
   for (let n = 0; n < voxels.length; n += 1) {
     const index = voxels[n];
-    const k = (index / perSlice) | 0;
-    const remainder = index - k * perSlice;
-    const j = (remainder / columns) | 0;
-    const i = remainder - j * columns;
+    splitVoxelIndex(index, columns, perSlice, ijk);
+    const i = ijk[0];
+    const j = ijk[1];
+    const k = ijk[2];
     const line = lineNumberOf(i, j, k);
     let coordinate = i;
     let stride = 1;

@@ -192,6 +192,20 @@ export function voxelIndexToIjk(grid: LabelGrid, index: number): Vec3 {
   return [remainder - j * grid.columns, j, k];
 }
 
+/**
+ * Writes the column i, row j and slice k of a voxel index into `ijk`. Voxel indices are
+ * non-negative 32-bit integers, so truncating with `| 0` is the floor; V8 then divides in
+ * integers, about twice as fast as Math.floor of a float division.
+ */
+export function splitVoxelIndex(index: number, columns: number, perSlice: number, ijk: Int32Array): void {
+  const k = (index / perSlice) | 0;
+  const remainder = index - k * perSlice;
+  const j = (remainder / columns) | 0;
+  ijk[0] = remainder - j * columns;
+  ijk[1] = j;
+  ijk[2] = k;
+}
+
 /** Patient positions of `voxels` as a flat x, y, z array. */
 export function voxelPositionsLps(grid: LabelGrid, voxels: Int32Array): Float64Array {
   const positions = new Float64Array(voxels.length * 3);
@@ -199,14 +213,12 @@ export function voxelPositionsLps(grid: LabelGrid, voxels: Int32Array): Float64A
   const origin: PointLpsMm = grid.stack.firstSlice.imagePositionLpsMm;
   const perSlice = grid.rows * grid.columns;
   const columns = grid.columns;
+  const ijk = new Int32Array(3);
   for (let n = 0; n < voxels.length; n += 1) {
-    const index = voxels[n];
-    // Voxel indices are non-negative 32-bit integers, so truncating with `| 0` is the floor; V8
-    // then divides in integers, about twice as fast as Math.floor of a float division.
-    const k = (index / perSlice) | 0;
-    const remainder = index - k * perSlice;
-    const j = (remainder / columns) | 0;
-    const i = remainder - j * columns;
+    splitVoxelIndex(voxels[n], columns, perSlice, ijk);
+    const i = ijk[0];
+    const j = ijk[1];
+    const k = ijk[2];
     positions[n * 3] = origin[0] + a0 * i + b0 * j + c0 * k;
     positions[n * 3 + 1] = origin[1] + a1 * i + b1 * j + c1 * k;
     positions[n * 3 + 2] = origin[2] + a2 * i + b2 * j + c2 * k;
