@@ -68,6 +68,28 @@ function centerOf(image: VolumeLps, labels: LabelVolume | null): [number, number
 }
 
 /** Loads the case a `--case` value names. */
+/** Largest number of distinct whole values a volume may have and still be taken as a label map. */
+const MAX_LABEL_MAP_VALUES = 32;
+
+/**
+ * Rejects a volume that is a label map rather than an image: only whole values, at most
+ * MAX_LABEL_MAP_VALUES of them. A segmented label map would otherwise be planned as a scan.
+ */
+export function rejectLabelMap(spec: string, data: ArrayLike<number>): void {
+  const values = new Set<number>();
+  for (let index = 0; index < data.length; index += 1) {
+    const value = data[index];
+    if (!Number.isInteger(value)) return;
+    values.add(value);
+    if (values.size > MAX_LABEL_MAP_VALUES) return;
+  }
+  const listed = [...values].sort((a, b) => a - b).slice(0, 10).join(', ');
+  throw new CaseSpecError(
+    `${spec} looks like a label map, not an image: it holds only ${values.size} distinct whole values (${listed}). ` +
+      'Pass the image volume of the case (for example case-05_image.nii.gz), a DICOM folder or phantom[:seed].',
+  );
+}
+
 export async function loadExamCase(spec: string): Promise<ExamCase> {
   const phantomSeed = parsePhantomSpec(spec);
   if (phantomSeed !== null) {
@@ -102,6 +124,7 @@ export async function loadExamCase(spec: string): Promise<ExamCase> {
   }
 
   const { image, labels, labelNames } = await readVolume(spec);
+  rejectLabelMap(spec, image.data);
   const truth = labels === null ? [] : discTruthFromLabels(labels, labelNames);
   return { description: spec, seed: seedFromText(spec), image, labels, labelNames, truth, localizerCenterLpsMm: centerOf(image, labels) };
 }

@@ -5,7 +5,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 
 import { directionLps, pointLpsMm, type VolumeLps } from '../../server/geometry/types.ts';
-import { CaseSpecError, loadExamCase, parsePhantomSpec } from '../../simulator/caseSource.ts';
+import { CaseSpecError, loadExamCase, parsePhantomSpec, rejectLabelMap } from '../../simulator/caseSource.ts';
 import { discTruthFromLabels, slabTruthError } from '../../simulator/groundTruth.ts';
 import { writeMrImage } from '../../simulator/mrImageWriter.ts';
 import { planeStackAround, resliceToMrImages } from '../../simulator/reslice.ts';
@@ -30,6 +30,21 @@ test('missing case is rejected', async () => {
   } catch (error) {
     assert.instance(error, CaseSpecError);
   }
+});
+
+test('label map is rejected as a case image', () => {
+  const labels = Float32Array.from({ length: 1000 }, (_, index) => index % 8);
+  try {
+    rejectLabelMap('case-05_labels.nii.gz', labels);
+    assert.unreachable('a label map was accepted');
+  } catch (error) {
+    assert.instance(error, CaseSpecError);
+    assert.match((error as Error).message, 'case-05_labels.nii.gz looks like a label map');
+    assert.match((error as Error).message, '8 distinct whole values (0, 1, 2, 3, 4, 5, 6, 7)');
+  }
+  // An image with fractional values, or with many whole values, passes.
+  rejectLabelMap('image.nii', Float32Array.from({ length: 1000 }, (_, index) => (index % 8) + 0.5));
+  rejectLabelMap('image.nii', Float32Array.from({ length: 1000 }, (_, index) => index % 300));
 });
 
 test('DICOM folder becomes the same volume', async () => {
