@@ -8,13 +8,12 @@ symbolic (H and W) and records the stride in `lumbar.sizeMultiple`. The segmente
 grid along the spine for a tall localizer instead of cropping it. Weights and nodes are unchanged.
 models/lumbar-seg.onnx 1.0.2 was made this way from 1.0.1; models/train.py exports this form directly.
 """
-import argparse
 import sys
-from pathlib import Path
 
 import onnx
 
-SIZE_MULTIPLE = 16
+from lumbar.export import SIZE_MULTIPLE
+from lumbar.model_edit import run_model_edit
 
 
 def make_grid_dynamic(model: onnx.ModelProto, size_multiple: int) -> None:
@@ -34,22 +33,11 @@ def make_grid_dynamic(model: onnx.ModelProto, size_multiple: int) -> None:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("source", type=Path, help="ONNX model to read")
-    parser.add_argument("target", type=Path, help="ONNX model to write")
-    parser.add_argument("--model-version", required=True, help="new lumbar.modelVersion")
-    args = parser.parse_args()
+    def edit(model: onnx.ModelProto) -> str:
+        make_grid_dynamic(model, SIZE_MULTIPLE)
+        return f", grid sizes in multiples of {SIZE_MULTIPLE}"
 
-    model = onnx.load(str(args.source))
-    make_grid_dynamic(model, SIZE_MULTIPLE)
-    versions = [entry for entry in model.metadata_props if entry.key == "lumbar.modelVersion"]
-    if not versions:
-        raise ValueError(f"{args.source} has no lumbar.modelVersion metadata; export it with models/train.py.")
-    versions[0].value = args.model_version
-    onnx.checker.check_model(model)
-    onnx.save(model, str(args.target))
-    print(f"wrote {args.target} (model version {args.model_version}, grid sizes in multiples of {SIZE_MULTIPLE})")
-    return 0
+    return run_model_edit(__doc__, edit)
 
 
 if __name__ == "__main__":

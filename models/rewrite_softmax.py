@@ -7,13 +7,13 @@ float rounding. onnxruntime-node 1.31 runs a Softmax over the channel axis sever
 than these five nodes. models/lumbar-seg.onnx 1.0.1 was made this way from the trained 1.0.0
 file; a fresh models/train.sh run exports the same form directly (lumbar.network.channel_softmax).
 """
-import argparse
 import sys
-from pathlib import Path
 
 import numpy as np
 import onnx
 from onnx import helper, numpy_helper
+
+from lumbar.model_edit import run_model_edit
 
 
 def rewrite_softmax(model: onnx.ModelProto) -> None:
@@ -40,22 +40,11 @@ def rewrite_softmax(model: onnx.ModelProto) -> None:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("source", type=Path, help="ONNX model to read")
-    parser.add_argument("target", type=Path, help="ONNX model to write")
-    parser.add_argument("--model-version", required=True, help="new lumbar.modelVersion")
-    args = parser.parse_args()
+    def edit(model: onnx.ModelProto) -> str:
+        rewrite_softmax(model)
+        return ""
 
-    model = onnx.load(str(args.source))
-    rewrite_softmax(model)
-    versions = [entry for entry in model.metadata_props if entry.key == "lumbar.modelVersion"]
-    if not versions:
-        raise ValueError(f"{args.source} has no lumbar.modelVersion metadata; export it with models/train.py.")
-    versions[0].value = args.model_version
-    onnx.checker.check_model(model)
-    onnx.save(model, str(args.target))
-    print(f"wrote {args.target} (model version {args.model_version})")
-    return 0
+    return run_model_edit(__doc__, edit)
 
 
 if __name__ == "__main__":
