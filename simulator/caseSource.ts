@@ -85,7 +85,7 @@ export function rejectLabelMap(spec: string, data: ArrayLike<number>): void {
   }
   const listed = [...values].sort((a, b) => a - b).slice(0, 10).join(', ');
   throw new CaseSpecError(
-    `${spec} looks like a label map, not an image: it holds only ${values.size} distinct whole values (${listed}). ` +
+    `${spec} looks like a label map, not an image: it contains only ${values.size} distinct whole values (${listed}). ` +
       'Pass the image volume of the case (for example case-05_image.nii.gz), a DICOM folder or phantom[:seed].',
   );
 }

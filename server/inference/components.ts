@@ -28,7 +28,7 @@ export function connectedComponentsByClass(
   const wanted = new Uint8Array(256);
   for (const classValue of minVoxelsByClass.keys()) wanted[classValue] = 1;
   const visited = new Uint8Array(classMap.length);
-  // The queue holds one component at a time, so it starts small and doubles when a component fills it.
+  // The queue contains one component at a time, so it starts small and doubles when a component fills it.
   let queue: Int32Array = new Int32Array(Math.min(classMap.length, 1 << 16));
   const result = new Map<number, Component[]>([...minVoxelsByClass.keys()].map((classValue) => [classValue, []]));
 

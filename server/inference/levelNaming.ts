@@ -119,9 +119,9 @@ function findS1BodyAboveSacrumMm(candidates: readonly LevelCandidate[], sacrumTo
 
 /**
  * Returns the position of the lowest disc that may be L5/S1 when no sacrum was found. Two kinds of
- * disc at the bottom are skipped and stay unnamed: rudimentary sacral discs, much smaller than the
- * median disc, and a disc separated from every structure above it by more than
- * `maxIsolatedGapLevels` level spacings, such as a sacrococcygeal disc below an unlabelled sacrum.
+ * disc at the bottom are skipped and stay unnamed. One is a rudimentary sacral disc, much smaller
+ * than the median disc. The other lies more than `maxIsolatedGapLevels` level spacings below every
+ * structure above it, such as a sacrococcygeal disc below an unlabelled sacrum.
  */
 function lowestLumbarDiscMm(candidates: readonly LevelCandidate[], minVolumeFraction: number, maxIsolatedGapLevels: number): number | null {
   const sorted = [...candidates].sort((a, b) => a.positionMm - b.positionMm);

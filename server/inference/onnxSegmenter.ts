@@ -2,9 +2,9 @@
  * The segmenter on onnxruntime-node: loads and checks the model, then runs preprocessing,
  * batched inference on the slices around the spine (a central batch, then small batches while
  * the spine continues laterally) and postprocessing per series. The grid grows along the spine
- * for a tall localizer when the model allows it; a field of view still clearly larger than the
- * grid adds a one-slice pass first, to centre the grid on the spine. The ONNX session is
- * the only effect here besides logging.
+ * for a tall localizer when the model allows it. A field of view still clearly larger than the
+ * grid adds a one-slice pass first, to centre the grid on the spine. The ONNX session is the
+ * only effect here besides logging.
  */
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
@@ -219,7 +219,7 @@ export async function createOnnxSegmenter(options: OnnxSegmenterOptions = {}): P
       };
     } catch (error) {
       if (error instanceof SegmentationInputError) {
-        // An expected input problem: its code and message say everything, so no stack trace is logged.
+        // An expected input problem, fully described by its code and message, so no stack trace is logged.
         seriesLog.warn({ code: error.code, reason: error.message }, 'series rejected by the segmenter');
       } else {
         seriesLog.error({ err: error }, 'segmentation failed');

@@ -42,8 +42,8 @@ function imageExtentMm(series: MrSeries, directionLps: Vec3): number {
 /**
  * Returns the model grid for a series. A model whose grid height can grow gets rows for the whole
  * extent of the image along the spine, rounded up to `sizeMultiple` and at most
- * `maxGridHeightMm` tall, unless the image exceeds the model's grid by at most
- * `maxCroppedEdgeMm` at each end. Other models keep their grid.
+ * `maxGridHeightMm` tall. It keeps its own grid when the image exceeds it by at most
+ * `maxCroppedEdgeMm` at each end, and so does a model whose grid cannot grow.
  */
 export function gridForSeries(
   series: MrSeries,

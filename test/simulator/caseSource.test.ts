@@ -40,7 +40,7 @@ test('label map is rejected as a case image', () => {
   } catch (error) {
     assert.instance(error, CaseSpecError);
     assert.match((error as Error).message, 'case-05_labels.nii.gz looks like a label map');
-    assert.match((error as Error).message, '8 distinct whole values (0, 1, 2, 3, 4, 5, 6, 7)');
+    assert.match((error as Error).message, 'only 8 distinct whole values (0, 1, 2, 3, 4, 5, 6, 7)');
   }
   // An image with fractional values, or with many whole values, passes.
   rejectLabelMap('image.nii', Float32Array.from({ length: 1000 }, (_, index) => (index % 8) + 0.5));

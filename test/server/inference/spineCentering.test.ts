@@ -23,7 +23,7 @@ test('centring: wide field of view', () => {
   assert.ok(fieldOfViewExceedsGrid(slightly, canonicalFrame(slightly), GRID, { maxUncenteredCropMm: 0 }));
 });
 
-test('grid: grows to the field of view along the spine in steps of the size multiple', () => {
+test('grid: grows in size-multiple steps', () => {
   const cases: Array<[number, number]> = [
     [200, 224], // never smaller than the model's grid
     [285, 224], // 2.5 mm at each end is cropped
