@@ -51,9 +51,10 @@ interface DatasetSummary {
 function datasetFolders(dataFolder: string): string[] {
   if (!existsSync(dataFolder)) throw new Error(`Data folder ${dataFolder} not found. Pass --data with an existing folder.`);
   if (existsSync(join(dataFolder, 'dataset.json'))) return [dataFolder];
-  const folders = readdirSync(dataFolder, { withFileTypes: true })
-    .filter((entry) => entry.isDirectory() && existsSync(join(dataFolder, entry.name, 'dataset.json')))
-    .map((entry) => join(dataFolder, entry.name))
+  // existsSync follows links, so a sub-folder that is a symbolic link to a dataset counts too.
+  const folders = readdirSync(dataFolder)
+    .map((name) => join(dataFolder, name))
+    .filter((path) => existsSync(join(path, 'dataset.json')))
     .sort();
   if (folders.length === 0) {
     throw new Error(`${dataFolder} has no dataset.json and no sub-folder with one. Pass a folder laid out like those in the public data sets.`);

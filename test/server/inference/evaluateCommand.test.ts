@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { test } from 'uvu';
@@ -77,6 +77,17 @@ test('evaluate: train split skips unlisted sets', async () => {
   assert.is(report.cases, 0);
   assert.match(report.split, 'training cases');
   assert.match(report.datasets[0].note, 'no training cases');
+});
+
+test('evaluate: a parent folder may link to its dataset folders', async () => {
+  const parent = join(folder, 'linked-sets');
+  mkdirSync(parent);
+  symlinkSync(folder, join(parent, 'synthetic-discs'), 'dir');
+  const reportPath = join(folder, 'linked-report.json');
+  assert.is(await run(['--data', parent, '--split', 'all', '--model', BAND_MODEL, '--report', reportPath]), 0);
+  const report = JSON.parse(readFileSync(reportPath, 'utf8'));
+  assert.is(report.cases, 1);
+  assert.is(report.datasets[0].name, 'synthetic-discs');
 });
 
 test.after(() => rmSync(folder, { recursive: true, force: true }));
