@@ -100,6 +100,14 @@ export function validateSagittalSeries(series: MrSeries, options: PreprocessOpti
           'Send images with PixelSpacing (0028,0030) greater than 0; the segmenter never assumes a spacing.',
       );
     }
+    const position = image.geometry.imagePositionLpsMm;
+    if (!position.every((value) => Number.isFinite(value))) {
+      throw new SegmentationInputError(
+        'ERR_INVALID_POSITION',
+        `Image ${image.sopInstanceUid} has image position [${position.join(', ')}] mm. ` +
+          'Send images whose ImagePositionPatient (0020,0032) holds three finite numbers.',
+      );
+    }
     const normal = planeNormal(image);
     const normalLength = length(normal);
     if (!(normalLength > 0.5) || Math.abs(normal[0]) / normalLength < minAbsNormalX) {

@@ -63,6 +63,7 @@ export class SegmentationInputError extends Error {
     readonly code:
       | 'ERR_NOT_SAGITTAL'
       | 'ERR_MISSING_PIXEL_SPACING'
+      | 'ERR_INVALID_POSITION'
       | 'ERR_BLANK_IMAGE'
       | 'ERR_NOT_A_SPINE'
       | 'ERR_EMPTY_SERIES',

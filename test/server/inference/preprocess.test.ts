@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import fc from 'fast-check';
-import type { Vec3 } from '../../../server/geometry/types.ts';
+import { pointLpsMm, type Vec3 } from '../../../server/geometry/types.ts';
 import {
   buildModelInput,
   canonicalFrame,
@@ -158,6 +158,14 @@ test('validation: zero pixel spacing', () => {
   series.images[1].geometry.spacingBetweenRowsMm = 0;
   const error = expectInputError(() => validateSagittalSeries(series), 'ERR_MISSING_PIXEL_SPACING');
   assert.match(error.message, series.images[1].sopInstanceUid);
+});
+
+test('validation: a non-finite image position is named', () => {
+  const series = renderLocalizer({ ...STANDARD_SAGITTAL, sliceCount: 2 });
+  series.images[1].geometry.imagePositionLpsMm = pointLpsMm(Number.NaN, 0, 0);
+  const error = expectInputError(() => validateSagittalSeries(series), 'ERR_INVALID_POSITION');
+  assert.match(error.message, series.images[1].sopInstanceUid);
+  assert.match(error.message, 'NaN');
 });
 
 test('validation: axial series is not sagittal', () => {
