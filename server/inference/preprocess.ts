@@ -210,6 +210,11 @@ export function slicePositionsMm(series: MrSeries, normalLps: Vec3): number[] {
   return series.images.map((image) => dot(image.geometry.imagePositionLpsMm, normalLps));
 }
 
+/** Indices of `positionsMm` sorted by position, ties by index. */
+export function orderByPosition(positionsMm: readonly number[]): number[] {
+  return positionsMm.map((_, index) => index).sort((a, b) => positionsMm[a] - positionsMm[b] || a - b);
+}
+
 /**
  * Picks the slices sent to the model: those within `maxDistanceFromCenterMm` of the centre of the
  * stack, nearest first, at most `maxSlices`, returned in series order.
@@ -252,6 +257,36 @@ export function clampToRange(value: number, max: number): number {
   return value;
 }
 
+/** Affine map from model-grid (row r, column c) to the continuous (column i, row j) of one image. */
+export interface GridToImageMap {
+  /** Image column and row at the grid's centre point. */
+  iAtCenter: number;
+  jAtCenter: number;
+  iPerRow: number;
+  jPerRow: number;
+  iPerColumn: number;
+  jPerColumn: number;
+}
+
+/**
+ * Returns the map that puts the centre of the model grid at `gridCenterLpsMm`. The point and the
+ * grid axes are projected onto the image plane along the image's normal. So with a grid centre
+ * taken from another slice of a parallel stack, each grid pixel lies on the line along the normal
+ * through the same pixel of that slice's grid.
+ */
+export function gridToImageMap(image: MrImage, frame: CanonicalFrame, grid: ModelGrid, gridCenterLpsMm: Vec3): GridToImageMap {
+  const { imagePositionLpsMm, rowCosineLps, columnCosineLps, spacingBetweenColumnsMm, spacingBetweenRowsMm } = image.geometry;
+  const offsetFromOrigin = subtract(gridCenterLpsMm, imagePositionLpsMm);
+  return {
+    iAtCenter: dot(offsetFromOrigin, rowCosineLps) / spacingBetweenColumnsMm,
+    jAtCenter: dot(offsetFromOrigin, columnCosineLps) / spacingBetweenRowsMm,
+    iPerRow: (dot(frame.downLps, rowCosineLps) * grid.spacingMm) / spacingBetweenColumnsMm,
+    jPerRow: (dot(frame.downLps, columnCosineLps) * grid.spacingMm) / spacingBetweenRowsMm,
+    iPerColumn: (dot(frame.posteriorLps, rowCosineLps) * grid.spacingMm) / spacingBetweenColumnsMm,
+    jPerColumn: (dot(frame.posteriorLps, columnCosineLps) * grid.spacingMm) / spacingBetweenRowsMm,
+  };
+}
+
 /**
  * Resamples one image bilinearly onto the canonical model grid centred at `gridCenterLpsMm`, after
  * mapping intensities through the window and clipping to [0, 1]. Grid points outside the image are 0.
@@ -265,17 +300,18 @@ export function resampleToModelGrid(
   out: Float32Array,
   offset: GridOffset = NO_GRID_OFFSET,
 ): void {
-  const { imagePositionLpsMm, rowCosineLps, columnCosineLps, spacingBetweenColumnsMm, spacingBetweenRowsMm, rows, columns } =
-    image.geometry;
-  const center = gridCenterLpsMm(image, frame, offset);
-  const offsetFromOrigin = subtract(center, imagePositionLpsMm);
+  resampleWithMap(image, gridToImageMap(image, frame, grid, gridCenterLpsMm(image, frame, offset)), window, grid, out);
+}
+
+/**
+ * Resamples one image bilinearly at the grid points that `map` places on it, after mapping
+ * intensities through the window and clipping to [0, 1]. Grid points outside the image are 0.
+ * `out` receives H x W values, row-major.
+ */
+export function resampleWithMap(image: MrImage, map: GridToImageMap, window: IntensityWindow, grid: ModelGrid, out: Float32Array): void {
+  const { rows, columns } = image.geometry;
   // Source column index i and row index j are affine in the model row r and column c.
-  const iAtCenter = dot(offsetFromOrigin, rowCosineLps) / spacingBetweenColumnsMm;
-  const jAtCenter = dot(offsetFromOrigin, columnCosineLps) / spacingBetweenRowsMm;
-  const iPerRow = (dot(frame.downLps, rowCosineLps) * grid.spacingMm) / spacingBetweenColumnsMm;
-  const jPerRow = (dot(frame.downLps, columnCosineLps) * grid.spacingMm) / spacingBetweenRowsMm;
-  const iPerColumn = (dot(frame.posteriorLps, rowCosineLps) * grid.spacingMm) / spacingBetweenColumnsMm;
-  const jPerColumn = (dot(frame.posteriorLps, columnCosineLps) * grid.spacingMm) / spacingBetweenRowsMm;
+  const { iAtCenter, jAtCenter, iPerRow, jPerRow, iPerColumn, jPerColumn } = map;
   const rowCenter = (grid.inputHeight - 1) / 2;
   const columnCenter = (grid.inputWidth - 1) / 2;
   const lowValue = window.lowValue;

@@ -6,7 +6,7 @@
  */
 import type { MrSeries } from '../dicom/types.ts';
 import type { Vec3 } from '../geometry/types.ts';
-import { slicePositionsMm, type PreprocessOptions } from './preprocess.ts';
+import { orderByPosition, slicePositionsMm, type PreprocessOptions } from './preprocess.ts';
 
 /** Slice selection options; `maxDistanceFromCenterMm` and `maxSlices` bound the window. */
 export interface SliceSelectionOptions extends Pick<PreprocessOptions, 'maxDistanceFromCenterMm' | 'maxSlices'> {
@@ -54,7 +54,7 @@ export function initialSliceWindow(series: MrSeries, normalLps: Vec3, options: S
   const halfWidthMm = options.sliceSelection === 'fixed' ? maxDistanceMm : Math.min(maxDistanceMm, options.initialHalfWidthMm ?? DEFAULTS.initialHalfWidthMm);
 
   const positions = slicePositionsMm(series, normalLps);
-  const order = positions.map((_, index) => index).sort((a, b) => positions[a] - positions[b] || a - b);
+  const order = orderByPosition(positions);
   const centerMm = (positions[order[0]] + positions[order[order.length - 1]]) / 2;
   const distance = (rank: number): number => Math.abs(positions[order[rank]] - centerMm);
 
