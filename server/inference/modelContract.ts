@@ -1,6 +1,7 @@
 /**
  * The lumbar model's ONNX contract, read from its `metadata_props` and checked before the
- * session is used: class names, input grid, in-plane spacing, normalization and orientation.
+ * session is used: class names, input grid, input channels, in-plane spacing, normalization and
+ * orientation.
  */
 
 /** Class names the postprocessing expects, in this order of label value. */
@@ -8,6 +9,13 @@ export const EXPECTED_CLASSES = ['background', 'vertebra', 'sacrum', 'disc', 'ca
 export type ModelClass = (typeof EXPECTED_CLASSES)[number];
 
 export const EXPECTED_ORIENTATION = 'rows superior->inferior, columns anterior->posterior';
+
+/**
+ * Number of input channels per batch entry. With 1 the model sees the slice alone. With 3 it sees
+ * the slice in channel 1 between its neighbours along the slice normal (see `adjacentSlices.ts`).
+ */
+export type InputChannels = 1 | 3;
+export const SUPPORTED_INPUT_CHANNELS: readonly InputChannels[] = [1, 3];
 
 const REQUIRED_KEYS = [
   'lumbar.classes',
@@ -56,6 +64,8 @@ export interface ModelContract {
    * height and width are symbolic accepts any multiple of it; null when the metadata lacks it.
    */
   sizeMultiple: number | null;
+  /** From the optional `lumbar.inputChannels`, and 1 when the metadata lacks it. */
+  inputChannels: InputChannels;
 }
 
 function parsePositive(modelPath: string, key: string, text: string, integer: boolean): number {
@@ -90,6 +100,20 @@ function parseClasses(modelPath: string, text: string): ModelClass[] {
     );
   }
   return [...EXPECTED_CLASSES];
+}
+
+function parseInputChannels(modelPath: string, metadata: Map<string, string>): InputChannels {
+  const text = metadata.get('lumbar.inputChannels');
+  if (text === undefined) return 1;
+  const channels = SUPPORTED_INPUT_CHANNELS.find((value) => String(value) === text);
+  if (channels === undefined) {
+    throw new ModelLoadError(
+      'ERR_MODEL_METADATA_INVALID',
+      `Model ${modelPath}: metadata lumbar.inputChannels is "${text}", expected one of ${SUPPORTED_INPUT_CHANNELS.join(', ')}. ` +
+        'Re-export the model with the number of channels of its "image" input.',
+    );
+  }
+  return channels;
 }
 
 /** Builds the contract from the metadata entries, throwing `ModelLoadError` on the first problem. */
@@ -130,7 +154,24 @@ export function parseModelContract(modelPath: string, metadata: Map<string, stri
     modelVersion: read('lumbar.modelVersion'),
     trainingDataHash: read('lumbar.trainingDataHash'),
     sizeMultiple: metadata.has('lumbar.sizeMultiple') ? parsePositive(modelPath, 'lumbar.sizeMultiple', metadata.get('lumbar.sizeMultiple') ?? '', true) : null,
+    inputChannels: parseInputChannels(modelPath, metadata),
   };
+}
+
+/**
+ * Checks that a fixed channel dimension of the "image" input equals `lumbar.inputChannels`, so a
+ * mismatch gets its own message instead of the general shape error.
+ */
+function checkInputChannels(modelPath: string, contract: ModelContract, shape: ReadonlyArray<number | string> | null): void {
+  if (shape === null || shape.length !== 4) return;
+  const graphChannels = shape[1];
+  if (typeof graphChannels !== 'number' || graphChannels === contract.inputChannels) return;
+  throw new ModelLoadError(
+    'ERR_MODEL_INPUT_SHAPE',
+    `Model ${modelPath}: input "image" has channel dimension ${graphChannels}, but its metadata lumbar.inputChannels ` +
+      `is ${contract.inputChannels} (an absent key means 1). Re-export the model with lumbar.inputChannels ` +
+      `"${graphChannels}" if the graph is right, or with a graph whose channel dimension is ${contract.inputChannels}.`,
+  );
 }
 
 /**
@@ -145,7 +186,7 @@ export function checkModelShapes(
   input: { name: string; shape: ReadonlyArray<number | string> | null } | undefined,
   output: { name: string; shape: ReadonlyArray<number | string> | null } | undefined,
 ): { heightCanGrow: boolean } {
-  const expectedInput = ['N', 1, contract.inputHeight, contract.inputWidth];
+  const expectedInput = ['N', contract.inputChannels, contract.inputHeight, contract.inputWidth];
   const expectedOutput = ['N', contract.classes.length, contract.inputHeight, contract.inputWidth];
   const check = (
     role: string,
@@ -171,6 +212,7 @@ export function checkModelShapes(
       );
     }
   };
+  if (input?.name === 'image') checkInputChannels(modelPath, contract, input.shape);
   check('input', 'image', input, expectedInput);
   check('output', 'probabilities', output, expectedOutput);
   const symbolicHeight = (shape: ReadonlyArray<number | string> | null | undefined): boolean => shape !== null && shape !== undefined && typeof shape[2] === 'string';
