@@ -3,8 +3,9 @@
  * batched inference on the slices around the spine (a central batch, then small batches while
  * the spine continues laterally) and postprocessing per series. The grid grows along the spine
  * for a tall localizer when the model allows it. A field of view still clearly larger than the
- * grid adds a one-slice pass first, to centre the grid on the spine. The ONNX session is the
- * only effect here besides logging.
+ * grid adds a one-slice pass first, to centre the grid on the spine. A model with three input
+ * channels gets each slice between its two neighbours (`adjacentSlices.ts`). The ONNX session is
+ * the only effect here besides logging.
  */
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
@@ -12,11 +13,12 @@ import { performance } from 'node:perf_hooks';
 import * as ort from 'onnxruntime-node';
 import type { MrSeries } from '../dicom/types.ts';
 import { logger as rootLogger, type Logger } from '../log.ts';
+import { batchBuilder } from './adjacentSlices.ts';
 import { mapBatchesToSeries } from './labelMapping.ts';
 import { checkModelShapes, ModelLoadError, parseModelContract, type ModelContract } from './modelContract.ts';
 import { ProtobufFormatError, readOnnxMetadataProps } from './onnxMetadata.ts';
 import { postprocess, type PostprocessOptions } from './postprocess.ts';
-import { batchFromPrepared, NO_GRID_OFFSET, prepareSeries, type ModelGrid, type PreprocessOptions } from './preprocess.ts';
+import { NO_GRID_OFFSET, prepareSeries, type ModelGrid, type PreprocessOptions } from './preprocess.ts';
 import { segmentGrowingWindow } from './sliceBatches.ts';
 import { initialSliceWindow, windowSliceIndices, type SliceSelectionOptions } from './sliceSelection.ts';
 import { fieldOfViewExceedsGrid, gridForSeries, spineCenteredOffset, type SpineCenteringOptions } from './spineCentering.ts';
@@ -150,7 +152,7 @@ export async function createOnnxSegmenter(options: OnnxSegmenterOptions = {}): P
     output === undefined ? undefined : { name: output.name, shape: output.isTensor ? output.shape : null },
   );
   log.info(
-    { modelPath, modelVersion: contract.modelVersion, executionProvider, threads, loadMs: Math.round(performance.now() - started) },
+    { modelPath, modelVersion: contract.modelVersion, inputChannels: contract.inputChannels, executionProvider, threads, loadMs: Math.round(performance.now() - started) },
     'segmentation model loaded',
   );
 
@@ -166,9 +168,10 @@ export async function createOnnxSegmenter(options: OnnxSegmenterOptions = {}): P
       const timing = { preprocess: 0, inference: 0, postprocess: 0 };
       const prepared = prepareSeries(series, options);
       const grid = gridForSeries(series, prepared.frame, modelGrid, sizeMultiple, options);
+      const buildBatch = batchBuilder(prepared, grid, contract.inputChannels);
       const runModel = async (tensorData: Float32Array, batch: number): Promise<Float32Array> => {
         const started = performance.now();
-        const feeds = { image: new ort.Tensor('float32', tensorData, [batch, 1, grid.inputHeight, grid.inputWidth]) };
+        const feeds = { image: new ort.Tensor('float32', tensorData, [batch, contract.inputChannels, grid.inputHeight, grid.inputWidth]) };
         const outputs = await session.run(feeds);
         signal?.throwIfAborted();
         const probabilities = outputs.probabilities;
@@ -187,12 +190,12 @@ export async function createOnnxSegmenter(options: OnnxSegmenterOptions = {}): P
         modelRuns += 1;
         const firstPassStarted = performance.now();
         const centralSlice = windowSliceIndices(initialSliceWindow(series, prepared.frame.normalLps, { ...options, initialHalfWidthMm: 0, maxSlices: 1 }));
-        const firstPass = batchFromPrepared(prepared, grid, centralSlice);
+        const firstPass = buildBatch(centralSlice, NO_GRID_OFFSET);
         timing.preprocess += performance.now() - firstPassStarted;
         offset = spineCenteredOffset(await runModel(firstPass.tensorData, 1), contract.classes, grid);
       }
 
-      const batches = await segmentGrowingWindow(prepared, grid, contract.classes, offset, runModel, options, timing);
+      const batches = await segmentGrowingWindow(prepared, grid, contract.classes, offset, runModel, options, timing, buildBatch);
       const t2 = performance.now();
       const classMap = mapBatchesToSeries(series, batches, contract.classes.length, grid, prepared.frame, offset);
       const result = postprocess(series, classMap, contract.classes, prepared.frame.normalLps, options);
@@ -202,7 +205,7 @@ export async function createOnnxSegmenter(options: OnnxSegmenterOptions = {}): P
       const timingMs = { preprocess: timing.preprocess, inference: timing.inference, postprocess: timing.postprocess + t3 - t2, total: t3 - t0 };
       const batch = batches.reduce((sum, entry) => sum + entry.sliceIndices.length, 0);
       seriesLog.info(
-        { slices: batch, modelRuns: modelRuns + batches.length, gridRows: grid.inputHeight, centringPass: modelRuns > 0, structures: result.structures.length, confidence: result.confidence, flags: result.flags.map((flag) => flag.code), timingMs },
+        { slices: batch, inputChannels: contract.inputChannels, modelRuns: modelRuns + batches.length, gridRows: grid.inputHeight, centringPass: modelRuns > 0, structures: result.structures.length, confidence: result.confidence, flags: result.flags.map((flag) => flag.code), timingMs },
         'series segmented',
       );
       return {

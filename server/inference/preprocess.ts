@@ -52,8 +52,9 @@ export const NO_GRID_OFFSET: GridOffset = { downMm: 0, posteriorMm: 0 };
 
 /** The batch sent to the model and what is needed to map its output back. */
 export interface ModelInput {
-  /** float32 [N,1,H,W], row-major. */
+  /** float32 [N,C,H,W], row-major, with C = `inputChannels`. */
   tensorData: Float32Array;
+  inputChannels: number;
   /** Indices into `MrSeries.images` of the N slices, in batch order. */
   sliceIndices: number[];
   frame: CanonicalFrame;
@@ -361,7 +362,7 @@ export function prepareSeries(series: MrSeries, options: PreprocessOptions = {})
   return { series, frame: canonicalFrame(series), window: intensityWindow(series.images) };
 }
 
-/** Resamples the chosen slices of a prepared series into one model batch. */
+/** Resamples the chosen slices of a prepared series into one model batch of one channel. */
 export function batchFromPrepared(
   prepared: PreparedSeries,
   grid: ModelGrid,
@@ -375,7 +376,7 @@ export function batchFromPrepared(
     const plane = tensorData.subarray(batchIndex * planeSize, (batchIndex + 1) * planeSize);
     resampleToModelGrid(series.images[sliceIndex], frame, window, grid, plane, offset);
   });
-  return { tensorData, sliceIndices: [...sliceIndices], frame, window, offset };
+  return { tensorData, inputChannels: 1, sliceIndices: [...sliceIndices], frame, window, offset };
 }
 
 /**

@@ -6,12 +6,15 @@
 import { performance } from 'node:perf_hooks';
 import { argmaxOnGrid, type BatchOutput, type GridArgmax } from './labelMapping.ts';
 import type { ModelClass } from './modelContract.ts';
-import { batchFromPrepared, type GridOffset, type ModelGrid, type PreparedSeries } from './preprocess.ts';
+import { batchFromPrepared, type GridOffset, type ModelGrid, type ModelInput, type PreparedSeries } from './preprocess.ts';
 import { growSliceWindow, initialSliceWindow, windowSliceIndices, type SliceSelectionOptions } from './sliceSelection.ts';
 import { spineAreaPerSliceMm2 } from './spineCentering.ts';
 
-/** Runs the model on float32 [batch,1,H,W] and returns its probabilities, float32 [batch,C,H,W]. */
+/** Runs the model on float32 [batch,channels,H,W] and returns its probabilities, float32 [batch,C,H,W]. */
 export type RunModel = (tensorData: Float32Array, batch: number) => Promise<Float32Array>;
+
+/** Builder of the model's input batch from series indices and a grid offset. */
+export type BuildBatch = (sliceIndices: readonly number[], offset: GridOffset) => ModelInput;
 
 /** One model run: the series indices in batch order, the model output and its top class per pixel. */
 export interface SliceBatch extends BatchOutput {
@@ -28,6 +31,7 @@ export interface StageTiming {
 /**
  * Segments the slices of the growing window, one model run per round, and returns the batches in
  * run order. Resampling counts as preprocessing and the argmax as postprocessing in `timing`.
+ * `buildBatch` defaults to one channel per slice.
  */
 export async function segmentGrowingWindow(
   prepared: PreparedSeries,
@@ -37,6 +41,7 @@ export async function segmentGrowingWindow(
   runModel: RunModel,
   options: SliceSelectionOptions,
   timing: StageTiming,
+  buildBatch: BuildBatch = (sliceIndices, batchOffset) => batchFromPrepared(prepared, grid, sliceIndices, batchOffset),
 ): Promise<SliceBatch[]> {
   const gridPlane = grid.inputHeight * grid.inputWidth;
   const spineAreaMm2 = new Map<number, number>();
@@ -46,7 +51,7 @@ export async function segmentGrowingWindow(
 
   while (pending.length > 0) {
     const resampleStarted = performance.now();
-    const input = batchFromPrepared(prepared, grid, pending, offset);
+    const input = buildBatch(pending, offset);
     timing.preprocess += performance.now() - resampleStarted;
 
     const probabilities = await runModel(input.tensorData, pending.length);
