@@ -14,6 +14,7 @@ import { discCentersZ, renderLocalizer, STANDARD_SAGITTAL } from './syntheticSpi
 
 const BAND_MODEL = resolve(import.meta.dirname, '../../fixtures/inference/band-model.onnx');
 const GROWING_BAND_MODEL = resolve(import.meta.dirname, '../../fixtures/inference/band-model-growing.onnx');
+const ADJACENT_BAND_MODEL = resolve(import.meta.dirname, '../../fixtures/inference/band-model-adjacent.onnx');
 const bandBytes = new Uint8Array(readFileSync(BAND_MODEL));
 const bandMetadata = Object.fromEntries(readOnnxMetadataProps(bandBytes));
 const tempDir = mkdtempSync(join(tmpdir(), 'lumbar-segmenter-'));
@@ -96,6 +97,32 @@ test('load: invalid size multiple', async () => {
 test('load: metadata grid disagrees with graph', async () => {
   const error = await expectLoadError(writeModel('shape.onnx', replaceOnnxMetadataProps(bandBytes, { ...bandMetadata, 'lumbar.inputHeight': '256' })), 'ERR_MODEL_INPUT_SHAPE');
   assert.match(error.message, '[N,1,128,96]');
+});
+
+test('load: 3-channel graph without lumbar.inputChannels', async () => {
+  const adjacentBytes = new Uint8Array(readFileSync(ADJACENT_BAND_MODEL));
+  const { ['lumbar.inputChannels']: channels, ...rest } = Object.fromEntries(readOnnxMetadataProps(adjacentBytes));
+  assert.is(channels, '3');
+  const error = await expectLoadError(writeModel('no-channels.onnx', replaceOnnxMetadataProps(adjacentBytes, rest)), 'ERR_MODEL_INPUT_SHAPE');
+  assert.match(error.message, 'has channel dimension 3');
+  assert.match(error.message, 'lumbar.inputChannels is 1');
+});
+
+test('load: lumbar.inputChannels 3 on a 1-channel graph', async () => {
+  const error = await expectLoadError(
+    writeModel('three-on-one.onnx', replaceOnnxMetadataProps(bandBytes, { ...bandMetadata, 'lumbar.inputChannels': '3' })),
+    'ERR_MODEL_INPUT_SHAPE',
+  );
+  assert.match(error.message, 'has channel dimension 1');
+  assert.match(error.message, 'lumbar.inputChannels is 3');
+});
+
+test('load: invalid lumbar.inputChannels', async () => {
+  const error = await expectLoadError(
+    writeModel('channels-2.onnx', replaceOnnxMetadataProps(bandBytes, { ...bandMetadata, 'lumbar.inputChannels': '2' })),
+    'ERR_MODEL_METADATA_INVALID',
+  );
+  assert.match(error.message, 'lumbar.inputChannels is "2"');
 });
 
 test('load: unknown execution provider', async () => {
@@ -188,6 +215,38 @@ test('segment: a growing grid covers a tall localizer without a centring pass', 
   const limited = await runs({ modelPath: GROWING_BAND_MODEL, maxGridHeightMm: 300 });
   assert.is(limited.gridRows, 144);
   assert.is(limited.centringPass, true);
+});
+
+test('segment: adjacent-slice model matches the growing model', async () => {
+  const cases = [
+    { name: 'standard localizer', series: renderLocalizer(), options: {}, centringPass: false },
+    // A tall, off-centre localizer with a grid limit below its height adds a centring pass at another offset.
+    { name: 'tall localizer', series: renderLocalizer({ ...STANDARD_SAGITTAL, rows: 300, columns: 150, centerLpsMm: [0, -60, 150] }), options: { maxGridHeightMm: 300 }, centringPass: true },
+  ];
+  for (const entry of cases) {
+    const runs = await Promise.all(
+      [GROWING_BAND_MODEL, ADJACENT_BAND_MODEL].map(async (modelPath) => {
+        const { logger, lines } = captureLogger();
+        const segmenter = await createOnnxSegmenter({ ...entry.options, modelPath, logger });
+        const result = await segmenter.segment(entry.series);
+        const loaded = lines.find((line) => line.msg === 'segmentation model loaded') as { inputChannels: number };
+        const segmented = lines.find((line) => line.msg === 'series segmented') as { inputChannels: number; slices: number; centringPass: boolean };
+        return { result, loaded, segmented };
+      }),
+    );
+    const [growing, adjacent] = runs;
+    assert.is(growing.loaded.inputChannels, 1, entry.name);
+    assert.is(adjacent.loaded.inputChannels, 3, entry.name);
+    assert.is(growing.segmented.inputChannels, 1, entry.name);
+    assert.is(adjacent.segmented.inputChannels, 3, entry.name);
+    assert.is(adjacent.segmented.slices, growing.segmented.slices, entry.name);
+    assert.is(growing.segmented.centringPass, entry.centringPass, entry.name);
+    assert.is(adjacent.segmented.centringPass, entry.centringPass, entry.name);
+    assert.ok(adjacent.result.structures.some((structure) => structure.name === 'L4/L5'), `${entry.name}: L4/L5 missing`);
+    assert.equal(adjacent.result.structures, growing.result.structures, entry.name);
+    assert.equal(adjacent.result.flags, growing.result.flags, entry.name);
+    assert.ok(adjacent.result.labelMap.every((value, voxel) => value === growing.result.labelMap[voxel]), `${entry.name}: label maps differ`);
+  }
 });
 
 test('segment: bad input is rejected with its code', async () => {
