@@ -38,20 +38,23 @@ const session = await ort.InferenceSession.create(modelPath, {
   extra: values['no-spin'] ? { session: { intra_op: { allow_spinning: '0' } } } : {},
 });
 const size = 224;
+// Adjacent-slice models take 3 channels per slice; the graph's input shape says how many.
+const inputShape = session.inputMetadata.find((entry) => entry.name === 'image')?.shape ?? [];
+const channels = typeof inputShape[1] === 'number' ? inputShape[1] : 1;
 
 function readFloats(name) {
   const bytes = readFileSync(join(here, '.cache', name));
   return new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
 }
 
-let referenceInput = new Float32Array(3 * size * size);
+let referenceInput = new Float32Array(3 * channels * size * size);
 if (values['no-reference']) {
   for (let index = 0; index < referenceInput.length; index += 1) referenceInput[index] = Math.random();
 } else {
   referenceInput = readFloats(`${values.reference}-input.f32`);
   const referenceOutput = readFloats(`${values.reference}-output.f32`);
-  const count = referenceInput.length / (size * size);
-  const result = await session.run({ image: new ort.Tensor('float32', referenceInput, [count, 1, size, size]) });
+  const count = referenceInput.length / (channels * size * size);
+  const result = await session.run({ image: new ort.Tensor('float32', referenceInput, [count, channels, size, size]) });
   const output = result.probabilities.data;
   let maxDifference = 0;
   for (let index = 0; index < output.length; index += 1) {
@@ -66,9 +69,9 @@ if (values['no-reference']) {
 
 const slices = Number(values.slices);
 const runs = Number(values.runs);
-const batch = new Float32Array(slices * size * size);
+const batch = new Float32Array(slices * channels * size * size);
 for (let index = 0; index < batch.length; index += 1) batch[index] = referenceInput[index % referenceInput.length];
-const feeds = { image: new ort.Tensor('float32', batch, [slices, 1, size, size]) };
+const feeds = { image: new ort.Tensor('float32', batch, [slices, channels, size, size]) };
 await session.run(feeds);
 const timesMs = [];
 for (let run = 0; run < runs; run += 1) {

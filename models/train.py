@@ -28,10 +28,11 @@ from lumbar.data import (  # noqa: E402
     load_phantom_case,
     load_public_case,
     make_split,
+    NEIGHBOUR_MARGIN_MM,
     training_data_hash,
 )
 from lumbar.export import export_onnx  # noqa: E402
-from lumbar.network import LumbarNet, StridedLumbarNet  # noqa: E402
+from lumbar.network import LumbarNet, StridedLumbarNet, WideLumbarNet  # noqa: E402
 from lumbar.validate import validate_case  # noqa: E402
 
 INPUT_PX = 224
@@ -39,7 +40,7 @@ SPACING_MM = 1.25
 # Floor of the summed allowed probability in the cross-entropy (probability outputs only), so
 # that log stays finite. A pixel below the floor gets no cross-entropy gradient, only Dice.
 MIN_PROBABILITY = 1e-6
-NETWORKS = {"strided": StridedLumbarNet, "unet": LumbarNet}
+NETWORKS = {"strided": StridedLumbarNet, "unet": LumbarNet, "unet-wide": WideLumbarNet}
 SOURCE_WEIGHTS = {
     "phantom": 0.4,
     "lumbar-t2-discs": 0.18,
@@ -86,9 +87,10 @@ def marginal_loss(outputs: torch.Tensor, targets: torch.Tensor, from_logits: boo
 class BatchStream(torch.utils.data.IterableDataset):
     """Endless augmented batches, drawn in a worker process so that sampling overlaps training."""
 
-    def __init__(self, train: dict, batch: int, crop: int, seed: int, contrast_mix: str):
+    def __init__(self, train: dict, batch: int, crop: int, seed: int, contrast_mix: str, channels: int):
         super().__init__()
         self.contrast_mix = contrast_mix
+        self.channels = channels
         self.train = train
         self.batch = batch
         self.crop = crop
@@ -107,14 +109,14 @@ class BatchStream(torch.utils.data.IterableDataset):
         while True:
             chosen = rng.choice(len(sources), size=self.batch, p=weights)
             cases = [self.train[sources[index]][int(rng.integers(len(self.train[sources[index]])))] for index in chosen]
-            yield augment_batch(sample_canvases(cases, rng), self.crop, SPACING_MM, generator, rng, self.contrast_mix)
+            yield augment_batch(sample_canvases(cases, rng, self.channels), self.crop, SPACING_MM, generator, rng, self.contrast_mix)
 
 
 def load_cases(args, split):
     train, validation = {}, []
     for public_set in PUBLIC_SETS:
         for name, role in split[public_set.name].items():
-            case = load_public_case(args.data, public_set, name)
+            case = load_public_case(args.data, public_set, name, NEIGHBOUR_MARGIN_MM if args.input_channels == 3 else 0)
             if role == "train":
                 train.setdefault(public_set.name, []).append(case)
             else:
@@ -152,9 +154,10 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--threads", type=int, default=2, help="CPU threads: validation uses all, training one less (at least 1)")
     parser.add_argument("--loader-workers", type=int, default=1, help="processes that draw and augment batches")
-    parser.add_argument("--network", choices=sorted(NETWORKS), default="unet", help="network: unet (model 1.x) or strided (model 2.x)")
+    parser.add_argument("--network", choices=sorted(NETWORKS), default="unet", help="network: unet (model 1.1), unet-wide (1.5 times as wide) or strided (model 2.x)")
     parser.add_argument("--contrast-mix", choices=sorted(CONTRAST_MIXES), default="spin-echo", help="contrasts drawn when phantom slices are rendered")
     parser.add_argument("--max-phantoms", type=int, default=0, help="use only the first N phantom cases (0: all)")
+    parser.add_argument("--input-channels", type=int, choices=(1, 3), default=1, help="1: one slice per input; 3: the slice and its two neighbours in the stack")
     parser.add_argument("--model-version", default="1.1.0")
     parser.add_argument("--metrics", type=Path, default=Path("models/.cache/metrics.json"), help="validation report to write")
     args = parser.parse_args()
@@ -169,17 +172,17 @@ def main() -> int:
     data_hash = training_data_hash(split, phantom_seeds)
     print(f"loaded {sum(len(cases) for cases in train.values())} training and {len(validation)} validation cases in {time.time() - started:.0f} s", flush=True)
 
-    model = NETWORKS[args.network](classes=len(CLASSES))
+    model = NETWORKS[args.network](classes=len(CLASSES), in_channels=args.input_channels)
     optimizer = torch.optim.AdamW(model.parameters(), lr=args.learning_rate, weight_decay=1e-4)
     schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=args.learning_rate, total_steps=args.steps, pct_start=0.1)
-    stream = torch.utils.data.DataLoader(BatchStream(train, args.batch, args.crop, args.seed, args.contrast_mix), batch_size=None, num_workers=args.loader_workers, prefetch_factor=4)
+    stream = torch.utils.data.DataLoader(BatchStream(train, args.batch, args.crop, args.seed, args.contrast_mix, args.input_channels), batch_size=None, num_workers=args.loader_workers, prefetch_factor=4)
     batches = iter(stream)
 
     model.train()
     running = []
     for step in range(1, args.steps + 1):
         inputs, targets = next(batches)
-        if args.network == "unet":
+        if isinstance(model, LumbarNet):
             cross_entropy, soft_dice = marginal_loss(model.logits(inputs), targets, from_logits=True)
         else:
             cross_entropy, soft_dice = marginal_loss(model(inputs), targets, from_logits=False)
@@ -195,6 +198,9 @@ def main() -> int:
             print(f"step {step}/{args.steps} cross-entropy {mean[0]:.4f} soft-dice {mean[1]:.4f} elapsed {time.time() - started:.0f} s", flush=True)
 
     del batches, stream
+    # The weights are kept beside the metrics, so a later run can be compared or resumed from them.
+    args.metrics.parent.mkdir(parents=True, exist_ok=True)
+    torch.save(model.state_dict(), args.metrics.parent / "weights.pt")
     torch.set_num_threads(args.threads)
     model.eval()
     train_seconds = time.time() - started
@@ -211,8 +217,8 @@ def main() -> int:
         spacing_mm=SPACING_MM,
         model_version=args.model_version,
         training_data_hash=data_hash,
+        input_channels=args.input_channels,
     )
-    args.metrics.parent.mkdir(parents=True, exist_ok=True)
     args.metrics.write_text(
         json.dumps(
             {
@@ -220,6 +226,7 @@ def main() -> int:
                 "batch": args.batch,
                 "crop": args.crop,
                 "network": args.network,
+                "inputChannels": args.input_channels,
                 "contrastMix": args.contrast_mix,
                 "loaderWorkers": args.loader_workers,
                 "trainSeconds": round(train_seconds),

@@ -61,29 +61,55 @@ def _place(canvas: np.ndarray, array: np.ndarray) -> None:
     ]
 
 
-def sample_canvases(cases: list[Case], rng: np.random.Generator) -> dict:
-    """Draws one sagittal slice (of random thickness) per case onto 1 mm canvases."""
+# Adjacent-slice inputs: the neighbours lie this many 1 mm slices from the centre slice (drawn
+# per sample, at least the slice thickness), and each is left out (all zeros, as at either end of
+# a localizer stack) with this chance.
+NEIGHBOUR_DISTANCES = np.array([3, 4, 5, 6])
+MISSING_NEIGHBOUR_CHANCE = 0.1
+
+
+def _slab(k: int, thickness: int, depth: int) -> tuple[int, int]:
+    """First and last+1 slice of a slab of `thickness` 1 mm slices centred on slice k, clipped to the volume."""
+    first = max(k - thickness // 2, 0)
+    return first, min(first + thickness, depth)
+
+
+def sample_canvases(cases: list[Case], rng: np.random.Generator, channels: int = 1) -> dict:
+    """Draws one sagittal slice (of random thickness) per case onto 1 mm canvases.
+
+    With `channels` 3 it also draws the slabs at a random distance on both sides of the centre
+    slice (channels 0 and 2), as the segmenter feeds the neighbouring localizer slices; a
+    neighbour outside the volume stays zero.
+    """
     count = len(cases)
-    images = np.zeros((count, CANVAS_PX, CANVAS_PX), np.float32)
-    tissues = np.zeros((count, MAX_THICKNESS_SLICES, CANVAS_PX, CANVAS_PX), np.uint8)
-    weights = np.zeros((count, MAX_THICKNESS_SLICES), np.float32)
+    images = np.zeros((count, channels, CANVAS_PX, CANVAS_PX), np.float32)
+    tissues = np.zeros((count, channels, MAX_THICKNESS_SLICES, CANVAS_PX, CANVAS_PX), np.uint8)
+    weights = np.zeros((count, channels, MAX_THICKNESS_SLICES), np.float32)
     targets = np.zeros((count, CANVAS_PX, CANVAS_PX), np.uint8)
     centres = np.zeros((count, 2), np.float32)
     phantom = np.zeros(count, bool)
+    centre_channel = channels // 2
     for index, case in enumerate(cases):
         low, high = case.slice_range
         k = int(rng.integers(low, high + 1))
         thickness = int(rng.choice(THICKNESS_CHOICES, p=THICKNESS_WEIGHTS))
-        first = max(k - thickness // 2, 0)
-        last = min(first + thickness, case.targets.shape[2])
+        slabs = [(centre_channel, k)]
+        if channels == 3:
+            distance = int(rng.choice(NEIGHBOUR_DISTANCES[NEIGHBOUR_DISTANCES >= thickness]))
+            slabs += [(0, k - distance), (2, k + distance)]
+        depth = case.targets.shape[2]
         target = case.targets[:, :, k]
         _place(targets[index], target)
-        if case.tissues is not None:
-            phantom[index] = True
-            _place(tissues[index, : last - first], np.transpose(case.tissues[:, :, first:last], (2, 0, 1)))
-            weights[index, : last - first] = 1
-        else:
-            _place(images[index], case.image[:, :, first:last].mean(axis=2))
+        phantom[index] = case.tissues is not None
+        for channel, centre in slabs:
+            first, last = _slab(centre, thickness, depth)
+            if last <= first:
+                continue
+            if case.tissues is not None:
+                _place(tissues[index, channel, : last - first], np.transpose(case.tissues[:, :, first:last], (2, 0, 1)))
+                weights[index, channel, : last - first] = 1
+            else:
+                _place(images[index, channel], case.image[:, :, first:last].mean(axis=2))
         rows, columns = np.nonzero((target != 0) & (target != BACKGROUND) & (target != 31) & ((target & (target - 1)) == 0))
         height, width = target.shape
         if rows.size:
@@ -117,12 +143,15 @@ def _random_contrast(generator: torch.Generator, mix: str) -> torch.Tensor:
 
 
 def render_phantoms(
-    tissues: torch.Tensor, weights: torch.Tensor, generator: torch.Generator, preset: str | None = None, mix: str = "spin-echo"
+    tissues: torch.Tensor, weights: torch.Tensor, generator: torch.Generator, preset: str | None = None, mix: str = "spin-echo", group: int = 1
 ) -> torch.Tensor:
-    """Renders tissue maps (P, S, H, W) averaged over S slices, with a preset or a contrast drawn from `mix` each."""
+    """Renders tissue maps (P, S, H, W) averaged over S slices, with a preset or a contrast drawn from `mix`.
+
+    A drawn contrast is shared by each run of `group` consecutive maps (the slices of one sample).
+    """
     count, slices, height, width = tissues.shape
     if preset is None:
-        contrast = torch.stack([_random_contrast(generator, mix) for _ in range(count)])
+        contrast = torch.stack([_random_contrast(generator, mix) for _ in range(count // group)]).repeat_interleave(group, 0)
     else:
         contrast = torch.tensor(CONTRAST_PRESETS[preset]).expand(count, -1)
     index = tissues.long()
@@ -167,26 +196,32 @@ def intensity_window(image: torch.Tensor) -> tuple[float, float]:
 def augment_batch(
     canvases: dict, output_px: int, spacing_mm: float, generator: torch.Generator, rng: np.random.Generator, mix: str = "spin-echo"
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """Turns canvases into model inputs (B, 1, S, S) in [0, 1] and target bitmasks (B, S, S)."""
+    """Turns canvases into model inputs (B, C, S, S) in [0, 1] and target bitmasks (B, S, S).
+
+    Every channel of a sample gets the same geometry, gamma, bias field and intensity window;
+    the window comes from all of its channels, as the inference computes it over the series.
+    """
     images = torch.from_numpy(canvases["images"])
     phantom = canvases["phantom"]
+    count, channels = images.shape[:2]
+    centre_channel = channels // 2
     if phantom.any():
         # Only as many slices as the thickest phantom sample uses are rendered.
-        used = int(np.flatnonzero(canvases["weights"][phantom].any(axis=0)).max()) + 1
-        tissues = torch.from_numpy(canvases["tissues"][phantom][:, :used])
-        rendered = render_phantoms(tissues, torch.from_numpy(canvases["weights"][phantom][:, :used]), generator, mix=mix)
-        images[torch.from_numpy(phantom)] = rendered
-    count = images.shape[0]
+        weights = canvases["weights"][phantom]
+        used = int(np.flatnonzero(weights.any(axis=(0, 1))).max()) + 1
+        tissues = torch.from_numpy(canvases["tissues"][phantom][:, :, :used]).flatten(0, 1)
+        rendered = render_phantoms(tissues, torch.from_numpy(weights[:, :, :used]).flatten(0, 1), generator, mix=mix, group=channels)
+        images[torch.from_numpy(phantom)] = rendered.view(-1, channels, *rendered.shape[-2:])
 
     grids = []
     sampled = []
     for index in range(count):
         image = images[index]
-        image = (image / max(_quantile(_subsample(image), 0.995), 1e-6)).clamp(min=0)
+        image = (image / max(_quantile(_subsample(image[centre_channel]), 0.995), 1e-6)).clamp(min=0)
         pixel_mm = rng.uniform(0.8, 1.6)
         if pixel_mm > 1.05:
             size = int(round(CANVAS_PX / pixel_mm))
-            image = F.interpolate(image[None, None], size=(size, size), mode="area")[0, 0]
+            image = F.interpolate(image[None], size=(size, size), mode="area")[0]
 
         # Crop grid: output pixel offsets in mm, scaled and rotated, around a centre near the spine.
         angle = math.radians(rng.uniform(-15, 15))
@@ -209,15 +244,24 @@ def augment_batch(
         low, high = intensity_window(_subsample(image).pow(gamma))
         low *= rng.uniform(0.9, 1.1)
         high *= rng.uniform(0.93, 1.07)
-        crop = F.grid_sample(image[None, None], grid, mode="bilinear", padding_mode="zeros", align_corners=False)[0, 0]
-        inside = F.grid_sample(torch.ones(1, 1, *image.shape), grid, mode="nearest", padding_mode="zeros", align_corners=False)[0, 0]
+        crop = F.grid_sample(image[None], grid, mode="bilinear", padding_mode="zeros", align_corners=False)[0]
+        inside = F.grid_sample(torch.ones(1, 1, *image.shape[-2:]), grid, mode="nearest", padding_mode="zeros", align_corners=False)[0, 0]
         crop = crop.pow(gamma) * torch.exp(0.25 * _smooth_noise(1, 4, output_px, output_px, generator)[0])
         sigma = rng.uniform(0.0, 0.05) * (high - low)
         real = crop + sigma * torch.randn(crop.shape, generator=generator)
         imaginary = sigma * torch.randn(crop.shape, generator=generator)
         crop = torch.sqrt(real * real + imaginary * imaginary)
         # The contract pads outside the acquired field of view with 0 after normalization.
-        sampled.append((((crop - low) / (high - low)).clamp(0, 1) * inside)[None, None])
+        normalized = ((crop - low) / (high - low)).clamp(0, 1) * inside
+        if channels == 3:
+            # The model must not depend on which side a neighbour lies, and must cope with the
+            # zero neighbour at either end of a stack.
+            if rng.random() < 0.5:
+                normalized = normalized.flip(0)
+            for channel in (0, 2):
+                if rng.random() < MISSING_NEIGHBOUR_CHANCE:
+                    normalized[channel] = 0
+        sampled.append(normalized[None])
 
     grid = torch.cat(grids)
     model_inputs = torch.cat(sampled)

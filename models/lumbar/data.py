@@ -27,6 +27,10 @@ TRUST_ABOVE_TOP_LABEL_MM = 4
 # Slices beyond the labelled range that are kept for training, mm on each side.
 LATERAL_MARGIN_MM = 3
 
+# Image slices an adjacent-slice model keeps beyond that range, mm on each side, so that it can
+# see the neighbours of the outermost training slices (localizer slices lie at most about 6 mm apart).
+NEIGHBOUR_MARGIN_MM = 8
+
 SPLIT_SEED = 20261204
 
 
@@ -98,13 +102,15 @@ def _labelled_slice_range(labels: np.ndarray) -> tuple[int, int]:
     return low, high
 
 
-def load_public_case(data_dir: Path, public_set: PublicSet, name: str) -> Case:
+def load_public_case(data_dir: Path, public_set: PublicSet, name: str, neighbour_margin_mm: int = 0) -> Case:
     folder = data_dir / public_set.name
     image = np.asarray(nibabel.load(folder / f"{name}_image.nii.gz").dataobj, dtype=np.float32)
     labels = np.asarray(nibabel.load(folder / f"{name}_labels.nii.gz").dataobj).astype(np.uint8)
     low, high = _labelled_slice_range(labels)
-    image = np.ascontiguousarray(image[:, :, low : high + 1])
-    labels = np.ascontiguousarray(labels[:, :, low : high + 1])
+    first = max(low - neighbour_margin_mm, 0)
+    last = min(high + neighbour_margin_mm, labels.shape[2] - 1)
+    image = np.ascontiguousarray(image[:, :, first : last + 1])
+    labels = np.ascontiguousarray(labels[:, :, first : last + 1])
 
     structure_bit = DISC if public_set.structure == "disc" else VERTEBRA
     targets = np.where(labels > 0, structure_bit, ALL_CLASSES & ~structure_bit).astype(np.uint8)
@@ -114,7 +120,7 @@ def load_public_case(data_dir: Path, public_set: PublicSet, name: str) -> Case:
     labelled_rows = np.flatnonzero(labels.any(axis=(1, 2)))
     top_row = max(int(labelled_rows[0]) - TRUST_ABOVE_TOP_LABEL_MM, 0)
     targets[:top_row] = ALL_CLASSES
-    return Case(public_set.name, name, image, targets, slice_range=(0, labels.shape[2] - 1), labels=labels, extra={"top_row": top_row})
+    return Case(public_set.name, name, image, targets, slice_range=(low - first, high - first), labels=labels, extra={"top_row": top_row})
 
 
 def load_label_table(phantom_dir: Path) -> tuple[np.ndarray, np.ndarray, list[str]]:

@@ -19,10 +19,12 @@ NORMALIZATION = (
 )
 
 
-def export_onnx(model: torch.nn.Module, path: Path, input_px: int, spacing_mm: float, model_version: str, training_data_hash: str) -> None:
+def export_onnx(
+    model: torch.nn.Module, path: Path, input_px: int, spacing_mm: float, model_version: str, training_data_hash: str, input_channels: int = 1
+) -> None:
     """Writes the model (softmax inside) with `lumbar.*` metadata, then a torch reference output."""
     model.eval()
-    example = torch.rand(2, 1, input_px, input_px)
+    example = torch.rand(2, input_channels, input_px, input_px)
     path.parent.mkdir(parents=True, exist_ok=True)
     torch.onnx.export(
         model,
@@ -49,6 +51,9 @@ def export_onnx(model: torch.nn.Module, path: Path, input_px: int, spacing_mm: f
         "lumbar.opset": str(OPSET),
         "lumbar.sizeMultiple": str(SIZE_MULTIPLE),
     }
+    if input_channels != 1:
+        # Channel 1 is the slice to segment, channels 0 and 2 its neighbours in the stack (see models/README.md).
+        metadata["lumbar.inputChannels"] = str(input_channels)
     del proto.metadata_props[:]
     for key, value in metadata.items():
         entry = proto.metadata_props.add()
@@ -60,7 +65,7 @@ def export_onnx(model: torch.nn.Module, path: Path, input_px: int, spacing_mm: f
 
     # Reference input and torch output for the onnxruntime-node check (models/check-onnx.mjs).
     generator = torch.Generator().manual_seed(3)
-    reference_input = torch.rand(3, 1, input_px, input_px, generator=generator)
+    reference_input = torch.rand(3, input_channels, input_px, input_px, generator=generator)
     with torch.no_grad():
         reference_output = model(reference_input)
     cache = Path(__file__).resolve().parent.parent / ".cache"

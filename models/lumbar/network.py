@@ -48,10 +48,12 @@ class UpBlock(nn.Module):
 
 
 class LumbarNet(nn.Module):
-    def __init__(self, classes=5, widths=(8, 16, 32, 64)):
+    def __init__(self, classes=5, widths=(8, 16, 32, 64), head=(4, 6), in_channels=1):
         super().__init__()
         w1, w2, w3, w4 = widths
-        self.encoder1 = nn.Sequential(ConvNormReLU(1, w1, stride=2), ConvNormReLU(w1, w1))
+        reduced, refined = head
+        self.in_channels = in_channels
+        self.encoder1 = nn.Sequential(ConvNormReLU(in_channels, w1, stride=2), ConvNormReLU(w1, w1))
         self.encoder2 = nn.Sequential(ConvNormReLU(w1, w2, stride=2), ConvNormReLU(w2, w2))
         self.encoder3 = nn.Sequential(ConvNormReLU(w2, w3, stride=2), ConvNormReLU(w3, w3))
         self.encoder4 = nn.Sequential(
@@ -63,9 +65,9 @@ class LumbarNet(nn.Module):
         self.decoder2 = UpBlock(w3, w2, w2)
         self.decoder1 = UpBlock(w2, w1, w1)
         # The full-resolution head is kept narrow: at 224 x 224 each 3x3 channel pair costs 0.9 MFLOP.
-        self.reduce = ConvNormReLU(w1, 4, 1)
-        self.refine = ConvNormReLU(5, 6, 3)
-        self.classifier = nn.Conv2d(6, classes, 1)
+        self.reduce = ConvNormReLU(w1, reduced, 1)
+        self.refine = ConvNormReLU(reduced + in_channels, refined, 3)
+        self.classifier = nn.Conv2d(refined, classes, 1)
 
     def logits(self, image):
         skip1 = self.encoder1(image)
@@ -80,6 +82,13 @@ class LumbarNet(nn.Module):
 
     def forward(self, image):
         return channel_softmax(self.logits(image))
+
+
+class WideLumbarNet(LumbarNet):
+    """LumbarNet at 1.5 times the width, with a wider full-resolution head (model 1.2 candidate)."""
+
+    def __init__(self, classes=5, in_channels=1):
+        super().__init__(classes, widths=(12, 24, 48, 96), head=(6, 8), in_channels=in_channels)
 
 
 class SumUpBlock(nn.Module):
@@ -112,10 +121,11 @@ class StridedLumbarNet(nn.Module):
     softmax on a quarter of the pixels is four times cheaper.
     """
 
-    def __init__(self, classes=5, widths=(8, 16, 32, 64)):
+    def __init__(self, classes=5, widths=(8, 16, 32, 64), in_channels=1):
         super().__init__()
         w1, w2, w3, w4 = widths
-        self.stem = ConvNormReLU(1, w1, stride=2)
+        self.in_channels = in_channels
+        self.stem = ConvNormReLU(in_channels, w1, stride=2)
         self.encoder2 = nn.Sequential(ConvNormReLU(w1, w2, stride=2), ConvNormReLU(w2, w2))
         self.encoder3 = nn.Sequential(ConvNormReLU(w2, w3, stride=2), ConvNormReLU(w3, w3))
         self.encoder4 = nn.Sequential(

@@ -22,17 +22,22 @@ def _image_grid(height: int, width: int, output_px: int, spacing_mm: float) -> t
     return torch.stack([(2 * grid_columns + 1) / output_px - 1, (2 * grid_rows + 1) / output_px - 1], dim=-1)[None]
 
 
+# Distance of the neighbours fed to an adjacent-slice model during validation, mm (the evaluation
+# localizer's slice spacing is 4.4 mm).
+VALIDATION_NEIGHBOUR_MM = 4
+
+
 @torch.no_grad()
 def predict_slices(model, slices: torch.Tensor, output_px: int, spacing_mm: float, chunk: int = 16) -> torch.Tensor:
-    """Predict the class index per pixel for a stack of 1 mm sagittal slices (K, H, W)."""
+    """Predict the class index per pixel for 1 mm sagittal slices (K, C, H, W), C the model's input channels."""
     low, high = intensity_window(slices)
     normalized = ((slices - low) / (high - low)).clamp(0, 1)
-    count, height, width = slices.shape
+    count, _channels, height, width = slices.shape
     to_model = _model_grid(height, width, output_px, spacing_mm)
     to_image = _image_grid(height, width, output_px, spacing_mm)
     results = []
     for start in range(0, count, chunk):
-        batch = normalized[start : start + chunk, None]
+        batch = normalized[start : start + chunk]
         inputs = F.grid_sample(batch, to_model.expand(batch.shape[0], -1, -1, -1), mode="bilinear", padding_mode="zeros", align_corners=False)
         probabilities = model(inputs)
         back = F.grid_sample(probabilities, to_image.expand(batch.shape[0], -1, -1, -1), mode="bilinear", padding_mode="zeros", align_corners=False)
@@ -45,16 +50,30 @@ def dice(prediction: np.ndarray, truth: np.ndarray) -> float:
     return float(2 * (prediction & truth).sum() / total) if total else float("nan")
 
 
+def _input_slices(case: Case, chosen: np.ndarray, channels: int) -> torch.Tensor:
+    """The model inputs of the chosen slices (K, C, H, W): each slice, and with 3 channels its neighbours."""
+    depth = case.targets.shape[2]
+    if channels == 3:
+        indices = np.stack([chosen - VALIDATION_NEIGHBOUR_MM, chosen, chosen + VALIDATION_NEIGHBOUR_MM], axis=1)
+    else:
+        indices = chosen[:, None]
+    inside = (indices >= 0) & (indices < depth)
+    clipped = np.clip(indices, 0, depth - 1)
+    if case.tissues is not None:
+        generator = torch.Generator().manual_seed(7)
+        tissues = torch.from_numpy(np.transpose(case.tissues[:, :, clipped.reshape(-1)], (2, 0, 1)).copy())
+        images = render_phantoms(tissues[:, None], torch.ones(tissues.shape[0], 1), generator, preset="T2")
+    else:
+        images = torch.from_numpy(np.transpose(case.image[:, :, clipped.reshape(-1)], (2, 0, 1)).copy())
+    images = images.view(len(chosen), indices.shape[1], *images.shape[-2:])
+    return images * torch.from_numpy(inside)[:, :, None, None]
+
+
 def validate_case(model, case: Case, output_px: int, spacing_mm: float, slice_step: int = 2) -> dict:
     """Score Dice per class that this case's labels can score, over every `slice_step`-th slice in its range."""
     low, high = case.slice_range
     chosen = np.arange(low, high + 1, slice_step)
-    if case.tissues is not None:
-        generator = torch.Generator().manual_seed(7)
-        tissues = torch.from_numpy(np.transpose(case.tissues[:, :, chosen], (2, 0, 1)).copy())
-        images = render_phantoms(tissues[:, None], torch.ones(tissues.shape[0], 1), generator, preset="T2")
-    else:
-        images = torch.from_numpy(np.transpose(case.image[:, :, chosen], (2, 0, 1)).copy())
+    images = _input_slices(case, chosen, getattr(model, "in_channels", 1))
     predicted = predict_slices(model, images, output_px, spacing_mm).numpy()
     predicted = np.transpose(predicted, (1, 2, 0))
     targets = case.targets[:, :, chosen]
