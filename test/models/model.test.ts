@@ -13,6 +13,14 @@ function metadata(): Map<string, string> {
   return readOnnxMetadataProps(new Uint8Array(readFileSync(MODEL_PATH)));
 }
 
+/** Input channels per slice: 1, or 3 for a model fed the slice and its two neighbours. */
+function inputChannels(): number {
+  return Number(metadata().get('lumbar.inputChannels') ?? '1');
+}
+
+/** Distance of the neighbour slices given to a three-channel model here, mm. */
+const NEIGHBOUR_DISTANCE_MM = 4;
+
 test('model file exists and is small', () => {
   assert.ok(existsSync(MODEL_PATH), `${MODEL_PATH} is missing; run models/train.sh`);
   assert.ok(statSync(MODEL_PATH).size <= MAX_MODEL_BYTES, 'model is larger than 20 MB');
@@ -33,19 +41,25 @@ test('model accepts a taller grid', async () => {
   const session = await ort.InferenceSession.create(MODEL_PATH);
   const input = session.inputMetadata.find((entry) => entry.name === 'image');
   assert.ok(input?.isTensor);
-  assert.equal(input.shape, ['N', 1, 'H', 'W']);
+  const channels = inputChannels();
+  assert.equal(input.shape, ['N', channels, 'H', 'W']);
   const rows = 304;
-  const output = await session.run({ image: new ort.Tensor('float32', new Float32Array(rows * 224).fill(0.2), [1, 1, rows, 224]) });
+  const output = await session.run({ image: new ort.Tensor('float32', new Float32Array(channels * rows * 224).fill(0.2), [1, channels, rows, 224]) });
   assert.equal(output.probabilities.dims, [1, 5, rows, 224]);
 });
 
-/** Mid-sagittal phantom slice on the model grid, normalized by the metadata rule, with its class map. */
-function phantomSlice(size: number, spacingMm: number): { input: Float32Array; classes: Uint8Array } {
+/**
+ * Mid-sagittal phantom slice on the model grid, normalized by the metadata rule, with its class
+ * map. With 3 channels the slices 4 mm to either side are channels 0 and 2.
+ */
+function phantomSlice(size: number, spacingMm: number, channels: number): { input: Float32Array; classes: Uint8Array } {
   const phantom = generatePhantom({ seed: 9100, voxelSizeMm: 1, fieldOfViewMm: [32, 256, 320] });
   const [nx, ny, nz] = phantom.image.dims;
-  const i = Math.floor(nx / 2);
-  const input = new Float32Array(size * size);
-  const classes = new Uint8Array(size * size);
+  const centreI = Math.floor(nx / 2);
+  const columnsI = channels === 3 ? [centreI - NEIGHBOUR_DISTANCE_MM, centreI, centreI + NEIGHBOUR_DISTANCE_MM] : [centreI];
+  const planeSize = size * size;
+  const input = new Float32Array(channels * planeSize);
+  const classes = new Uint8Array(planeSize);
   const classOfLabel = new Uint8Array(256);
   for (const [value, info] of LABEL_TABLE) classOfLabel[value] = MODEL_CLASSES.indexOf(info.modelClass);
 
@@ -55,9 +69,10 @@ function phantomSlice(size: number, spacingMm: number): { input: Float32Array; c
       const k = Math.round((nz - 1) / 2 + (row - (size - 1) / 2) * spacingMm);
       const j = Math.round((ny - 1) / 2 + (column - (size - 1) / 2) * spacingMm);
       if (k < 0 || k >= nz || j < 0 || j >= ny) continue;
-      const index = k * nx * ny + j * nx + i;
-      input[row * size + column] = phantom.image.data[index];
-      classes[row * size + column] = classOfLabel[phantom.labels.data[index]];
+      columnsI.forEach((i, channel) => {
+        input[channel * planeSize + row * size + column] = phantom.image.data[k * nx * ny + j * nx + i];
+      });
+      classes[row * size + column] = classOfLabel[phantom.labels.data[k * nx * ny + j * nx + centreI]];
     }
   }
 
@@ -75,9 +90,10 @@ test('phantom slice clears Dice floor', async () => {
   const entries = metadata();
   const size = Number(entries.get('lumbar.inputHeight'));
   const spacingMm = Number(entries.get('lumbar.spacingMm'));
-  const { input, classes } = phantomSlice(size, spacingMm);
+  const channels = inputChannels();
+  const { input, classes } = phantomSlice(size, spacingMm, channels);
   const session = await ort.InferenceSession.create(MODEL_PATH, { intraOpNumThreads: 2 });
-  const output = await session.run({ image: new ort.Tensor('float32', input, [1, 1, size, size]) });
+  const output = await session.run({ image: new ort.Tensor('float32', input, [1, channels, size, size]) });
   const probabilities = output.probabilities.data as Float32Array;
   const classCount = MODEL_CLASSES.length;
   assert.equal(output.probabilities.dims, [1, classCount, size, size]);
