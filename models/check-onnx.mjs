@@ -38,7 +38,7 @@ const session = await ort.InferenceSession.create(modelPath, {
   extra: values['no-spin'] ? { session: { intra_op: { allow_spinning: '0' } } } : {},
 });
 const size = 224;
-// Adjacent-slice models take 3 channels per slice; the graph's input shape says how many.
+// Adjacent-slice models take 3 channels per slice, and the graph's input shape gives the count.
 const inputShape = session.inputMetadata.find((entry) => entry.name === 'image')?.shape ?? [];
 const channels = typeof inputShape[1] === 'number' ? inputShape[1] : 1;
 

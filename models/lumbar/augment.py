@@ -78,8 +78,8 @@ def sample_canvases(cases: list[Case], rng: np.random.Generator, channels: int =
     """Draws one sagittal slice (of random thickness) per case onto 1 mm canvases.
 
     With `channels` 3 it also draws the slabs at a random distance on both sides of the centre
-    slice (channels 0 and 2), as the segmenter feeds the neighbouring localizer slices; a
-    neighbour outside the volume stays zero.
+    slice (channels 0 and 2), because the segmenter feeds the neighbouring localizer slices there.
+    A neighbour outside the volume stays zero.
     """
     count = len(cases)
     images = np.zeros((count, channels, CANVAS_PX, CANVAS_PX), np.float32)
@@ -198,8 +198,8 @@ def augment_batch(
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Turns canvases into model inputs (B, C, S, S) in [0, 1] and target bitmasks (B, S, S).
 
-    Every channel of a sample gets the same geometry, gamma, bias field and intensity window;
-    the window comes from all of its channels, as the inference computes it over the series.
+    Every channel of a sample gets the same geometry, gamma, bias field and intensity window.
+    The window comes from all of its channels, because the inference computes it over the series.
     """
     images = torch.from_numpy(canvases["images"])
     phantom = canvases["phantom"]

@@ -51,7 +51,7 @@ def dice(prediction: np.ndarray, truth: np.ndarray) -> float:
 
 
 def _input_slices(case: Case, chosen: np.ndarray, channels: int) -> torch.Tensor:
-    """The model inputs of the chosen slices (K, C, H, W): each slice, and with 3 channels its neighbours."""
+    """Build the model inputs (K, C, H, W) of the chosen slices: each slice, and with 3 channels its neighbours."""
     depth = case.targets.shape[2]
     if channels == 3:
         indices = np.stack([chosen - VALIDATION_NEIGHBOUR_MM, chosen, chosen + VALIDATION_NEIGHBOUR_MM], axis=1)

@@ -36,6 +36,8 @@ export interface SliceNeighbours {
  * are each other's neighbours.
  */
 export function sliceNeighbours(positionsMm: readonly number[]): SliceNeighbours[] {
+  // NOTE: the training recipe puts neighbours 3 to 6 mm away, so on a stack of thinner slices the
+  // adjacent slice is closer than any the model saw, and its accuracy there is not measured.
   const order = orderByPosition(positionsMm);
   const neighbours = new Array<SliceNeighbours>(positionsMm.length);
   order.forEach((sliceIndex, rank) => {

@@ -11,8 +11,8 @@ export type ModelClass = (typeof EXPECTED_CLASSES)[number];
 export const EXPECTED_ORIENTATION = 'rows superior->inferior, columns anterior->posterior';
 
 /**
- * Number of input channels per batch entry. With 1 the model sees the slice alone. With 3 it sees
- * the slice in channel 1 between its neighbours along the slice normal (see `adjacentSlices.ts`).
+ * Number of input channels per batch entry. With 1 the model receives the slice alone. With 3 it
+ * receives the slice in channel 1 between its neighbours along the slice normal (see `adjacentSlices.ts`).
  */
 export type InputChannels = 1 | 3;
 export const SUPPORTED_INPUT_CHANNELS: readonly InputChannels[] = [1, 3];

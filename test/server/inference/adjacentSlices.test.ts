@@ -229,7 +229,7 @@ test('cache: each slice resampled once per placement', () => {
   }
 });
 
-/** A stand-in model that labels vertebra where channel 1 lies in the band model's vertebra band. */
+/** Returns a stand-in model that labels vertebra where channel 1 lies in the band model's vertebra band. */
 function vertebraBandModel(grid: ModelGrid, calls: number[]): RunModel {
   return async (tensorData, batch) => {
     calls.push(batch);
