@@ -348,7 +348,7 @@ export async function runSimulatedExam(options: SimulatedExamOptions): Promise<S
   return report;
 }
 
-/** Names of the segmented vertebrae and discs from the head down, for the report. */
+/** Lists the segmented vertebrae and discs from the head down, for the report. */
 export function segmentationSummary(message: SegmentationMessage | null): SimulationReport['segmentation'] {
   if (message === null) return null;
   // LPS: +z points to the head, so the highest centroid comes first.

@@ -60,10 +60,10 @@ function formatFinding(finding: SlabReport['qcFindings'][number]): string {
   return `${finding.code} ${Number(finding.value.toPrecision(3))}${unit}${limit}`;
 }
 
-/** The slab's error against ground truth, or why there is none. */
+/** Formats the slab's error against ground truth, or the reason it has none. */
 function slabTruthText(slab: SlabReport): string {
   if (slab.angleErrorDeg !== null) return `angle error ${slab.angleErrorDeg.toFixed(1)} deg, centre error ${slab.centerErrorMm?.toFixed(1)} mm`;
-  // Ground truth holds one plane per disc, so only disc slabs can be scored.
+  // Ground truth contains one plane per disc, so only disc slabs can be scored.
   return slab.kind === 'axial-disc' ? 'no ground truth for this disc' : 'not scored (ground truth covers disc slabs only)';
 }
 
