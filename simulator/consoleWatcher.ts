@@ -16,6 +16,7 @@ import { ScannerLinkError, websocketUrl } from './scannerLink.ts';
 export type PlanMessage = Extract<ConsoleOutbound, { type: 'plan' }>;
 export type QcResultMessage = Extract<ConsoleOutbound, { type: 'qc.result' }>;
 export type SessionStateMessage = Extract<ConsoleOutbound, { type: 'session.state' }>;
+export type SegmentationMessage = Extract<ConsoleOutbound, { type: 'segmentation' }>;
 
 export interface ConsoleWatcherOptions {
   serverUrl: string;
@@ -41,6 +42,7 @@ export class ConsoleWatcher {
   readonly received: ConsoleOutbound[] = [];
   latestPlan: PlanMessage | null = null;
   latestState: SessionStateMessage | null = null;
+  latestSegmentation: SegmentationMessage | null = null;
   /** Latest QC result per slab id. */
   readonly qcResults = new Map<string, QcResultMessage['result']>();
   /** Every QC result per slab id, oldest first (a rescanned slab has several). */
@@ -108,6 +110,8 @@ export class ConsoleWatcher {
     if (message.type === 'plan') {
       this.latestPlan = message;
       this.firstPlanAtMs ??= Date.now();
+    } else if (message.type === 'segmentation') {
+      this.latestSegmentation = message;
     } else if (message.type === 'qc.result') {
       this.qcResults.set(message.result.slabId, message.result);
       this.qcHistory.set(message.result.slabId, [...(this.qcHistory.get(message.result.slabId) ?? []), message.result]);

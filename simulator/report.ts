@@ -3,10 +3,13 @@
  * its level, QC verdict and errors against ground truth.
  */
 import type { Fault } from './faults.ts';
+import type { SlabKind } from '../server/planning/types.ts';
 import type { TruthSource } from './groundTruth.ts';
 
 export interface SlabReport {
   slabId: string;
+  /** `axial-disc` for a slab through one disc, `sagittal` for the coverage slab, and so on. */
+  kind: SlabKind;
   level: string;
   /** Latest QC verdict the console received, or null when QC never reported on the slab. */
   qc: 'pass' | 'warn' | 'fail' | null;
@@ -46,6 +49,8 @@ export interface SimulationReport {
   planRevision: number | null;
   /** Warnings of the latest plan the console received (anatomy flags, slab crossings), in its order. */
   planWarnings: { code: string; level: string | null; message: string }[];
+  /** The latest segmentation the console received: overall confidence, structure names from the head down, anatomy flags; null when none came. */
+  segmentation: { confidence: number; vertebrae: string[]; discs: string[]; flags: string[] } | null;
   slabs: SlabReport[];
   images: { sent: number; acknowledged: number; rejected: ImageRejection[] };
   /** Error replies to JSON messages, by message type. */

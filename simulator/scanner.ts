@@ -22,7 +22,7 @@ import {
   type EncodedImage,
 } from './acquisition.ts';
 import { loadExamCase, type ExamCase } from './caseSource.ts';
-import { ConsoleWatcher } from './consoleWatcher.ts';
+import { ConsoleWatcher, type SegmentationMessage } from './consoleWatcher.ts';
 import {
   faultedImageIndexes,
   faultStrength,
@@ -118,6 +118,7 @@ export async function runSimulatedExam(options: SimulatedExamOptions): Promise<S
     latencyMs: null,
     planRevision: null,
     planWarnings: [],
+    segmentation: null,
     slabs: [],
     images: { sent: 0, acknowledged: 0, rejected: [] },
     messageErrors: [],
@@ -324,6 +325,7 @@ export async function runSimulatedExam(options: SimulatedExamOptions): Promise<S
     report.latencyMs = consoleWatcher.firstPlanAtMs === null ? null : Math.max(0, consoleWatcher.firstPlanAtMs - localizerCompleteAtMs);
     report.planRevision = consoleWatcher.latestPlan?.plan.revision ?? null;
     report.planWarnings = (consoleWatcher.latestPlan?.plan.warnings ?? []).map((warning) => ({ code: warning.code, level: warning.level ?? null, message: warning.message }));
+    report.segmentation = segmentationSummary(consoleWatcher.latestSegmentation);
     report.slabs = [...progress.values()].map((entry) => slabReport(entry, consoleWatcher.qcHistory.get(entry.slab.slabId) ?? [], truth));
     report.completed = finished && endReply.type === 'ack';
   } catch (error) {
@@ -346,6 +348,19 @@ export async function runSimulatedExam(options: SimulatedExamOptions): Promise<S
   return report;
 }
 
+/** Names of the segmented vertebrae and discs from the head down, for the report. */
+export function segmentationSummary(message: SegmentationMessage | null): SimulationReport['segmentation'] {
+  if (message === null) return null;
+  // LPS: +z points to the head, so the highest centroid comes first.
+  const fromHead = [...message.structures].sort((a, b) => b.centroidLpsMm[2] - a.centroidLpsMm[2]);
+  return {
+    confidence: message.confidence,
+    vertebrae: fromHead.filter((structure) => structure.kind === 'vertebra').map((structure) => structure.name),
+    discs: fromHead.filter((structure) => structure.kind === 'disc').map((structure) => structure.name),
+    flags: message.flags.map((flag) => flag.code),
+  };
+}
+
 type QcResultWire = NonNullable<ReturnType<ConsoleWatcher['qcResults']['get']>>;
 
 function slabReport(entry: SlabProgress, history: QcResultWire[], truth: DiscTruthPlane[]): SlabReport {
@@ -353,6 +368,7 @@ function slabReport(entry: SlabProgress, history: QcResultWire[], truth: DiscTru
   const qc = history[history.length - 1] ?? null;
   return {
     slabId: entry.slab.slabId,
+    kind: entry.slab.kind,
     level: entry.slab.level,
     qc: qc?.verdict ?? null,
     qcFindings:

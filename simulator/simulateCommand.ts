@@ -60,19 +60,33 @@ function formatFinding(finding: SlabReport['qcFindings'][number]): string {
   return `${finding.code} ${Number(finding.value.toPrecision(3))}${unit}${limit}`;
 }
 
+/** The slab's error against ground truth, or why there is none. */
+function slabTruthText(slab: SlabReport): string {
+  if (slab.angleErrorDeg !== null) return `angle error ${slab.angleErrorDeg.toFixed(1)} deg, centre error ${slab.centerErrorMm?.toFixed(1)} mm`;
+  // Ground truth holds one plane per disc, so only disc slabs can be scored.
+  return slab.kind === 'axial-disc' ? 'no ground truth for this disc' : 'not scored (ground truth covers disc slabs only)';
+}
+
 /** Formats the report for a person: outcome, latency, the plan's warnings and one line per slab. */
 export function formatSummary(report: SimulationReport): string {
   const lines = [
     `Exam ${report.examId} on ${report.case}: ${report.completed ? 'completed' : `not completed (${report.failureReason ?? 'unknown reason'})`}`,
     `Session ${report.sessionId ?? '-'}, plan revision ${report.planRevision ?? '-'}, localizer to proposal ${report.latencyMs ?? '-'} ms, ${report.images.acknowledged}/${report.images.sent} images acknowledged, ${report.reconnects} reconnects`,
   ];
+  const segmentation = report.segmentation;
+  if (segmentation !== null) {
+    const names = (list: string[]) => (list.length === 0 ? 'none' : list.join(' '));
+    const flags = segmentation.flags.length === 0 ? '' : `, flags ${segmentation.flags.join(' ')}`;
+    lines.push(`Segmentation confidence ${segmentation.confidence.toFixed(2)}: vertebrae ${names(segmentation.vertebrae)}; discs ${names(segmentation.discs)}${flags}`);
+  }
   // Anatomy flags come first: a transitional spine or a missing sacrum shifts every level name.
   const warnings = [...report.planWarnings].sort((a, b) => Number(a.code === 'SLAB_CROSSING') - Number(b.code === 'SLAB_CROSSING'));
   for (const warning of warnings) lines.push(`  plan warning ${warning.code}${warning.level === null ? '' : ` (${warning.level})`}: ${warning.message}`);
   for (const slab of report.slabs) {
-    const truth = slab.angleErrorDeg === null ? 'no ground truth' : `angle error ${slab.angleErrorDeg.toFixed(1)} deg, centre error ${slab.centerErrorMm?.toFixed(1)} mm`;
+    const truth = slabTruthText(slab);
     const findings = slab.qc === 'pass' || slab.qcFindings.length === 0 ? '' : ` [${slab.qcFindings.map(formatFinding).join('; ')}]`;
-    lines.push(`  ${slab.level.padEnd(8)} QC ${slab.qc ?? '-'}${findings}${slab.attempts > 1 ? ` after ${slab.attempts} acquisitions` : ''}, ${truth}`);
+    const name = slab.kind === 'axial-disc' ? slab.level : `${slab.level} ${slab.kind}`;
+    lines.push(`  ${name.padEnd(8)} QC ${slab.qc ?? '-'}${findings}${slab.attempts > 1 ? ` after ${slab.attempts} acquisitions` : ''}, ${truth}`);
   }
   for (const rejection of report.images.rejected) lines.push(`  image ${rejection.sopInstanceUid} rejected: ${rejection.code}`);
   return `${lines.join('\n')}\n`;

@@ -288,6 +288,8 @@ export async function run(argv: string[]): Promise<number> {
       );
     }
   }
+  const levels = report.levelIdentification;
+  if (levels.labelled > 0) lines.push(`level identification: ${levels.correct} of ${levels.labelled} labelled levels named correctly (${formatNumber(levels.fraction)})`);
   lines.push(
     `plan error (${report.plan.planner}): angle median ${formatNumber(report.plan.angleErrorDeg.median, 2)} deg, p95 ${formatNumber(report.plan.angleErrorDeg.p95, 2)} deg; ` +
       `centre median ${formatNumber(report.plan.centerErrorMm.median, 2)} mm, p95 ${formatNumber(report.plan.centerErrorMm.p95, 2)} mm over ${report.plan.discsCompared} discs`,

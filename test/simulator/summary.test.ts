@@ -6,6 +6,7 @@ import { formatSummary } from '../../simulator/simulateCommand.ts';
 function slab(overrides: Partial<SlabReport>): SlabReport {
   return {
     slabId: 'slab-1',
+    kind: 'axial-disc',
     level: 'L4/L5',
     qc: 'pass',
     qcFindings: [],
@@ -31,6 +32,7 @@ function report(overrides: Partial<SimulationReport>): SimulationReport {
     latencyMs: 120,
     planRevision: 1,
     planWarnings: [],
+    segmentation: null,
     slabs: [],
     images: { sent: 10, acknowledged: 10, rejected: [] },
     messageErrors: [],
@@ -70,6 +72,22 @@ test('summary: QC findings name the check', () => {
   );
   assert.match(text, '  L5/S1    QC warn [GHOSTING 4.47 %, limit 4 %], angle error 0.5 deg, centre error 1.2 mm');
   assert.match(text, '  L4/L5    QC pass, angle error 0.5 deg');
+});
+
+test('summary: segmentation line names the levels from the head down, with confidence and flags', () => {
+  const text = formatSummary(
+    report({ segmentation: { confidence: 0.934, vertebrae: ['L1', 'L2', 'L3', 'L4', 'L5', 'S1'], discs: ['L1/L2', 'L5/S1'], flags: ['TRANSITIONAL_SIX_LUMBAR'] } }),
+  );
+  assert.is(text.split('\n')[2], 'Segmentation confidence 0.93: vertebrae L1 L2 L3 L4 L5 S1; discs L1/L2 L5/S1, flags TRANSITIONAL_SIX_LUMBAR');
+  assert.match(formatSummary(report({ segmentation: { confidence: 0.5, vertebrae: [], discs: [], flags: [] } })), 'vertebrae none; discs none\n');
+  assert.not.match(formatSummary(report({})), 'Segmentation');
+});
+
+test('summary: the sagittal slab is named and says why it has no error', () => {
+  const text = formatSummary(report({ slabs: [slab({ kind: 'sagittal', level: 'T12-S1', angleErrorDeg: null, centerErrorMm: null })] }));
+  assert.match(text, '  T12-S1 sagittal QC pass, not scored (ground truth covers disc slabs only)');
+  const noTruth = formatSummary(report({ slabs: [slab({ angleErrorDeg: null, centerErrorMm: null })] }));
+  assert.match(noTruth, '  L4/L5    QC pass, no ground truth for this disc');
 });
 
 test.run();
