@@ -136,7 +136,7 @@ export async function run(argv: string[]): Promise<number> {
   process.stdout.write(formatSummary(report));
 
   if (!abort.signal.aborted) {
-    process.stdout.write('The exam is over; the server keeps running. Press Ctrl+C to stop it.\n');
+    process.stdout.write('The exam is over. The server keeps running, and the console URL above shows the finished exam. Press Ctrl+C to stop it.\n');
     await stopped;
   }
   logger.info('shutting down');

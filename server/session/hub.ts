@@ -15,6 +15,21 @@ export interface SessionListFilter {
   limit?: number;
 }
 
+/** One entry of the session list (`GET /v1/sessions`). */
+export interface SessionListEntry {
+  sessionId: string;
+  examId: string;
+  /** The exam machine's state, such as `planning.awaitingTechnologist`, and `ended` for finished sessions. */
+  state: string;
+  updatedAt: string;
+  /**
+   * True when `watchSession` can stream the session now, which is the case for every open
+   * session and for the ended sessions still in the hub's memory. Watching an entry with false
+   * fails with `ERR_UNKNOWN_SESSION`, but the journal still contains it for replay.
+   */
+  watchable: boolean;
+}
+
 /** Sender of an event: a connection id and, for consoles, the user name the token maps to. */
 export interface EventOrigin {
   connectionId: string;
@@ -46,6 +61,6 @@ export interface SessionHub {
    * Sessions for the console's session list and for finding a session to replay: open ones
    * newest first, then ended ones (state `ended`) most recently ended first.
    */
-  listSessions(filter?: SessionListFilter): { sessionId: string; examId: string; state: string; updatedAt: string }[];
+  listSessions(filter?: SessionListFilter): SessionListEntry[];
   close(): Promise<void>;
 }

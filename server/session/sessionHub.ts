@@ -36,7 +36,7 @@ import { createImageDecoderPool, type ImageDecoder } from './imageDecoderPool.ts
 import { provideExamActors, type ExamServices, type ProvidedExamMachine } from './examActors.ts';
 import { ExamRecord, type BuildSeries } from './examRecord.ts';
 import { DEFAULT_EXAM_LIMITS, type ExamEmitted, type ExamEvent, type ExamLimits } from './examTypes.ts';
-import type { EventOrigin, SessionHub, SessionListFilter } from './hub.ts';
+import type { EventOrigin, SessionHub, SessionListEntry, SessionListFilter } from './hub.ts';
 import { openJournal, type Journal, type JournalEntry } from './journal.ts';
 import { imageEntry, linkEntry, messageEntry } from './journalEntries.ts';
 import { nextAction } from './nextAction.ts';
@@ -75,7 +75,11 @@ export interface SessionHubOptions {
   limits?: Partial<ExamLimits>;
   /** Errors held per console while it is not keeping up; the oldest are dropped first. Default 16. */
   maxQueuedErrorsPerConsole?: number;
-  /** Ended sessions kept in memory for consoles that still watch them. Default 32. */
+  /**
+   * Ended sessions kept in memory for consoles that watch them after the exam. Each keeps its
+   * localizer message (about 2.7 bytes per localizer pixel, so about 10 MB for 15 slices of
+   * 512 x 512) and its label map (1 byte per voxel). Default 8.
+   */
   maxEndedSessionsInMemory?: number;
 }
 
@@ -193,7 +197,7 @@ class Hub implements SessionHubWithStats {
     const workers = options.imageDecodeWorkers ?? Math.max(1, Math.min(2, availableParallelism() - 1));
     this.decodeWorkers = options.parseImages === undefined ? workers : 0;
     this.maxQueuedErrors = options.maxQueuedErrorsPerConsole ?? 16;
-    this.maxEndedSessions = options.maxEndedSessionsInMemory ?? 32;
+    this.maxEndedSessions = options.maxEndedSessionsInMemory ?? 8;
     this.defaultProtocol = options.defaultProtocol ?? DEFAULT_PROTOCOL;
     this.services = {
       segmenter: options.segmenter,
@@ -371,20 +375,22 @@ class Hub implements SessionHubWithStats {
 
   // ------------------------------------------------------------------ listing and lifecycle
 
-  listSessions(filter: SessionListFilter = {}): { sessionId: string; examId: string; state: string; updatedAt: string }[] {
+  listSessions(filter: SessionListFilter = {}): SessionListEntry[] {
     const status = filter.status ?? 'open';
     const limit = filter.limit ?? Infinity;
-    const listed: { sessionId: string; examId: string; state: string; updatedAt: string }[] = [];
+    const listed: SessionListEntry[] = [];
     if (status !== 'ended') {
       const open = [...this.openByExam.values()].sort((a, b) => b.createdAt.localeCompare(a.createdAt));
       for (const runtime of open.slice(0, limit)) {
-        listed.push({ sessionId: runtime.sessionId, examId: runtime.examId, state: runtime.loopState, updatedAt: runtime.updatedAt });
+        listed.push({ sessionId: runtime.sessionId, examId: runtime.examId, state: runtime.loopState, updatedAt: runtime.updatedAt, watchable: true });
       }
     }
     if (status !== 'open' && listed.length < limit) {
       const endedLimit = filter.limit === undefined ? DEFAULT_ENDED_SESSION_LIMIT : limit - listed.length;
       for (const session of this.journal.listEndedSessions(endedLimit)) {
-        listed.push({ sessionId: session.sessionId, examId: session.examId, state: session.state, updatedAt: session.updatedAt });
+        // The journal lists every ended session, including those retired from memory or ended before a restart.
+        const watchable = this.sessions.has(session.sessionId);
+        listed.push({ sessionId: session.sessionId, examId: session.examId, state: session.state, updatedAt: session.updatedAt, watchable });
       }
     }
     return listed;
@@ -827,11 +833,16 @@ class Hub implements SessionHubWithStats {
     return accepted;
   }
 
-  /** Frees an ended session's images and keeps only the newest ended sessions for late watchers. */
+  /**
+   * Frees an ended session's decoded images and keeps only the newest ended sessions for late
+   * watchers. A retired session keeps its prepared localizer message and its segmentation, so a
+   * console that watches it later still shows the whole finished exam.
+   */
   private retireEnded(runtime: SessionRuntime): void {
     this.openByExam.delete(runtime.examId);
+    const segmentation = runtime.record.segmentation;
     runtime.record = new ExamRecord();
-    runtime.localizerWire = null;
+    if (segmentation !== null) runtime.record.setSegmentation(segmentation);
     runtime.log.info({ endReason: runtime.actor.getSnapshot().context.endReason }, 'session ended');
     this.endedOrder.push(runtime.sessionId);
     while (this.endedOrder.length > this.maxEndedSessions) {

@@ -50,7 +50,7 @@ export async function startFakeConsoleServer(session: ScriptedSession, token: st
         response.writeHead(401, { 'content-type': 'application/json' }).end(JSON.stringify({ code: 'ERR_UNAUTHORIZED' }));
         return;
       }
-      const body = { sessions: [{ sessionId: SESSION_ID, examId: EXAM_ID, state: session.state, updatedAt: new Date().toISOString() }] };
+      const body = { sessions: [{ sessionId: SESSION_ID, examId: EXAM_ID, state: session.state, updatedAt: new Date().toISOString(), watchable: true }] };
       response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
       return;
     }

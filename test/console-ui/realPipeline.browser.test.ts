@@ -18,6 +18,7 @@ import * as assert from 'uvu/assert';
 
 import type { SessionHub } from '../../server/session/hub.ts';
 import type { RunningServer } from '../../server/transport/server.ts';
+import { TestClient } from '../server/transport/testClient.ts';
 import { ARTIFACT_DIR, browserUnavailableReason, buildConsoleBundle, launchBrowser } from './browser.ts';
 
 const TOKEN = 'pipeline-test-token-0123456789abcdef';
@@ -141,6 +142,92 @@ test('confirmed plan is acquired and checked', async () => {
   await page.screenshot({ path: join(ARTIFACT_DIR, 'pipeline-1920x1080-en-qc.png') });
   const verdict = await page.locator('lc-qc-panel li.result').first().getAttribute('data-verdict');
   assert.ok(verdict === 'pass' || verdict === 'warn' || verdict === 'fail', `unexpected verdict ${verdict}`);
+});
+
+/** Next-action codes that wait for the technologist to accept or rescan a slab. */
+const QC_DECISION_CODES = ['ACKNOWLEDGE_QC', 'ACKNOWLEDGE_QC_UNAVAILABLE', 'SLAB_TIMED_OUT'];
+
+/** Accepts each slab the exam stops on until the simulated scanner ends the exam. */
+async function finishExam(consolePage: Page, timeoutMs: number): Promise<SimulationOutcome> {
+  const settled: { outcome: SimulationOutcome | null } = { outcome: null };
+  void exam.then((outcome) => (settled.outcome = outcome));
+  const deadline = Date.now() + timeoutMs;
+  while (settled.outcome === null) {
+    if (Date.now() > deadline) throw new Error(`the simulated exam did not end within ${timeoutMs} ms`);
+    const code = await consolePage.locator('lc-prompt section').getAttribute('data-code');
+    if (code !== null && QC_DECISION_CODES.includes(code)) {
+      // The slab waiting for a decision is the one whose result arrived last.
+      await consolePage.locator('lc-qc-panel li.result').last().getByRole('button', { name: /^Accept / }).click();
+    }
+    await new Promise((resolveWait) => setTimeout(resolveWait, 500));
+  }
+  return settled.outcome;
+}
+
+async function nextFrames(consolePage: Page): Promise<void> {
+  await consolePage.evaluate(() => new Promise((resolveFrame) => requestAnimationFrame(() => requestAnimationFrame(resolveFrame))));
+}
+
+let latePage: Page;
+
+test('console opened after the exam shows it ended', async () => {
+  if (skipReason !== null) return;
+  const outcome = await finishExam(page, 180_000);
+  assert.ok(outcome.completed, `the simulated exam did not complete: ${outcome.failureReason}`);
+
+  latePage = await browser.context.newPage();
+  await latePage.goto(server.consoleUrl);
+  await latePage.locator('lc-prompt section[data-code="EXAM_ENDED"]').waitFor({ timeout: 20_000 });
+  assert.is(await latePage.getByTestId('prompt-text').innerText(), 'The exam has ended.');
+  const picker = latePage.getByTestId('session-picker');
+  assert.match(await picker.evaluate((select: HTMLSelectElement) => select.selectedOptions[0]?.textContent ?? ''), /^sim-\d+-\w+ \(ended\)$/);
+
+  // The whole finished exam is there to review: localizer, segmentation, plan and QC results.
+  await latePage.getByTestId('slice-readout').filter({ hasText: /^Slice \d+ of \d+$/ }).waitFor({ timeout: 10_000 });
+  assert.ok(await latePage.locator('lc-localizer-viewer').evaluate((viewer) => (viewer as unknown as { segmentation: unknown }).segmentation !== null), 'segmentation overlay');
+  assert.match(await latePage.getByTestId('plan-revision').innerText(), /^Revision \d+$/);
+  const results = latePage.locator('lc-qc-panel li.result');
+  assert.ok((await results.count()) >= 1, 'QC results of the acquired slabs');
+
+  // The server rejects every action on an ended exam, so the console offers none.
+  assert.ok(await latePage.getByRole('button', { name: 'Confirm all levels' }).isDisabled(), 'Confirm all levels disabled');
+  assert.ok(await latePage.getByRole('button', { name: 'Re-plan' }).isDisabled(), 'Re-plan disabled');
+  assert.ok(await latePage.getByRole('button', { name: 'Reject plan and plan manually' }).isDisabled(), 'Reject disabled');
+  const qcButtons = latePage.locator('lc-qc-panel li.result button');
+  for (let index = 0; index < (await qcButtons.count()); index += 1) {
+    assert.ok(await qcButtons.nth(index).isDisabled(), `QC button ${index} disabled`);
+  }
+  assert.is(await latePage.getByTestId('error-line').innerText(), '');
+  await nextFrames(latePage);
+  await latePage.screenshot({ path: join(ARTIFACT_DIR, 'pipeline-1920x1080-en-ended.png') });
+  await latePage.getByRole('button', { name: 'Re-plan' }).scrollIntoViewIfNeeded();
+  await nextFrames(latePage);
+  await latePage.screenshot({ path: join(ARTIFACT_DIR, 'pipeline-1920x1080-en-ended-plan.png') });
+
+  await latePage.getByRole('button', { name: '简体中文' }).click();
+  assert.is(await latePage.getByTestId('prompt-text').innerText(), '检查已结束。');
+  assert.match(await picker.evaluate((select: HTMLSelectElement) => select.selectedOptions[0]?.textContent ?? ''), /^sim-\d+-\w+（已结束）$/);
+  await nextFrames(latePage);
+  await latePage.screenshot({ path: join(ARTIFACT_DIR, 'pipeline-1920x1080-zh-CN-ended.png') });
+  await latePage.getByRole('button', { name: 'English' }).click();
+});
+
+test('new exam replaces the ended one', async () => {
+  if (skipReason !== null) return;
+  const scanner = await TestClient.connect(`${server.url.replace('http:', 'ws:')}/v1/scanner`, { headers: { authorization: `Bearer ${TOKEN}` } });
+  try {
+    scanner.sendJson({ type: 'exam.started', messageId: 'next-exam', examId: 'exam-after-review', protocol: 'lumbar-routine', patientPosition: 'HFS' });
+    assert.is((await scanner.replyTo('next-exam')).type, 'ack');
+    // The console polls the session list every 3 s.
+    await latePage.locator('lc-prompt section[data-code="RUN_LOCALIZER"]').waitFor({ timeout: 10_000 });
+    const picker = latePage.getByTestId('session-picker');
+    assert.is(await picker.evaluate((select: HTMLSelectElement) => select.selectedOptions[0]?.textContent ?? ''), 'exam-after-review');
+    const labels = await picker.evaluate((select: HTMLSelectElement) => [...select.options].map((option) => option.textContent ?? ''));
+    assert.is(labels.length, 2, 'the new exam and the ended one');
+    assert.match(labels[1], /\(ended\)$/);
+  } finally {
+    await scanner.close();
+  }
 });
 
 test.run();

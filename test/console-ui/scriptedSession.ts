@@ -265,7 +265,7 @@ export function scriptedHub(session: ScriptedSession): SessionHub {
     handleConsoleMessage: async (message, origin) => session.handle(message, origin),
     watchSession: () => session.watch(),
     scannerMessages: () => new Observable(),
-    listSessions: () => [{ sessionId: SESSION_ID, examId: EXAM_ID, state: session.state, updatedAt: new Date().toISOString() }],
+    listSessions: () => [{ sessionId: SESSION_ID, examId: EXAM_ID, state: session.state, updatedAt: new Date().toISOString(), watchable: true }],
     close: async () => undefined,
   };
 }

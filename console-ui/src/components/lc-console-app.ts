@@ -8,7 +8,8 @@ import { repeat } from 'lit/directives/repeat.js';
 import type { Subscription } from 'rxjs';
 
 import type { ConnectionStatus } from '../connection/consoleSocket.ts';
-import type { ConsoleController, SessionSummary } from '../controller/consoleController.ts';
+import type { ConsoleController } from '../controller/consoleController.ts';
+import { chooseSession, isEndedSession, type SessionPin, type SessionSummary } from '../controller/sessionSelection.ts';
 import { LocaleController, localizedText, translate } from '../i18n/locale.ts';
 import { EMPTY_CONSOLE_STATE, type ConsoleState } from '../state/consoleState.ts';
 import { previewSlab, type PendingAdjustments } from '../state/pendingAdjustments.ts';
@@ -45,7 +46,7 @@ export class LcConsoleApp extends LitElement {
   };
 
   declare controller: ConsoleController | null;
-  /** Session named in the page address (`?session=`), watched instead of the newest one. */
+  /** Session named in the page address (`?session=`), watched instead of the newest one until the technologist picks another. */
   declare requestedSessionId: string | null;
   declare missingToken: boolean;
   declare consoleState: ConsoleState;
@@ -61,6 +62,8 @@ export class LcConsoleApp extends LitElement {
   private subscriptions: Subscription[] = [];
   private pollTimer: ReturnType<typeof setInterval> | null = null;
   private measuredReceiveMs: number | null = null;
+  /** Session the technologist chose, or null while the console follows the newest exam. */
+  private sessionPin: SessionPin | null = null;
 
   constructor() {
     super();
@@ -193,6 +196,8 @@ export class LcConsoleApp extends LitElement {
       controller.unsentAction$.subscribe((unsent) => (this.unsentAction = unsent)),
     );
     controller.start();
+    // A session named in the page address stays watched even after its exam ends.
+    if (this.requestedSessionId !== null) this.sessionPin = { sessionId: this.requestedSessionId, untilEnded: false };
     void this.refreshSessions();
     this.pollTimer = setInterval(() => void this.refreshSessions(), SESSION_POLL_INTERVAL_MS);
   }
@@ -226,13 +231,9 @@ export class LcConsoleApp extends LitElement {
       this.sessionsError = error instanceof Error ? error.message : String(error);
       return;
     }
-    const watched = controller.socket.watchedSession;
-    const requested = this.requestedSessionId;
-    if (requested !== null) {
-      if (watched !== requested) controller.watch(requested);
-      return;
-    }
-    if (watched === null && this.sessions.length > 0) controller.watch(this.sessions[0].sessionId);
+    const selection = chooseSession({ sessions: this.sessions, watchedSessionId: controller.socket.watchedSession, pin: this.sessionPin });
+    this.sessionPin = selection.pin;
+    if (selection.sessionId !== null) controller.watch(selection.sessionId);
   }
 
   private keepSelectionValid(state: ConsoleState): void {
@@ -264,25 +265,39 @@ export class LcConsoleApp extends LitElement {
 
   private onSessionChange(event: Event): void {
     const sessionId = (event.target as HTMLSelectElement).value;
-    this.requestedSessionId = sessionId;
+    const picked = this.sessions.find((session) => session.sessionId === sessionId);
+    // Picking an open exam follows it until it ends. Picking an ended exam keeps it for review.
+    this.sessionPin = { sessionId, untilEnded: picked === undefined || !isEndedSession(picked) };
     this.controller?.watch(sessionId);
   }
 
   private renderSessionPicker() {
     const watched = this.consoleState.session?.sessionId ?? this.controller?.socket.watchedSession ?? '';
-    const known = this.sessions.some((session) => session.sessionId === watched);
+    // The server can list ended sessions it no longer keeps in memory, and watching those fails.
+    const watchable = this.sessions.filter((session) => session.watchable);
+    const known = watchable.some((session) => session.sessionId === watched);
+    const label = (examId: string, ended: boolean) => (ended ? translate('status.session.ended', { examId }) : examId);
+    const watchedState = this.consoleState.session;
     return html`
       <label class="session">
         ${translate('status.session')}
-        <select @change=${this.onSessionChange} .value=${watched}>
-          ${this.sessions.length === 0 && !watched ? html`<option value="">${translate('status.session.none')}</option>` : ''}
-          ${watched && !known ? html`<option value=${watched}>${this.consoleState.session?.examId ?? watched}</option>` : ''}
-          ${this.sessions.map(
-            (session) => html`<option value=${session.sessionId} ?selected=${session.sessionId === watched}>${session.examId}</option>`,
+        <select @change=${this.onSessionChange} .value=${watched} data-testid="session-picker">
+          ${watchable.length === 0 && !watched ? html`<option value="">${translate('status.session.none')}</option>` : ''}
+          ${watched && !known
+            ? html`<option value=${watched}>${label(watchedState?.examId ?? watched, watchedState !== null && isEndedSession(watchedState))}</option>`
+            : ''}
+          ${watchable.map(
+            (session) =>
+              html`<option value=${session.sessionId} ?selected=${session.sessionId === watched}>${label(session.examId, isEndedSession(session))}</option>`,
           )}
         </select>
       </label>
     `;
+  }
+
+  private examEnded(): boolean {
+    const session = this.consoleState.session;
+    return session !== null && isEndedSession(session);
   }
 
   private errorText(): string {
@@ -310,6 +325,7 @@ export class LcConsoleApp extends LitElement {
         .alertCodes=${flags.map((flag) => flag.code)}
         .baseline=${state.baseline}
         .adjustable=${this.planUnderReview()}
+        .examEnded=${this.examEnded()}
         @slab-select=${(event: CustomEvent<{ slabId: string }>) => (this.selectedSlabId = event.detail.slabId)}
         @slab-adjust=${(event: CustomEvent<{ adjustment: SlabAdjustment }>) => this.controller?.adjust(event.detail.adjustment)}
         @plan-confirm=${(event: CustomEvent<{ slabIds?: string[] }>) => this.controller?.confirm(event.detail.slabIds)}
@@ -324,6 +340,7 @@ export class LcConsoleApp extends LitElement {
       <lc-qc-panel
         .results=${qcResults}
         .acquiredSlabs=${this.consoleState.acquiredSlabs}
+        .examEnded=${this.examEnded()}
         @qc-acknowledge=${(event: CustomEvent<{ slabId: string; action: 'accept' | 'rescan' }>) =>
           this.controller?.acknowledgeQc(event.detail.slabId, event.detail.action)}
       ></lc-qc-panel>

@@ -29,11 +29,14 @@ export class LcQcPanel extends LitElement {
   static override properties = {
     results: { attribute: false },
     acquiredSlabs: { attribute: false },
+    examEnded: { attribute: false },
   };
 
   declare results: WireQcResult[];
   /** Per slab id, the slab as acquired, which a corrected slab is compared with. */
   declare acquiredSlabs: Record<string, WireSlab>;
+  /** True once the exam has ended, when the server rejects `qc.acknowledge` with `ERR_SESSION_ENDED`. */
+  declare examEnded: boolean;
 
   private readonly locale = new LocaleController(this);
 
@@ -41,6 +44,7 @@ export class LcQcPanel extends LitElement {
     super();
     this.results = [];
     this.acquiredSlabs = {};
+    this.examEnded = false;
   }
 
   static override styles = [
@@ -208,9 +212,11 @@ export class LcQcPanel extends LitElement {
         ${result.correctedSlab !== null ? this.renderCorrection(result.slabId, result.correctedSlab) : ''}
         <div class="actions">
           ${result.verdict !== 'pass' && result.correctedSlab !== null
-            ? html`<button class="primary" @click=${() => this.emit(result.slabId, 'rescan')}>${translate('qc.rescan', { level: result.level })}</button>`
+            ? html`<button class="primary" ?disabled=${this.examEnded} @click=${() => this.emit(result.slabId, 'rescan')}>
+                ${translate('qc.rescan', { level: result.level })}
+              </button>`
             : ''}
-          <button @click=${() => this.emit(result.slabId, 'accept')}>${translate('qc.accept', { level: result.level })}</button>
+          <button ?disabled=${this.examEnded} @click=${() => this.emit(result.slabId, 'accept')}>${translate('qc.accept', { level: result.level })}</button>
         </div>
       </li>
     `;

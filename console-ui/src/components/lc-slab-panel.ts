@@ -58,6 +58,7 @@ export class LcSlabPanel extends LitElement {
     alertCodes: { attribute: false },
     baseline: { attribute: false },
     adjustable: { attribute: false },
+    examEnded: { attribute: false },
     formError: { state: true },
   };
 
@@ -74,6 +75,8 @@ export class LcSlabPanel extends LitElement {
   declare baseline: PlanBaseline | null;
   /** False outside plan review (during acquisition, QC or manual planning), when the server rejects confirmations and adjustments. */
   declare adjustable: boolean;
+  /** True once the exam has ended, when the server rejects every technologist action with `ERR_SESSION_ENDED`. */
+  declare examEnded: boolean;
   declare formError: string | null;
 
   private readonly locale = new LocaleController(this);
@@ -88,6 +91,7 @@ export class LcSlabPanel extends LitElement {
     this.alertCodes = [];
     this.baseline = null;
     this.adjustable = true;
+    this.examEnded = false;
     this.formError = null;
   }
 
@@ -422,9 +426,16 @@ export class LcSlabPanel extends LitElement {
       ${this.renderAdjustArea(selected)}
       <div class="plan-actions">
         <div class="reject">
-          <input id="reject-reason" maxlength="500" aria-label=${translate('actions.rejectReason')} placeholder=${translate('actions.rejectReason')} />
+          <input
+            id="reject-reason"
+            maxlength="500"
+            aria-label=${translate('actions.rejectReason')}
+            placeholder=${translate('actions.rejectReason')}
+            ?disabled=${this.examEnded}
+          />
           <button
             class="danger"
+            ?disabled=${this.examEnded}
             @click=${() => {
               const input = this.renderRoot.querySelector<HTMLInputElement>('#reject-reason');
               this.emit('plan-reject', { reason: input?.value ?? '' });
@@ -436,7 +447,7 @@ export class LcSlabPanel extends LitElement {
       </div>
       <div class="primary-actions ${this.adjustable ? 'sticky' : ''}" data-testid="plan-primary-actions">
         <button class="primary" ?disabled=${allConfirmed || !this.adjustable} @click=${() => this.emit('plan-confirm', {})}>${translate('actions.confirmAll')}</button>
-        <button @click=${() => this.emit('replan-request', {})}>${translate('actions.replan')}</button>
+        <button ?disabled=${this.examEnded} @click=${() => this.emit('replan-request', {})}>${translate('actions.replan')}</button>
       </div>
     `;
   }

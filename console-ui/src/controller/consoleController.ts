@@ -16,13 +16,10 @@ import {
   type PendingAdjustments,
 } from '../state/pendingAdjustments.ts';
 import type { ConsoleCommand, ConsoleInbound, ErrorMessage, SlabAdjustment } from '../wire.ts';
+import type { SessionSummary } from './sessionSelection.ts';
 
-export interface SessionSummary {
-  sessionId: string;
-  examId: string;
-  state: string;
-  updatedAt: string;
-}
+/** Maximum number of sessions the console requests. The server lists open ones first, then the most recently ended. */
+const MAX_LISTED_SESSIONS = 20;
 
 export interface ControllerOptions extends ConsoleSocketOptions {
   /** Base HTTP URL of the server, such as `http://127.0.0.1:8080`. */
@@ -73,9 +70,11 @@ export class ConsoleController {
     return `${this.messagePrefix}-${this.messageCounter}`;
   }
 
-  /** Fetches the open sessions, newest first. */
+  /** Fetches the open sessions newest first, then the most recently ended ones. */
   async listSessions(): Promise<SessionSummary[]> {
     const url = new URL('/v1/sessions', this.options.httpBaseUrl);
+    url.searchParams.set('status', 'all');
+    url.searchParams.set('limit', String(MAX_LISTED_SESSIONS));
     url.searchParams.set('token', this.options.token);
     const response = await fetch(url, { headers: { authorization: `Bearer ${this.options.token}` } });
     if (response.status === 401) throw new Error('GET /v1/sessions rejected the access token (HTTP 401); open the console with the link the server prints');
@@ -85,7 +84,13 @@ export class ConsoleController {
     let list: unknown = body;
     if (typeof body === 'object' && body !== null && 'sessions' in body) list = body.sessions;
     if (!Array.isArray(list)) throw new Error('GET /v1/sessions returned no session list');
-    return list.filter(isSessionSummary);
+    return list.filter(isSessionSummary).map((session) => ({
+      sessionId: session.sessionId,
+      examId: session.examId,
+      state: session.state,
+      updatedAt: session.updatedAt,
+      watchable: session.watchable,
+    }));
   }
 
   watch(sessionId: string): void {
@@ -200,6 +205,12 @@ function isSessionSummary(value: unknown): value is SessionSummary {
     'sessionId' in value &&
     typeof value.sessionId === 'string' &&
     'examId' in value &&
-    typeof value.examId === 'string'
+    typeof value.examId === 'string' &&
+    'state' in value &&
+    typeof value.state === 'string' &&
+    'updatedAt' in value &&
+    typeof value.updatedAt === 'string' &&
+    'watchable' in value &&
+    typeof value.watchable === 'boolean'
   );
 }

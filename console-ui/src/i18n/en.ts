@@ -29,6 +29,7 @@ export const en = {
   'status.model.none': 'not loaded yet',
   'status.session': 'Exam session',
   'status.session.none': 'none open',
+  'status.session.ended': '{examId} (ended)',
 
   'prompt.label': 'Next action',
   'prompt.connecting': 'Connecting to the co-pilot server…',

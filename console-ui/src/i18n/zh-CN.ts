@@ -28,6 +28,7 @@ export const zhCN: Record<MessageKey, string> = {
   'status.model.none': '尚未加载',
   'status.session': '检查会话',
   'status.session.none': '无进行中的会话',
+  'status.session.ended': '{examId}（已结束）',
 
   'prompt.label': '下一步',
   'prompt.connecting': '正在连接助手服务器…',

@@ -11,7 +11,7 @@ import type { Observable } from 'rxjs';
 
 import type { ExamLimits } from '../../../server/session/examTypes.ts';
 import type { EventOrigin } from '../../../server/session/hub.ts';
-import { createSessionHub, type SessionHubWithStats } from '../../../server/session/sessionHub.ts';
+import { createSessionHub, type SessionHubOptions, type SessionHubWithStats } from '../../../server/session/sessionHub.ts';
 import type { ConsoleOutbound, ScannerOutbound } from '../../../server/transport/protocol.ts';
 import { createDoubles, fakeBuildSeries, fakeImageBytes, LOCALIZER_UID, parseFakeImage, SLAB_SERIES_UIDS, type Doubles } from './doubles.ts';
 
@@ -27,7 +27,12 @@ export function memoryLogger() {
   return { logger, lines };
 }
 
-export function createTestHub(dataDir: string, doubles: Doubles = createDoubles(), limits: Partial<ExamLimits> = {}) {
+export function createTestHub(
+  dataDir: string,
+  doubles: Doubles = createDoubles(),
+  limits: Partial<ExamLimits> = {},
+  hubOptions: Pick<SessionHubOptions, 'maxEndedSessionsInMemory'> = {},
+) {
   const { logger, lines } = memoryLogger();
   const hub: SessionHubWithStats = createSessionHub({
     dataDir,
@@ -39,6 +44,7 @@ export function createTestHub(dataDir: string, doubles: Doubles = createDoubles(
     parseImages: parseFakeImage,
     buildSeries: fakeBuildSeries,
     limits,
+    ...hubOptions,
   });
   return { hub, doubles, logLines: lines };
 }

@@ -155,7 +155,79 @@ test('ended sessions listed for replay', async () => {
     hub.listSessions({ status: 'all', limit: 2 }).map((session) => session.sessionId),
     [openId, endedIds[1]],
   );
+  assert.equal(
+    hub.listSessions({ status: 'all' }).map((session) => session.watchable),
+    [true, true, true],
+    'open sessions and ended sessions in memory are watchable',
+  );
   await hub.close();
+  dir.remove();
+});
+
+test('late watcher sees finished exam', async () => {
+  const dir = temporaryDataDir();
+  const { hub } = createTestHub(dir.dataDir);
+  const sessionId = await startExam(hub);
+  await sendLocalizer(hub);
+  await waitUntil(() => sessionState(hub, sessionId) === 'planning.awaitingTechnologist', 'the proposed plan');
+  await hub.handleConsoleMessage({ type: 'plan.confirm', messageId: messageId(), sessionId, planRevision: 0 }, consoleOrigin());
+  for (const [index, slabId] of ['slab-1', 'slab-2', 'slab-3'].entries()) await acquireSlab(hub, slabId, index);
+  await waitUntil(() => sessionState(hub, sessionId) === 'complete', 'exam complete');
+  await hub.handleScannerMessage({ type: 'exam.ended', messageId: messageId(), examId: 'exam-1', reason: 'completed' }, scannerOrigin());
+  await settle();
+
+  const late = collect(hub.watchSession(sessionId));
+  await waitUntil(() => lastState(late.messages) !== null, 'the resync of the ended session');
+  assert.is(late.errors.length, 0);
+  assert.equal(
+    late.messages.map((message) => message.type),
+    ['localizer', 'segmentation', 'plan', 'qc.result', 'qc.result', 'qc.result', 'session.state'],
+  );
+  const localizer = late.messages.find((message) => message.type === 'localizer');
+  assert.is(localizer?.type === 'localizer' ? localizer.images.length : 0, 3, 'the localizer outlives the freed images');
+  assert.is(lastState(late.messages)?.state, 'ended');
+  assert.is(lastState(late.messages)?.nextAction.code, 'EXAM_ENDED');
+
+  const rejected = await hub.handleConsoleMessage({ type: 'replan.request', messageId: 'm-late-replan', sessionId }, consoleOrigin());
+  assert.is(rejected[0]?.type, 'error', 'an ended session takes no technologist actions');
+  await hub.close();
+  dir.remove();
+});
+
+test('retired ended sessions not watchable', async () => {
+  const dir = temporaryDataDir();
+  const first = createTestHub(dir.dataDir, createDoubles(), {}, { maxEndedSessionsInMemory: 1 });
+  const endedIds: string[] = [];
+  for (const examId of ['exam-a', 'exam-b']) {
+    endedIds.push(await startExam(first.hub, examId));
+    await first.hub.handleScannerMessage({ type: 'exam.ended', messageId: messageId(), examId, reason: 'completed' }, scannerOrigin());
+    // updated_at has millisecond resolution; keep the two end times apart.
+    await new Promise((resolveWait) => setTimeout(resolveWait, 5));
+  }
+  await settle();
+
+  assert.equal(
+    first.hub.listSessions({ status: 'ended' }).map((session) => [session.sessionId, session.watchable]),
+    [
+      [endedIds[1], true],
+      [endedIds[0], false],
+    ],
+    'only the newest ended session stays in memory',
+  );
+  const retired = collect(first.hub.watchSession(endedIds[0]));
+  assert.is((retired.errors[0] as { code?: string }).code, 'ERR_UNKNOWN_SESSION');
+  await first.hub.close();
+
+  const second = createTestHub(dir.dataDir);
+  assert.equal(
+    second.hub.listSessions({ status: 'ended' }).map((session) => [session.sessionId, session.watchable]),
+    [
+      [endedIds[1], false],
+      [endedIds[0], false],
+    ],
+    'a restart restores open sessions only',
+  );
+  await second.hub.close();
   dir.remove();
 });
 

@@ -4,7 +4,7 @@
  */
 import { BehaviorSubject, Observable, Subject } from 'rxjs';
 
-import type { EventOrigin, SessionHub, SessionListFilter } from '../../../server/session/hub.ts';
+import type { EventOrigin, SessionHub, SessionListEntry, SessionListFilter } from '../../../server/session/hub.ts';
 import type { ConsoleInbound, ConsoleOutbound, ScannerInbound, ScannerOutbound } from '../../../server/transport/protocol.ts';
 
 export interface RecordedCall {
@@ -88,13 +88,14 @@ export class HubDouble implements SessionHub {
   /** The filter of each `listSessions` call, for tests of the HTTP query. */
   readonly listFilters: (SessionListFilter | undefined)[] = [];
 
-  listSessions(filter?: SessionListFilter): { sessionId: string; examId: string; state: string; updatedAt: string }[] {
+  listSessions(filter?: SessionListFilter): SessionListEntry[] {
     this.listFilters.push(filter);
     return [...this.sessionStreams.keys()].map((sessionId) => ({
       sessionId,
       examId: `exam-of-${sessionId}`,
       state: 'waitingForLocalizer',
       updatedAt: '2026-01-01T00:00:00.000Z',
+      watchable: true,
     }));
   }
 

@@ -91,6 +91,10 @@ test('full exam through real hub', async () => {
     const finalState = await technologist.next((message) => message.type === 'session.state' && String(message.state).includes('complete'), 5000);
     assert.is(finalState.sessionId, sessionId);
 
+    const listed = (await (await fetch(`${server.url}/v1/sessions?status=all`, headers)).json()) as { sessions: Record<string, unknown>[] };
+    assert.type(listed.sessions[0]?.updatedAt, 'string');
+    assert.equal(listed.sessions, [{ sessionId, examId: 'exam-1', state: 'ended', updatedAt: listed.sessions[0]?.updatedAt, watchable: true }]);
+
     await scanner.close();
     await technologist.close();
   } finally {
