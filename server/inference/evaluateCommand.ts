@@ -23,7 +23,9 @@ disc-box recall and precision, latency and plan error.
 
 Options:
   --data <folder>        a dataset folder with dataset.json, or a folder of such folders (required)
-  --report <file.json>   also write the full report as JSON to this file
+  --report <file.json>   also write the full report as JSON to this file; its perCase
+                         entries give the reference, predicted and overlapping pixels
+                         of each class on each localizer plane (sliceCounts)
   --split <name>         validation (default): only the held-out cases in models/split.json;
                          train: only the cases the model trained on, for tuning rules
                          without touching held-out cases (scores are optimistic);

@@ -15,11 +15,24 @@ import { resliceLabels, resliceToMrImages, sagittalLocalizerGeometry, volumeBoun
 /** Localizer acquisition used for evaluation: slice thickness, gap and pixel size, millimetres. */
 export const EVALUATION_LOCALIZER = { sliceThicknessMm: 4, gapMm: 0.4, pixelSpacingMm: 1, maxSlices: 20 };
 
+/** Pixels of one class on one localizer plane: in the reference, in the prediction, and in both. */
+export interface SliceCounts {
+  reference: number;
+  predicted: number;
+  overlap: number;
+}
+
 export interface VolumeCaseResult {
   dataset: string;
   caseId: string;
   /** Dice per class over the structures the reference labels; null when the reference has none of that class. */
   dice: { disc: number | null; vertebra: number | null };
+  /**
+   * Per localizer plane, in series order: the pixel counts behind `dice`, which show where a case
+   * loses Dice (often the outermost planes of a structure). Null where `dice` is null or the
+   * segmenter rejected the case.
+   */
+  sliceCounts: { disc: SliceCounts[] | null; vertebra: SliceCounts[] | null };
   /** Dice per reference level name (0 when no predicted structure has that name). */
   diceByLevel: Record<string, number>;
   levelsCorrect: number;
@@ -157,23 +170,37 @@ export function scoreSegmentation(
   predicted: SegmentationResult,
   reference: Uint8Array,
   labelNames: Record<number, string>,
-): Pick<VolumeCaseResult, 'dice' | 'diceByLevel' | 'levelsCorrect' | 'levelsLabelled'> {
+): Pick<VolumeCaseResult, 'dice' | 'sliceCounts' | 'diceByLevel' | 'levelsCorrect' | 'levelsLabelled'> {
   const predictedKind = new Map<number, string>(predicted.structures.map((structure) => [structure.labelValue, structure.kind]));
   const predictedName = new Map<number, string>(predicted.structures.map((structure) => [structure.labelValue, structure.name]));
   const referenceValues = [...new Set(reference)].filter((value) => value !== 0);
   const referenceClass = new Map<number, string | null>(referenceValues.map((value) => [value, referenceClassOf(labelNames[value] ?? '')]));
   const counts = overlapCounts(reference, predicted.labelMap);
 
-  const classDice = (kind: 'disc' | 'vertebra'): number | null => {
-    if (![...referenceClass.values()].includes(kind)) return null;
-    // Each set labels only some levels, so predicted structures that touch no labelled structure of this class are left out.
+  // Each set labels only some levels, so predicted structures that touch no labelled structure of a class are left out.
+  const relevantPredicted = (kind: 'disc' | 'vertebra'): Set<number> => {
     const relevant = new Set<number>();
     for (const key of counts.keys()) {
       const [r, p] = key.split(':').map(Number);
       if (referenceClass.get(r) === kind && predictedKind.get(p) === kind) relevant.add(p);
     }
+    return relevant;
+  };
+  const classDice = (kind: 'disc' | 'vertebra'): number | null => {
+    if (![...referenceClass.values()].includes(kind)) return null;
+    const relevant = relevantPredicted(kind);
     return dice(
       reference.length,
+      (index) => relevant.has(predicted.labelMap[index]),
+      (index) => referenceClass.get(reference[index]) === kind,
+    );
+  };
+  const classSliceCounts = (kind: 'disc' | 'vertebra'): SliceCounts[] | null => {
+    if (![...referenceClass.values()].includes(kind)) return null;
+    const relevant = relevantPredicted(kind);
+    return sliceCounts(
+      reference.length,
+      predicted.dims.slices,
       (index) => relevant.has(predicted.labelMap[index]),
       (index) => referenceClass.get(reference[index]) === kind,
     );
@@ -192,7 +219,32 @@ export function scoreSegmentation(
     const overlapping = bestOverlap(counts, value);
     if (overlapping !== null && predictedName.get(overlapping) === name) levelsCorrect += 1;
   }
-  return { dice: { disc: classDice('disc'), vertebra: classDice('vertebra') }, diceByLevel, levelsCorrect, levelsLabelled };
+  return {
+    dice: { disc: classDice('disc'), vertebra: classDice('vertebra') },
+    sliceCounts: { disc: classSliceCounts('disc'), vertebra: classSliceCounts('vertebra') },
+    diceByLevel,
+    levelsCorrect,
+    levelsLabelled,
+  };
+}
+
+/** Counts reference, predicted and overlapping pixels of one class on each localizer plane, in series order. */
+export function sliceCounts(length: number, slices: number, inPredicted: (index: number) => boolean, inReference: (index: number) => boolean): SliceCounts[] {
+  const planeSize = length / slices;
+  if (!Number.isInteger(planeSize)) throw new RangeError(`A label map of ${length} voxels cannot hold ${slices} equal planes.`);
+  const result: SliceCounts[] = [];
+  for (let slice = 0; slice < slices; slice++) {
+    const counts = { reference: 0, predicted: 0, overlap: 0 };
+    for (let index = slice * planeSize; index < (slice + 1) * planeSize; index++) {
+      const isReference = inReference(index);
+      const isPredicted = inPredicted(index);
+      if (isReference) counts.reference += 1;
+      if (isPredicted) counts.predicted += 1;
+      if (isReference && isPredicted) counts.overlap += 1;
+    }
+    result.push(counts);
+  }
+  return result;
 }
 
 /** Segments one labelled volume and scores it. A rejected case is reported, not thrown. */
@@ -219,6 +271,7 @@ export async function evaluateVolumeCase(
         disc: Object.values(volume.labelNames).some((name) => referenceClassOf(name) === 'disc') ? 0 : null,
         vertebra: Object.values(volume.labelNames).some((name) => referenceClassOf(name) === 'vertebra') ? 0 : null,
       },
+      sliceCounts: { disc: null, vertebra: null },
       diceByLevel: Object.fromEntries(levels.map((name) => [name, 0])),
       levelsCorrect: 0,
       levelsLabelled: levels.length,

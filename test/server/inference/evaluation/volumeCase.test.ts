@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { directionLps, pointLpsMm, type VolumeLps } from '../../../../server/geometry/types.ts';
-import { scoreSegmentation, volumeToLocalizer } from '../../../../server/inference/evaluation/volumeCase.ts';
+import { scoreSegmentation, sliceCounts, volumeToLocalizer } from '../../../../server/inference/evaluation/volumeCase.ts';
 import type { SegmentationResult, Structure } from '../../../../server/inference/types.ts';
 
 function structure(name: string, kind: Structure['kind'], labelValue: number): Structure {
@@ -71,6 +71,25 @@ test('score: class-only labels skip level identification', () => {
   assert.is(score.dice.vertebra, 1);
   assert.is(score.dice.disc, null);
   assert.is(score.levelsLabelled, 0);
+});
+
+test('slice counts: per plane, in series order', () => {
+  // Two planes of five pixels: the reference covers pixels 1-3 and 6-7, the prediction 2-4 and 9.
+  const reference = [0, 1, 1, 1, 0, 0, 1, 1, 0, 0];
+  const predicted = [0, 0, 1, 1, 1, 0, 0, 0, 0, 1];
+  const counts = sliceCounts(10, 2, (index) => predicted[index] === 1, (index) => reference[index] === 1);
+  assert.equal(counts[0], { reference: 3, predicted: 3, overlap: 2 });
+  assert.equal(counts[1], { reference: 2, predicted: 1, overlap: 0 });
+  assert.throws(() => sliceCounts(10, 3, () => true, () => true), /10 voxels cannot hold 3 equal planes/);
+});
+
+test('score: slice counts follow the class Dice', () => {
+  const predicted = prediction([0, 0, 7, 7, 8, 8, 8, 8, 8, 0], [structure('L4/L5', 'disc', 7), structure('L4', 'vertebra', 8)]);
+  const score = scoreSegmentation(predicted, REFERENCE, NAMES);
+  assert.equal(score.sliceCounts.disc, [{ reference: 3, predicted: 2, overlap: 2 }]);
+  assert.equal(score.sliceCounts.vertebra, [{ reference: 4, predicted: 5, overlap: 4 }]);
+  const vertebraOnly = scoreSegmentation(predicted, Uint8Array.from([0, 0, 0, 0, 1, 1, 1, 1, 0, 0]), { 1: 'vertebra' });
+  assert.is(vertebraOnly.sliceCounts.disc, null);
 });
 
 test('localizer: labels align with the image', () => {
