@@ -87,8 +87,9 @@ def marginal_loss(outputs: torch.Tensor, targets: torch.Tensor, from_logits: boo
 class BatchStream(torch.utils.data.IterableDataset):
     """Endless augmented batches, drawn in a worker process so that sampling overlaps training."""
 
-    def __init__(self, train: dict, batch: int, crop: int, seed: int, contrast_mix: str, channels: int):
+    def __init__(self, train: dict, batch: int, crop: int, seed: int, contrast_mix: str, channels: int, source_weights: dict):
         super().__init__()
+        self.source_weights = source_weights
         self.contrast_mix = contrast_mix
         self.channels = channels
         self.train = train
@@ -103,13 +104,32 @@ class BatchStream(torch.utils.data.IterableDataset):
         seed = self.seed + 7919 * (worker.id if worker is not None else 0)
         rng = np.random.default_rng(seed)
         generator = torch.Generator().manual_seed(seed)
-        sources = list(SOURCE_WEIGHTS)
-        weights = np.array([SOURCE_WEIGHTS[name] for name in sources])
+        sources = list(self.source_weights)
+        weights = np.array([self.source_weights[name] for name in sources])
         weights /= weights.sum()
         while True:
             chosen = rng.choice(len(sources), size=self.batch, p=weights)
             cases = [self.train[sources[index]][int(rng.integers(len(self.train[sources[index]])))] for index in chosen]
             yield augment_batch(sample_canvases(cases, rng, self.channels), self.crop, SPACING_MM, generator, rng, self.contrast_mix)
+
+
+def parse_source_weights(text: str) -> dict:
+    """Parses `lumbar-t2-discs=0.3,phantom=0.3` into the default source weights with those entries replaced."""
+    weights = dict(SOURCE_WEIGHTS)
+    for pair in filter(None, text.split(",")):
+        name, separator, value = pair.partition("=")
+        if name not in SOURCE_WEIGHTS or separator != "=":
+            raise argparse.ArgumentTypeError(f"invalid source weight '{pair}': use name=weight with a name from {', '.join(SOURCE_WEIGHTS)}")
+        try:
+            weight = float(value)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"invalid weight '{value}' for {name}: use a number of 0 or more") from None
+        if not math.isfinite(weight) or weight < 0:
+            raise argparse.ArgumentTypeError(f"invalid weight '{value}' for {name}: use a number of 0 or more")
+        weights[name] = weight
+    if sum(weights.values()) <= 0:
+        raise argparse.ArgumentTypeError("the source weights sum to 0: give at least one source a positive weight")
+    return weights
 
 
 def load_cases(args, split):
@@ -158,6 +178,13 @@ def main() -> int:
     parser.add_argument("--contrast-mix", choices=sorted(CONTRAST_MIXES), default="spin-echo", help="contrasts drawn when phantom slices are rendered")
     parser.add_argument("--max-phantoms", type=int, default=0, help="use only the first N phantom cases (0: all)")
     parser.add_argument("--input-channels", type=int, choices=(1, 3), default=1, help="1: one slice per input; 3: the slice and its two neighbours in the stack")
+    parser.add_argument(
+        "--source-weights",
+        type=parse_source_weights,
+        default=dict(SOURCE_WEIGHTS),
+        help="share of training slices drawn from each source, as name=weight pairs separated by commas; "
+        f"named sources replace their default, the others keep it (default {','.join(f'{name}={weight}' for name, weight in SOURCE_WEIGHTS.items())})",
+    )
     parser.add_argument("--model-version", default="1.1.0")
     parser.add_argument("--metrics", type=Path, default=Path("models/.cache/metrics.json"), help="validation report to write")
     args = parser.parse_args()
@@ -175,7 +202,7 @@ def main() -> int:
     model = NETWORKS[args.network](classes=len(CLASSES), in_channels=args.input_channels)
     optimizer = torch.optim.AdamW(model.parameters(), lr=args.learning_rate, weight_decay=1e-4)
     schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=args.learning_rate, total_steps=args.steps, pct_start=0.1)
-    stream = torch.utils.data.DataLoader(BatchStream(train, args.batch, args.crop, args.seed, args.contrast_mix, args.input_channels), batch_size=None, num_workers=args.loader_workers, prefetch_factor=4)
+    stream = torch.utils.data.DataLoader(BatchStream(train, args.batch, args.crop, args.seed, args.contrast_mix, args.input_channels, args.source_weights), batch_size=None, num_workers=args.loader_workers, prefetch_factor=4)
     batches = iter(stream)
 
     model.train()
