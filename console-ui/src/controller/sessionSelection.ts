@@ -1,6 +1,7 @@
 /**
- * The rule that selects the session the console watches. It is pure, so it reads the session
- * list and the console's current choice and returns the next choice.
+ * The rules that select the session the console watches and the new exam it announces while a
+ * pin keeps it on another session. They are pure, so they read the session list and the
+ * console's current choice and return the next choice.
  */
 
 /** One entry of `GET /v1/sessions`. */
@@ -66,4 +67,28 @@ export function chooseSession({ sessions, watchedSessionId, pin }: SessionSelect
 
   const newestEnded = watchable.find(isEndedSession);
   return { sessionId: newestEnded?.sessionId ?? watchedSessionId, pin: null };
+}
+
+export interface NewSessionNoticeInput {
+  /** Open sessions newest first, then ended ones most recently ended first, as the server lists them. */
+  sessions: readonly SessionSummary[];
+  /** The pin `chooseSession` returned, so the pinned session is the one the console shows. */
+  pin: SessionPin | null;
+}
+
+/**
+ * Finds the open session to announce while the console shows a pinned session: the newest open
+ * session, unless it is the pinned one. So an open session is announced when it is newer than the
+ * pinned one, or when the pinned one has ended or is not listed. Returns null without a pin,
+ * because `chooseSession` then moves to a new exam by itself.
+ */
+export function findSessionToAnnounce({ sessions, pin }: NewSessionNoticeInput): SessionSummary | null {
+  if (pin === null) return null;
+
+  // Only a watchable session can be switched to.
+  const open = sessions.filter((session) => session.watchable && !isEndedSession(session));
+  const newestOpen = open[0];
+  if (newestOpen === undefined) return null;
+
+  return newestOpen.sessionId === pin.sessionId ? null : newestOpen;
 }
