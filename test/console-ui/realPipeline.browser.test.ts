@@ -168,6 +168,22 @@ async function nextFrames(consolePage: Page): Promise<void> {
   await consolePage.evaluate(() => new Promise((resolveFrame) => requestAnimationFrame(() => requestAnimationFrame(resolveFrame))));
 }
 
+/** Returns the exam id of the session state the console received last, null before any. Runs in the page. */
+function shownExamId(): string | null {
+  const app = document.querySelector('lc-console-app') as unknown as { consoleState: { session: { examId: string } | null } };
+  return app.consoleState.session?.examId ?? null;
+}
+
+async function waitForShownExam(consolePage: Page, examId: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let shown = await consolePage.evaluate(shownExamId);
+  while (shown !== examId) {
+    if (Date.now() > deadline) throw new Error(`the console shows exam ${shown} after ${timeoutMs} ms, expected ${examId}`);
+    await new Promise((resolveWait) => setTimeout(resolveWait, 200));
+    shown = await consolePage.evaluate(shownExamId);
+  }
+}
+
 let latePage: Page;
 
 test('console opened after the exam shows it ended', async () => {
@@ -212,6 +228,21 @@ test('console opened after the exam shows it ended', async () => {
   await latePage.getByRole('button', { name: 'English' }).click();
 });
 
+let pinnedPage: Page;
+
+test('pinned ended exam shows no notice', async () => {
+  if (skipReason !== null) return;
+  const endedSessionId = await latePage.getByTestId('session-picker').inputValue();
+  const pinnedUrl = new URL(server.consoleUrl);
+  pinnedUrl.searchParams.set('session', endedSessionId);
+  pinnedPage = await browser.context.newPage();
+  await pinnedPage.goto(pinnedUrl.href);
+  await pinnedPage.locator('lc-prompt section[data-code="EXAM_ENDED"]').waitFor({ timeout: 20_000 });
+  // Wait for the session list, so the notice would be shown by now if there were one.
+  await pinnedPage.waitForFunction(() => (document.querySelector('lc-console-app') as unknown as { sessions: unknown[] }).sessions.length > 0);
+  assert.is(await pinnedPage.getByTestId('new-exam-notice').count(), 0, 'no open exam to announce');
+});
+
 test('new exam replaces the ended one', async () => {
   if (skipReason !== null) return;
   const scanner = await TestClient.connect(`${server.url.replace('http:', 'ws:')}/v1/scanner`, { headers: { authorization: `Bearer ${TOKEN}` } });
@@ -225,9 +256,60 @@ test('new exam replaces the ended one', async () => {
     const labels = await picker.evaluate((select: HTMLSelectElement) => [...select.options].map((option) => option.textContent ?? ''));
     assert.is(labels.length, 2, 'the new exam and the ended one');
     assert.match(labels[1], /\(ended\)$/);
+    // This console followed the new exam by itself, so it has nothing to announce.
+    assert.is(await latePage.getByTestId('new-exam-notice').count(), 0, 'notice on the console that switched');
   } finally {
     await scanner.close();
   }
+});
+
+test('pinned console announces the new exam', async () => {
+  if (skipReason !== null) return;
+  const notice = pinnedPage.getByTestId('new-exam-notice');
+  // The console polls the session list every 3 s.
+  await notice.waitFor({ timeout: 10_000 });
+  assert.is(await notice.locator('span').innerText(), 'New exam exam-after-review is open');
+  // The notice leaves the pinned exam on screen.
+  assert.is(await pinnedPage.locator('lc-prompt section').getAttribute('data-code'), 'EXAM_ENDED');
+  const picker = pinnedPage.getByTestId('session-picker');
+  assert.match(await picker.evaluate((select: HTMLSelectElement) => select.selectedOptions[0]?.textContent ?? ''), /^sim-\d+-\w+ \(ended\)$/);
+  await nextFrames(pinnedPage);
+  await pinnedPage.screenshot({ path: join(ARTIFACT_DIR, 'pipeline-1920x1080-en-new-exam-notice.png') });
+
+  // Narrower windows move the status bar onto its own row, and the notice stays above it, next to the picker.
+  for (const viewport of [{ width: 1366, height: 768 }, { width: 820, height: 1180 }]) {
+    await pinnedPage.setViewportSize(viewport);
+    await nextFrames(pinnedPage);
+    const pickerBox = await picker.boundingBox();
+    const noticeBox = await notice.boundingBox();
+    const statusBox = await pinnedPage.locator('lc-status-bar').boundingBox();
+    assert.ok(pickerBox !== null, `picker box at ${viewport.width} px`);
+    assert.ok(noticeBox !== null, `notice box at ${viewport.width} px`);
+    assert.ok(statusBox !== null, `status bar box at ${viewport.width} px`);
+    assert.ok(noticeBox.y >= pickerBox.y + pickerBox.height, `notice below the picker at ${viewport.width} px`);
+    assert.ok(noticeBox.y + noticeBox.height <= statusBox.y, `notice above the status bar at ${viewport.width} px`);
+    await pinnedPage.screenshot({ path: join(ARTIFACT_DIR, `pipeline-${viewport.width}x${viewport.height}-en-new-exam-notice.png`) });
+  }
+  await pinnedPage.setViewportSize({ width: 1920, height: 1080 });
+
+  await pinnedPage.getByRole('button', { name: '简体中文' }).click();
+  assert.is(await notice.locator('span').innerText(), '新检查 exam-after-review 已开始');
+  assert.is(await notice.getByRole('button').innerText(), '切换到该检查');
+  await nextFrames(pinnedPage);
+  await pinnedPage.screenshot({ path: join(ARTIFACT_DIR, 'pipeline-1920x1080-zh-CN-new-exam-notice.png') });
+  await pinnedPage.getByRole('button', { name: 'English' }).click();
+
+  await notice.getByRole('button', { name: 'Show it' }).click();
+  await waitForShownExam(pinnedPage, 'exam-after-review', 10_000);
+  assert.is(await picker.evaluate((select: HTMLSelectElement) => select.selectedOptions[0]?.textContent ?? ''), 'exam-after-review');
+  assert.is(await notice.count(), 0, 'notice after switching');
+  // The prompt now belongs to the new exam. Its code depends on how long ago the scanner disconnected.
+  assert.is.not(await pinnedPage.locator('lc-prompt section').getAttribute('data-code'), 'EXAM_ENDED');
+
+  // The switch cleared the pin, so refreshing the session list keeps the new exam and shows no notice.
+  await pinnedPage.waitForTimeout(3500);
+  assert.is(await pinnedPage.evaluate(shownExamId), 'exam-after-review', 'exam after the next session list refresh');
+  assert.is(await notice.count(), 0, 'notice after the next session list refresh');
 });
 
 test.run();

@@ -9,7 +9,7 @@ import type { Subscription } from 'rxjs';
 
 import type { ConnectionStatus } from '../connection/consoleSocket.ts';
 import type { ConsoleController } from '../controller/consoleController.ts';
-import { chooseSession, isEndedSession, type SessionPin, type SessionSummary } from '../controller/sessionSelection.ts';
+import { chooseSession, findSessionToAnnounce, isEndedSession, type SessionPin, type SessionSummary } from '../controller/sessionSelection.ts';
 import { LocaleController, localizedText, translate } from '../i18n/locale.ts';
 import { EMPTY_CONSOLE_STATE, type ConsoleState } from '../state/consoleState.ts';
 import { previewSlab, type PendingAdjustments } from '../state/pendingAdjustments.ts';
@@ -43,6 +43,7 @@ export class LcConsoleApp extends LitElement {
     selectedSlabId: { state: true },
     paintMs: { state: true },
     unsentAction: { state: true },
+    sessionPin: { state: true },
   };
 
   declare controller: ConsoleController | null;
@@ -57,13 +58,13 @@ export class LcConsoleApp extends LitElement {
   declare selectedSlabId: string | null;
   declare paintMs: number | null;
   declare unsentAction: boolean;
+  /** Session the technologist chose, or null while the console follows the newest exam. */
+  private declare sessionPin: SessionPin | null;
 
   private readonly locale = new LocaleController(this);
   private subscriptions: Subscription[] = [];
   private pollTimer: ReturnType<typeof setInterval> | null = null;
   private measuredReceiveMs: number | null = null;
-  /** Session the technologist chose, or null while the console follows the newest exam. */
-  private sessionPin: SessionPin | null = null;
 
   constructor() {
     super();
@@ -78,6 +79,7 @@ export class LcConsoleApp extends LitElement {
     this.selectedSlabId = null;
     this.paintMs = null;
     this.unsentAction = false;
+    this.sessionPin = null;
   }
 
   static override styles = [
@@ -112,6 +114,20 @@ export class LcConsoleApp extends LitElement {
       }
       .session select {
         max-width: 16rem;
+      }
+      .new-exam {
+        grid-column: 2 / -1;
+        grid-row: 2;
+        justify-self: start;
+        display: flex;
+        gap: 0.8rem;
+        align-items: center;
+        padding: 0.3rem 0.4rem 0.3rem 0.8rem;
+        background: var(--lc-panel-raised);
+        border: 1px solid var(--lc-accent);
+        border-left-width: 4px;
+        border-radius: 6px;
+        font-weight: 600;
       }
       .error-line {
         min-height: 1.6rem;
@@ -160,6 +176,10 @@ export class LcConsoleApp extends LitElement {
         lc-status-bar {
           grid-column: 1 / -1;
           grid-row: 2;
+        }
+        /* The new-exam notice stays next to the session picker, above the status bar. */
+        header:has(.new-exam) lc-status-bar {
+          grid-row: 3;
         }
         main {
           grid-template-columns: minmax(0, 1fr) minmax(24rem, 30rem);
@@ -271,6 +291,12 @@ export class LcConsoleApp extends LitElement {
     this.controller?.watch(sessionId);
   }
 
+  /** Switches to the announced session and follows new exams again, as without a pin. */
+  private showAnnouncedSession(sessionId: string): void {
+    this.sessionPin = null;
+    this.controller?.watch(sessionId);
+  }
+
   private renderSessionPicker() {
     const watched = this.consoleState.session?.sessionId ?? this.controller?.socket.watchedSession ?? '';
     // The server can list ended sessions it no longer keeps in memory, and watching those fails.
@@ -292,6 +318,18 @@ export class LcConsoleApp extends LitElement {
           )}
         </select>
       </label>
+    `;
+  }
+
+  /** Notice of a new exam the console does not show because a pin keeps it on another session. */
+  private renderNewExamNotice() {
+    const announced = findSessionToAnnounce({ sessions: this.sessions, pin: this.sessionPin });
+    if (announced === null) return '';
+    return html`
+      <div class="new-exam" role="status" data-testid="new-exam-notice">
+        <span>${translate('status.session.newExam', { examId: announced.examId })}</span>
+        <button type="button" @click=${() => this.showAnnouncedSession(announced.sessionId)}>${translate('status.session.showNewExam')}</button>
+      </div>
     `;
   }
 
@@ -371,6 +409,7 @@ export class LcConsoleApp extends LitElement {
           .paintMs=${this.paintMs}
         ></lc-status-bar>
         <lc-language-switch></lc-language-switch>
+        ${this.renderNewExamNotice()}
       </header>
       <lc-prompt .label=${translate('prompt.label')} .text=${this.promptText()} .code=${state.session?.nextAction.code ?? ''}></lc-prompt>
       <lc-flag-banner .segmentation=${state.segmentation} .minConfidence=${DEFAULT_MIN_CONFIDENCE} data-alerts=${hasAlerts ? 'true' : 'false'}></lc-flag-banner>

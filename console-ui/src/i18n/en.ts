@@ -30,6 +30,8 @@ export const en = {
   'status.session': 'Exam session',
   'status.session.none': 'none open',
   'status.session.ended': '{examId} (ended)',
+  'status.session.newExam': 'New exam {examId} is open',
+  'status.session.showNewExam': 'Show it',
 
   'prompt.label': 'Next action',
   'prompt.connecting': 'Connecting to the co-pilot server…',

@@ -29,6 +29,8 @@ export const zhCN: Record<MessageKey, string> = {
   'status.session': '检查会话',
   'status.session.none': '无进行中的会话',
   'status.session.ended': '{examId}（已结束）',
+  'status.session.newExam': '新检查 {examId} 已开始',
+  'status.session.showNewExam': '切换到该检查',
 
   'prompt.label': '下一步',
   'prompt.connecting': '正在连接助手服务器…',
