@@ -730,7 +730,9 @@ class Hub implements SessionHubWithStats {
       state: runtime.loopState,
       nextAction: nextAction(runtime.loopState, scanner, snapshot.context),
       planRevision: snapshot.context.plan?.revision ?? null,
-      scannerConnected: scanner === 'connected' && runtime.scannerConnectionId !== null,
+      // Once the exam has ended the hub stops tracking the scanner link, so an ended session
+      // reports no scanner connection even before the scanner closes its socket.
+      scannerConnected: runtime.open && scanner === 'connected' && runtime.scannerConnectionId !== null,
       model: snapshot.context.segmentation?.model ?? null,
       updatedAt: runtime.updatedAt,
     });

@@ -52,7 +52,7 @@ const FIELD_NOTES: Record<string, string> = {
   'plan.apply planId': 'Id of the plan; its revisions keep it.',
   'plan.apply planRevision': 'Revision of the plan the slabs come from.',
   'session.state planRevision': 'Revision of the current plan; null before the first plan.',
-  'session.state scannerConnected': 'True while a scanner connection drives the exam.',
+  'session.state scannerConnected': 'True while a scanner connection drives the exam. False once the exam has ended, even before the scanner closes its connection.',
   'session.state model': 'Model that segmented the localizer, with its execution provider; null before segmentation.',
   'nextAction.code': 'Stable code the console can branch on, such as `REVIEW_PLAN`.',
   'nextAction.text': 'The next action in words.',

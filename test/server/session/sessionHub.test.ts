@@ -112,6 +112,7 @@ test('full exam reaches the consoles and scanner', async () => {
   await settle();
 
   assert.is(lastState(consoleStream.messages)?.state, 'ended');
+  assert.is(lastState(consoleStream.messages)?.scannerConnected, false, 'the end of the exam ends the scanner link');
   const qcSlabs = consoleStream.messages.flatMap((message) => (message.type === 'qc.result' ? [message.result.slabId] : []));
   for (const slabId of ['slab-1', 'slab-2', 'slab-3']) assert.ok(qcSlabs.includes(slabId), `qc.result for ${slabId}`);
   assert.is(hub.listSessions().length, 0, 'an ended session is no longer listed as open');
@@ -187,6 +188,7 @@ test('late watcher sees finished exam', async () => {
   assert.is(localizer?.type === 'localizer' ? localizer.images.length : 0, 3, 'the localizer outlives the freed images');
   assert.is(lastState(late.messages)?.state, 'ended');
   assert.is(lastState(late.messages)?.nextAction.code, 'EXAM_ENDED');
+  assert.is(lastState(late.messages)?.scannerConnected, false, 'an ended exam has no scanner link');
 
   const rejected = await hub.handleConsoleMessage({ type: 'replan.request', messageId: 'm-late-replan', sessionId }, consoleOrigin());
   assert.is(rejected[0]?.type, 'error', 'an ended session takes no technologist actions');
