@@ -30,6 +30,15 @@ export interface ConsoleWatcherOptions {
   user?: string;
 }
 
+/**
+ * Returns whether `next` reports a scanner link drop: the link was connected in `previous` and
+ * is not in `next` while the exam is still open. The state that ends the exam also reports no
+ * scanner link, and that is the normal end, not a drop.
+ */
+export function isScannerDrop(previous: SessionStateMessage | null, next: SessionStateMessage): boolean {
+  return previous?.scannerConnected === true && !next.scannerConnected && next.state !== 'ended';
+}
+
 type Waiter = { predicate: (message: ConsoleOutbound) => boolean; resolve: (message: ConsoleOutbound) => void };
 
 /** Loop states in which the exam waits for a technologist's QC decision. */
@@ -51,7 +60,7 @@ export class ConsoleWatcher {
   readonly statesSeen: string[] = [];
   /** Next-action codes the console was shown, in order, without repeats. */
   readonly nextActionsSeen: string[] = [];
-  /** Times the session reported its scanner link going from connected to disconnected. */
+  /** Times the session reported its scanner link dropping while the exam was open (see `isScannerDrop`). */
   scannerDropsSeen = 0;
   /** Called after each message is recorded, for callers that wait on the session. */
   onMessage: (() => void) | null = null;
@@ -118,7 +127,7 @@ export class ConsoleWatcher {
       this.qcResultCount += 1;
       this.latestQcSlabId = message.result.slabId;
     } else if (message.type === 'session.state') {
-      if (this.latestState?.scannerConnected === true && !message.scannerConnected) this.scannerDropsSeen += 1;
+      if (isScannerDrop(this.latestState, message)) this.scannerDropsSeen += 1;
       this.latestState = message;
       if (this.statesSeen[this.statesSeen.length - 1] !== message.state) this.statesSeen.push(message.state);
       if (this.nextActionsSeen[this.nextActionsSeen.length - 1] !== message.nextAction.code) this.nextActionsSeen.push(message.nextAction.code);

@@ -60,7 +60,7 @@ export interface SimulationReport {
   statesSeen: string[];
   /** Next-action codes the console was shown, in order, such as `WAIT_FOR_SCANNER`. */
   nextActionsSeen: string[];
-  /** Number of session states that reported the scanner link going from connected to disconnected. */
+  /** Number of session states that reported the scanner link going from connected to disconnected while the exam was open. */
   scannerDropsSeen: number;
   /** The console's final state and next action code. */
   finalState: string | null;

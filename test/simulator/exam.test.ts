@@ -40,6 +40,7 @@ test('phantom exam completes the loop', () => {
   assert.ok(report.statesSeen.includes('planning.awaitingTechnologist'), 'a plan was proposed');
   assert.ok(report.statesSeen.includes('complete'), 'the loop completed before the exam ended');
   assert.ok(report.sessionId !== null, 'session id known');
+  assert.is(report.scannerDropsSeen, 0, 'the normal end of the exam is not a scanner drop');
 });
 
 test('phantom exam acquires every planned slab', () => {
