@@ -195,6 +195,8 @@ test('console opened after the exam shows it ended', async () => {
   await latePage.goto(server.consoleUrl);
   await latePage.locator('lc-prompt section[data-code="EXAM_ENDED"]').waitFor({ timeout: 20_000 });
   assert.is(await latePage.getByTestId('prompt-text').innerText(), 'The exam has ended.');
+  // The scanner closed its connection at the end, so the status must not show it connected.
+  assert.match(await latePage.getByTestId('status-scanner').innerText(), /^Scanner\s*Exam ended$/);
   const picker = latePage.getByTestId('session-picker');
   assert.match(await picker.evaluate((select: HTMLSelectElement) => select.selectedOptions[0]?.textContent ?? ''), /^sim-\d+-\w+ \(ended\)$/);
 
@@ -222,6 +224,7 @@ test('console opened after the exam shows it ended', async () => {
 
   await latePage.getByRole('button', { name: '简体中文' }).click();
   assert.is(await latePage.getByTestId('prompt-text').innerText(), '检查已结束。');
+  assert.match(await latePage.getByTestId('status-scanner').innerText(), /^扫描仪\s*检查已结束$/);
   assert.match(await picker.evaluate((select: HTMLSelectElement) => select.selectedOptions[0]?.textContent ?? ''), /^sim-\d+-\w+（已结束）$/);
   await nextFrames(latePage);
   await latePage.screenshot({ path: join(ARTIFACT_DIR, 'pipeline-1920x1080-zh-CN-ended.png') });

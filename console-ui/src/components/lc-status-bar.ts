@@ -79,6 +79,9 @@ export class LcStatusBar extends LitElement {
       .bad {
         background: var(--lc-fail);
       }
+      .idle {
+        background: var(--lc-muted);
+      }
       @media (max-width: 1000px) {
         dl {
           grid-template-columns: repeat(2, minmax(0, 1fr));
@@ -103,6 +106,13 @@ export class LcStatusBar extends LitElement {
     }
   }
 
+  /** Returns the scanner cell text and dot tone. An ended exam has no scanner link, which is normal, so it is not shown as a fault. */
+  private scannerText(): { text: string; tone: 'ok' | 'idle' | 'bad' } {
+    if (this.session?.state === 'ended') return { text: translate('status.scanner.examEnded'), tone: 'idle' };
+    if (this.session?.scannerConnected === true) return { text: translate('status.scanner.connected'), tone: 'ok' };
+    return { text: translate('status.scanner.disconnected'), tone: 'bad' };
+  }
+
   private latencyText(): string {
     const paintMs = this.paintMs === null ? null : Math.round(this.paintMs);
     if (this.serverLatencyMs !== null) {
@@ -117,7 +127,7 @@ export class LcStatusBar extends LitElement {
   override render() {
     const connection = this.connectionText();
     const model = this.session?.model ?? null;
-    const scannerConnected = this.session?.scannerConnected ?? false;
+    const scanner = this.scannerText();
     return html`
       <dl aria-label=${translate('status.label')}>
         <div class="cell" data-testid="status-connection">
@@ -126,11 +136,7 @@ export class LcStatusBar extends LitElement {
         </div>
         <div class="cell" data-testid="status-scanner">
           <dt>${translate('status.scanner')}</dt>
-          <dd>
-            <span class="dot ${scannerConnected ? 'ok' : 'bad'}" aria-hidden="true"></span>${translate(
-              scannerConnected ? 'status.scanner.connected' : 'status.scanner.disconnected',
-            )}
-          </dd>
+          <dd><span class="dot ${scanner.tone}" aria-hidden="true"></span>${scanner.text}</dd>
         </div>
         <div class="cell" data-testid="status-latency" title=${translate('status.latency.help')}>
           <dt>${translate('status.latency')}</dt>

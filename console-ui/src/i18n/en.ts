@@ -19,6 +19,7 @@ export const en = {
   'status.scanner': 'Scanner',
   'status.scanner.connected': 'Connected',
   'status.scanner.disconnected': 'Not connected',
+  'status.scanner.examEnded': 'Exam ended',
   'status.latency': 'Latency',
   'status.latency.value': 'server {serverMs} ms, screen {paintMs} ms',
   'status.latency.screenOnly': 'server –, screen {paintMs} ms',

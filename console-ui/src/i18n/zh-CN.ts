@@ -18,6 +18,7 @@ export const zhCN: Record<MessageKey, string> = {
   'status.scanner': '扫描仪',
   'status.scanner.connected': '已连接',
   'status.scanner.disconnected': '未连接',
+  'status.scanner.examEnded': '检查已结束',
   'status.latency': '延迟',
   'status.latency.value': '服务器 {serverMs} ms，屏幕 {paintMs} ms',
   'status.latency.screenOnly': '服务器 –，屏幕 {paintMs} ms',
