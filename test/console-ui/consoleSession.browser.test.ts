@@ -154,8 +154,8 @@ test('console shows prompt, plan and alert', async () => {
   assert.match(await alert.innerText(), /Low confidence/);
   assert.match(await alert.innerText(), /62%/);
   assert.match(await page.getByTestId('status-model').innerText(), /lumbar-seg 0\.3\.0 on cpu/);
-  // The watch snapshot carries no server latency, so only the screen time is known yet.
-  assert.match(await page.getByTestId('status-latency').innerText(), /^Latency\s*server –, screen \d+ ms$/);
+  // The watch snapshot carries no server latency, so only the screen time shows, with no placeholder for the server.
+  assert.match(await page.getByTestId('status-latency').innerText(), /^Latency\s*screen \d+ ms$/);
   assert.equal(receivedOfType('session.watch').at(-1)?.sessionId, SESSION_ID);
   const scroll = await page.evaluate(() => ({
     vertical: document.documentElement.scrollHeight - document.documentElement.clientHeight,
@@ -163,6 +163,10 @@ test('console shows prompt, plan and alert', async () => {
   }));
   assert.equal(scroll, { vertical: 0, horizontal: 0 }, 'the console must fit a 1920x1080 screen without scrolling');
   await screenshot(page, 'desktop-1920x1080-en-plan');
+  await page.getByRole('button', { name: '简体中文' }).click();
+  assert.match(await page.getByTestId('status-latency').innerText(), /^延迟\s*屏幕 \d+ ms$/);
+  await screenshot(page, 'desktop-1920x1080-zh-CN-plan');
+  await page.getByRole('button', { name: 'English' }).click();
 });
 
 test('confirm all stays on screen', async () => {

@@ -116,7 +116,8 @@ export class LcStatusBar extends LitElement {
   private latencyText(): string {
     const paintMs = this.paintMs === null ? null : Math.round(this.paintMs);
     if (this.serverLatencyMs !== null) {
-      return translate('status.latency.value', { serverMs: Math.round(this.serverLatencyMs), paintMs: paintMs ?? '–' });
+      const serverMs = Math.round(this.serverLatencyMs);
+      return paintMs === null ? translate('status.latency.serverOnly', { serverMs }) : translate('status.latency.value', { serverMs, paintMs });
     }
     // The server times only state changes caused by an inbound event, so a console that has
     // just connected, or an exam that has received nothing yet, has the screen time alone.
