@@ -39,7 +39,15 @@ test.before(async () => {
   session = new ScriptedSession({
     confidence: 0.93,
     flags: [{ code: 'TRANSITIONAL_SIX_LUMBAR', reason: 'six lumbar-type vertebrae above the sacrum' }],
-    warnings: [{ code: 'DISC_AXIS_DISAGREES', level: 'L5/S1', message: 'For disc L5/S1 the disc shape and the endplates disagree by 6.2 degrees; the slab follows the endplates. Check its angle.' }],
+    warnings: [
+      { code: 'DISC_AXIS_DISAGREES', level: 'L5/S1', message: 'For disc L5/S1 the disc shape and the endplates disagree by 6.2 degrees; the slab follows the endplates. Check its angle.' },
+      {
+        code: 'SLAB_CROSSING',
+        level: 'L4/L5 L5/S1',
+        message:
+          'Slabs slab-L4-L5 and slab-L5-S1 cross 100 mm from the disc axis (away from the spine), inside both fields of view; saturation bands will show there. Reduce the FOV or slice count, or accept the bands.',
+      },
+    ],
   });
   server = await startServer({ hub: scriptedHub(session), token: TOKEN, host: '127.0.0.1', port: 0 });
   browser = await launchBrowser({ width: 1920, height: 1080 });
@@ -69,10 +77,21 @@ test('console loads from the transport server', async () => {
 test('planner warning is localized', async () => {
   if (skipReason) return;
   await page.getByRole('button', { name: '简体中文' }).click();
-  const warning = page.locator('lc-slab-panel .warnings li[data-code="DISC_AXIS_DISAGREES"]');
-  assert.match(await warning.innerText(), /L5\/S1：椎间盘形状与终板方向不一致/);
-  assert.not.match(await warning.innerText(), /degrees/);
-  await page.getByRole('button', { name: 'English' }).click();
+  try {
+    const warning = page.locator('lc-slab-panel .warnings li[data-code="DISC_AXIS_DISAGREES"]');
+    assert.match(await warning.innerText(), /L5\/S1：椎间盘形状与终板方向不一致/);
+    // The planner's detail is English only, but it holds the numbers, so Chinese shows it too.
+    const detail = warning.locator('.detail');
+    assert.is(await detail.count(), 1, 'the planner detail is shown in Chinese');
+    assert.match(await detail.innerText(), /6\.2 degrees/);
+    assert.is(await detail.getAttribute('lang'), 'en');
+    const crossing = page.locator('lc-slab-panel .warnings li[data-code="SLAB_CROSSING"]');
+    assert.match(await crossing.innerText(), /扫描块在 FOV 内交叉/);
+    assert.match(await crossing.locator('.detail').innerText(), /cross 100 mm from the disc axis/);
+    await page.screenshot({ path: join(ARTIFACT_DIR, 'transport-1920x1080-zh-CN-warning.png') });
+  } finally {
+    await page.getByRole('button', { name: 'English' }).click();
+  }
 });
 
 test('keyboard change reaches the hub', async () => {

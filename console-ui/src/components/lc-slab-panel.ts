@@ -8,7 +8,7 @@ import { LitElement, css, html } from 'lit';
 import { MAX_SHIFT_MM, MAX_TILT_DEG, buildAdjustment, isEmptyAdjustment } from '../geometry/slabAdjust.ts';
 import { isNegligibleOffset, slabOffset } from '../geometry/slabOffset.ts';
 import type { MessageKey } from '../i18n/en.ts';
-import { LocaleController, locale$, translate, translateIfKnown } from '../i18n/locale.ts';
+import { LocaleController, translate, translateIfKnown } from '../i18n/locale.ts';
 import type { PlanBaseline } from '../state/consoleState.ts';
 import type { PlanMessage, SlabAdjustment, WireSlab } from '../wire.ts';
 import { sharedStyles } from './sharedStyles.ts';
@@ -36,7 +36,8 @@ const FIELDS: NumberField[] = [
 
 /**
  * Shows a planner warning in the current language from its code. The planner's own message
- * is English only, so it is shown as the detail in English and kept as the tooltip otherwise.
+ * is English only and is shown below it as the detail in every language, because it carries
+ * the slab ids and distances that the catalogue sentence leaves out.
  */
 function warningText(warning: PlanMessage['plan']['warnings'][number]): string {
   // The planner passes segmentation flags on as warnings, so their alert texts apply too.
@@ -417,8 +418,8 @@ export class LcSlabPanel extends LitElement {
         ? html`<ul class="warnings" aria-label=${translate('plan.warnings')}>
             ${warnings.map(
               (warning) =>
-                html`<li data-code=${warning.code} title=${warning.message}>
-                  ${warningText(warning)}${locale$.value === 'en' && hasCatalogueText(warning.code) ? html`<span class="detail">${warning.message}</span>` : ''}
+                html`<li data-code=${warning.code}>
+                  ${warningText(warning)}${hasCatalogueText(warning.code) ? html`<span class="detail" lang="en">${warning.message}</span>` : ''}
                 </li>`,
             )}
           </ul>`
