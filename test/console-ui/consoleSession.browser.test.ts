@@ -563,6 +563,42 @@ test('tablet layout fits both languages', async () => {
   await page.setViewportSize({ width: 1920, height: 1080 });
 });
 
+/** Returns the top edge of the zoom-out and zoom-in buttons, in CSS pixels. */
+async function zoomButtonTops(target: Page): Promise<{ zoomOut: number; zoomIn: number }> {
+  const tops = await Promise.all(
+    ['zoom-out', 'zoom-in'].map(async (testId) => (await target.locator(`lc-localizer-viewer [data-testid="${testId}"]`).boundingBox())?.y ?? Number.NaN),
+  );
+  return { zoomOut: tops[0], zoomIn: tops[1] };
+}
+
+test('zoom buttons share a row', async () => {
+  if (skipReason) return;
+  const named = [
+    { width: 1920, height: 1080 },
+    { width: 1366, height: 768 },
+    { width: 820, height: 1180 },
+  ];
+  // Where the toolbar wraps depends on the width of its readouts, so every width in between is tried too.
+  const swept = Array.from({ length: 81 }, (_, index) => ({ width: 1280 + index * 8, height: 900 }));
+  try {
+    for (const language of ['zh-CN', 'en'] as const) {
+      await page.getByRole('button', { name: language === 'en' ? 'English' : '简体中文' }).click();
+      for (const viewport of [...named, ...swept]) {
+        await page.setViewportSize(viewport);
+        const tops = await zoomButtonTops(page);
+        assert.is(tops.zoomIn, tops.zoomOut, `zoom in and zoom out on different rows at ${viewport.width}x${viewport.height} in ${language}`);
+      }
+      for (const viewport of [...named, { width: 1400, height: 900 }]) {
+        await page.setViewportSize(viewport);
+        await screenshot(page, `toolbar-${viewport.width}x${viewport.height}-${language}`);
+      }
+    }
+  } finally {
+    await page.getByRole('button', { name: 'English' }).click();
+    await page.setViewportSize({ width: 1920, height: 1080 });
+  }
+});
+
 test('prompt change causes no layout shift', async () => {
   if (skipReason) return;
   const viewer = page.locator('lc-localizer-viewer');

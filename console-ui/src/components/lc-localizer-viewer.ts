@@ -154,6 +154,12 @@ export class LcLocalizerViewer extends LitElement {
         gap: 0.35rem;
         white-space: nowrap;
       }
+      /* Buttons that belong together, such as zoom out and zoom in, wrap as one. */
+      .group {
+        display: inline-flex;
+        gap: 0.4rem;
+        white-space: nowrap;
+      }
       .readout {
         min-width: 7.5rem;
         color: var(--lc-muted);
@@ -780,8 +786,10 @@ export class LcLocalizerViewer extends LitElement {
             @input=${(event: Event) => (this.overlayOpacity = Number((event.target as HTMLInputElement).value))}
           />
         </label>
-        <button @click=${() => this.setZoom(this.zoom / 1.25)} ?disabled=${!hasImage} aria-label=${translate('viewer.zoomOut')}>−</button>
-        <button @click=${() => this.setZoom(this.zoom * 1.25)} ?disabled=${!hasImage} aria-label=${translate('viewer.zoomIn')}>+</button>
+        <span class="group" role="group" aria-label=${translate('viewer.zoomButtons')}>
+          <button @click=${() => this.setZoom(this.zoom / 1.25)} ?disabled=${!hasImage} aria-label=${translate('viewer.zoomOut')} data-testid="zoom-out">−</button>
+          <button @click=${() => this.setZoom(this.zoom * 1.25)} ?disabled=${!hasImage} aria-label=${translate('viewer.zoomIn')} data-testid="zoom-in">+</button>
+        </span>
         <button @click=${() => this.resetView()} ?disabled=${!hasImage}>${translate('viewer.resetView')}</button>
         <button
           aria-pressed=${this.windowDragMode ? 'true' : 'false'}

@@ -63,6 +63,7 @@ export const en = {
   'viewer.opacity': 'Overlay opacity',
   'viewer.zoomIn': 'Zoom in',
   'viewer.zoomOut': 'Zoom out',
+  'viewer.zoomButtons': 'Zoom',
   'viewer.resetView': 'Reset view',
   'viewer.windowDragMode': 'Drag sets W/L',
   'viewer.shortcuts': 'Keyboard',

@@ -62,6 +62,7 @@ export const zhCN: Record<MessageKey, string> = {
   'viewer.opacity': '叠加不透明度',
   'viewer.zoomIn': '放大',
   'viewer.zoomOut': '缩小',
+  'viewer.zoomButtons': '缩放',
   'viewer.resetView': '重置视图',
   'viewer.windowDragMode': '拖动调窗宽窗位',
   'viewer.shortcuts': '键盘',
