@@ -1,7 +1,7 @@
 /** Anatomy checks from the localizer segmentation: target disc inside the slab, and at the right level. */
 import type { Slab } from '../planning/types.ts';
 import type { DiscProjection } from './discProjection.ts';
-import { formatAgainstLimit, formatNumber, gradedCheck, makeCheck } from './grading.ts';
+import { formatAgainstLimit, gradedCheck, makeCheck } from './grading.ts';
 import type { QcConfig } from './qcConfig.ts';
 import type { QcCheck } from './types.ts';
 
@@ -20,7 +20,7 @@ export function checkDiscCoverage(projection: DiscProjection, slab: Slab, config
     });
   }
   const percent = (projection.targetVoxelsInside / projection.targetVoxels) * 100;
-  const shown = formatNumber(percent, 0);
+  const shown = formatAgainstLimit(percent, config.minDiscCoveragePercent.warn);
   return gradedCheck({
     code: 'DISC_COVERAGE',
     value: percent,
@@ -29,7 +29,7 @@ export function checkDiscCoverage(projection: DiscProjection, slab: Slab, config
     unit: '%',
     passMessage: { en: `${shown}% of disc ${slab.level} lies inside the slab.`, 'zh-CN': `${slab.level} 椎间盘的 ${shown}% 位于扫描块内。` },
     flaggedMessage: (limit, verdict) => {
-      const flagged = formatAgainstLimit(percent, limit, 0);
+      const flagged = formatAgainstLimit(percent, limit);
       if (verdict === 'fail') {
         return {
           en: `Only ${flagged}% of disc ${slab.level} lies inside the slab (limit ${limit}%). Rescan with the corrected slab.`,
@@ -70,7 +70,6 @@ export function checkDiscLevel(projection: DiscProjection, slab: Slab, config: Q
   }
   const targetCount = projection.discVoxelsInsideByName.get(slab.level) ?? 0;
   const percent = (targetCount / total) * 100;
-  const shown = formatNumber(percent, 0);
   return gradedCheck({
     code: 'DISC_LEVEL',
     value: percent,
@@ -79,7 +78,7 @@ export function checkDiscLevel(projection: DiscProjection, slab: Slab, config: Q
     unit: '%',
     passMessage: { en: `Slab shows disc ${slab.level}.`, 'zh-CN': `扫描块显示 ${slab.level} 椎间盘。` },
     flaggedMessage: (limit, verdict) => {
-      const flagged = formatAgainstLimit(percent, limit, 0);
+      const flagged = formatAgainstLimit(percent, limit);
       if (verdict === 'fail') {
         return {
           en: `Wrong level: the slab planned for ${slab.level} shows ${otherName} (${slab.level} is ${flagged}% of the disc tissue inside, limit ${limit}%). Rescan with the corrected slab.`,

@@ -7,7 +7,7 @@
  *   found as the amplitude whose removal leaves the least total variation. This one also works
  *   when the anatomy fills the FOV along phase and leaves no air band.
  */
-import { formatAgainstLimit, formatNumber, gradedCheck, makeCheck } from './grading.ts';
+import { formatAgainstLimit, gradedCheck, makeCheck } from './grading.ts';
 import { RAYLEIGH_MEAN_FACTOR, type ImageRegions, type PhaseFrequencyImage } from './imageRegions.ts';
 import type { QcConfig } from './qcConfig.ts';
 import type { QcCheck } from './types.ts';
@@ -115,7 +115,7 @@ export function checkGhosting(regionsPerSlice: ImageRegions[], config: QcConfig)
   }
   values.sort((a, b) => a - b);
   const percent = values[Math.floor(values.length / 2)];
-  const shown = formatNumber(percent);
+  const shown = formatAgainstLimit(percent, config.maxGhostingPercent.warn);
   return gradedCheck({
     code: 'GHOSTING',
     value: percent,

@@ -88,30 +88,34 @@ export function makeCheck(fields: {
   return { ...fields, value };
 }
 
-/** Rounds to three significant decimals so wire messages carry no float noise. */
+/** Rounds to three decimals so wire messages carry no float noise. */
 export function roundForDisplay(value: number): number {
   return Math.round(value * 1000) / 1000;
 }
 
-/** Formats a number for a message with at most `digits` decimals. */
-export function formatNumber(value: number, digits = 1): string {
-  return Number(value.toFixed(digits)).toString();
-}
+/** Decimals that `roundForDisplay` keeps. */
+const WIRE_DECIMALS = 3;
 
-/** Maximum decimals that `formatAgainstLimit` adds to keep a value off its limit. */
-const MAX_EXTRA_DIGITS = 4;
+/**
+ * Formats a number for a message with at most `digits` decimals. It rounds the value as the
+ * wire carries it (see `roundForDisplay`), so a console that formats the check's `value` with
+ * the same digits shows the same number as the message.
+ */
+export function formatNumber(value: number, digits = 1): string {
+  return Number(roundForDisplay(value).toFixed(digits)).toString();
+}
 
 /**
  * Formats a measured value for a message that also shows `limit`. It uses at least `digits`
- * decimals, and more where the shown value would otherwise land on or across the limit, so
- * 79.64 against 80 shows as 79.6, never as 80. A value within half of 10^-(digits + 4) of the
- * limit may still show as the limit.
+ * decimals, and more, up to the three the wire keeps, where the shown value would otherwise
+ * land on or across the limit, so 79.64 against 80 shows as 79.6, never as 80. A value that
+ * rounds to the limit on the wire (within 0.0005 of it) shows as the limit.
  */
 export function formatAgainstLimit(value: number, limit: number, digits = 1): string {
-  const side = Math.sign(value - limit);
-  for (let decimals = digits; decimals < digits + MAX_EXTRA_DIGITS; decimals++) {
+  const side = Math.sign(roundForDisplay(value) - limit);
+  for (let decimals = digits; decimals < WIRE_DECIMALS; decimals++) {
     const shown = formatNumber(value, decimals);
     if (Math.sign(Number(shown) - limit) === side) return shown;
   }
-  return formatNumber(value, digits + MAX_EXTRA_DIGITS);
+  return formatNumber(value, Math.max(digits, WIRE_DECIMALS));
 }

@@ -331,7 +331,7 @@ export function checkPatientMotion(estimate: MotionEstimate | null, config: QcCo
       },
     });
   }
-  const mm = formatNumber(estimate.shiftMm);
+  const mm = formatAgainstLimit(estimate.shiftMm, config.maxMotionShiftMm.warn);
   const atLeast = estimate.atSearchLimit ? 'at least ' : '';
   const atLeastZh = estimate.atSearchLimit ? '至少' : '';
   return gradedCheck({

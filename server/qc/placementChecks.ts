@@ -3,7 +3,7 @@ import { angleBetweenAxesDeg, dot, length, subtract, addScaled } from '../geomet
 import type { Slab } from '../planning/types.ts';
 import type { AcquiredStack } from './acquiredStack.ts';
 import type { Vec3 } from '../geometry/types.ts';
-import { formatAgainstLimit, formatNumber, gradedCheck } from './grading.ts';
+import { formatAgainstLimit, gradedCheck } from './grading.ts';
 import { describeDirectionLps } from './patientDirection.ts';
 import type { QcConfig } from './qcConfig.ts';
 import type { QcCheck } from './types.ts';
@@ -55,7 +55,7 @@ export function checkCenterOffsetAlongNormal(offset: CenterOffset, slab: Slab, c
   // Name the shift by where the acquired normal points in the patient, so a sagittal slab reads left or right.
   const sign = offset.alongNormalMm >= 0 ? 1 : -1;
   const direction = describeDirectionLps([sign * offset.normalLps[0], sign * offset.normalLps[1], sign * offset.normalLps[2]]);
-  const mm = formatNumber(distanceMm);
+  const mm = formatAgainstLimit(distanceMm, config.maxCenterOffsetAlongNormalMm.warn);
   return gradedCheck({
     code: 'CENTER_OFFSET_NORMAL',
     value: distanceMm,
@@ -71,7 +71,7 @@ export function checkCenterOffsetAlongNormal(offset: CenterOffset, slab: Slab, c
 }
 
 export function checkCenterOffsetInPlane(offset: CenterOffset, slab: Slab, config: QcConfig): QcCheck {
-  const mm = formatNumber(offset.inPlaneMm);
+  const mm = formatAgainstLimit(offset.inPlaneMm, config.maxCenterOffsetInPlaneMm.warn);
   return gradedCheck({
     code: 'CENTER_OFFSET_IN_PLANE',
     value: offset.inPlaneMm,

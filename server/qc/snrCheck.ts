@@ -1,5 +1,5 @@
 /** Signal-to-noise ratio: mean object signal over the noise sigma measured in air. */
-import { formatAgainstLimit, formatNumber, gradedCheck, makeCheck } from './grading.ts';
+import { formatAgainstLimit, gradedCheck, makeCheck } from './grading.ts';
 import type { ImageRegions } from './imageRegions.ts';
 import type { QcConfig } from './qcConfig.ts';
 import type { QcCheck } from './types.ts';
@@ -36,7 +36,7 @@ export function checkSnr(regionsPerSlice: ImageRegions[], config: QcConfig): QcC
           'zh-CN': '组织周围的空气区域为恒定偏移而非单纯噪声，因此该值低估了 SNR。请在图像上判断噪声，然后接受或重新扫描。',
         }
       : { en: 'Check the coil selection and connection, or increase averages.', 'zh-CN': '请检查线圈选择与连接，或增加激励次数。' };
-  const shown = formatNumber(snr);
+  const shown = formatAgainstLimit(snr, config.minSnr.warn);
   return gradedCheck({
     code: 'SNR',
     value: snr,

@@ -2,7 +2,7 @@
  * Wrap-around (aliasing) along phase: tissue-bright regions separate from the main object that
  * touch the first or last phase line, where anatomy outside the FOV folds in.
  */
-import { formatNumber, gradedCheck } from './grading.ts';
+import { formatAgainstLimit, gradedCheck } from './grading.ts';
 import type { ImageRegions } from './imageRegions.ts';
 import type { QcConfig } from './qcConfig.ts';
 import type { QcCheck } from './types.ts';
@@ -35,7 +35,6 @@ export function measureWrapAroundPercent(regions: ImageRegions): number | null {
 export function checkWrapAround(regionsPerSlice: ImageRegions[], config: QcConfig): QcCheck {
   const values = regionsPerSlice.map(measureWrapAroundPercent).filter((value): value is number => value !== null);
   const percent = values.length === 0 ? 0 : Math.max(...values);
-  const shown = formatNumber(percent);
   return gradedCheck({
     code: 'WRAP_AROUND',
     value: percent,
@@ -44,8 +43,8 @@ export function checkWrapAround(regionsPerSlice: ImageRegions[], config: QcConfi
     unit: '%',
     passMessage: { en: 'No wrap-around at the phase edges.', 'zh-CN': '相位方向边缘无卷褶伪影。' },
     flaggedMessage: (limit) => ({
-      en: `Wrap-around: anatomy folded in at the phase edge, ${shown}% of the object area (limit ${limit}%). Enlarge the FOV along phase or add phase oversampling.`,
-      'zh-CN': `卷褶伪影：相位方向边缘有折入的解剖结构，占组织面积的 ${shown}%（限值 ${limit}%）。请增大相位方向 FOV 或使用相位过采样。`,
+      en: `Wrap-around: anatomy folded in at the phase edge, ${formatAgainstLimit(percent, limit)}% of the object area (limit ${limit}%). Enlarge the FOV along phase or add phase oversampling.`,
+      'zh-CN': `卷褶伪影：相位方向边缘有折入的解剖结构，占组织面积的 ${formatAgainstLimit(percent, limit)}%（限值 ${limit}%）。请增大相位方向 FOV 或使用相位过采样。`,
     }),
   });
 }

@@ -2,7 +2,7 @@ import * as fc from 'fast-check';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 
-import { formatAgainstLimit, gradeMax, gradeMin, gradedCheck, makeCheck, worstVerdict, type GradedCheckFields } from '../../../server/qc/grading.ts';
+import { formatAgainstLimit, formatNumber, gradeMax, gradeMin, gradedCheck, makeCheck, roundForDisplay, worstVerdict, type GradedCheckFields } from '../../../server/qc/grading.ts';
 
 test('grading follows warn and fail limits', () => {
   const limits = { warn: 3, fail: 5 };
@@ -28,9 +28,23 @@ test('value near a limit keeps its side', () => {
 test('shown value never crosses its limit', () => {
   fc.assert(
     fc.property(fc.double({ min: -1000, max: 1000, noNaN: true }), fc.double({ min: -1000, max: 1000, noNaN: true }), fc.integer({ min: 0, max: 2 }), (value, limit, digits) => {
-      fc.pre(Math.abs(value - limit) >= 10 ** -(digits + 3));
+      // The wire keeps three decimals, so a value that rounds onto the limit there shows as the limit.
+      fc.pre(Math.abs(value - limit) >= 0.001);
       const shown = Number(formatAgainstLimit(value, limit, digits));
       assert.is(Math.sign(shown - limit), Math.sign(value - limit), `${value} against ${limit} shown as ${shown}`);
+    }),
+  );
+});
+
+test('message number matches the wire value', () => {
+  // 0.4496 travels as 0.45, which a console shows with one decimal as 0.5.
+  assert.is(formatNumber(0.4496), '0.5');
+  assert.is(formatNumber(0.449), '0.4');
+  assert.is(formatAgainstLimit(2.9996, 3), '3');
+  fc.assert(
+    fc.property(fc.double({ min: -1000, max: 1000, noNaN: true }), fc.integer({ min: 0, max: 2 }), (value, digits) => {
+      const wireValue = roundForDisplay(value);
+      assert.is(formatNumber(value, digits), formatNumber(wireValue, digits), `${value} sent as ${wireValue}`);
     }),
   );
 });
