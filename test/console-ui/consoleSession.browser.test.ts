@@ -466,7 +466,7 @@ test('QC verdict shows and rescan sends', async () => {
   assert.match(await failed.getByTestId('qc-correction').innerText(), /^Change from the acquired slab: normal \+3\.0 mm, angle 4\.0°$/);
   assert.equal(await failed.getAttribute('data-verdict'), 'fail');
   assert.match(await failed.getByTestId('qc-verdict').innerText(), /L4\/L5: Fail/);
-  assert.match(await failed.innerText(), /7\.4° off the disc plane/);
+  assert.match(await failed.innerText(), /7\.4° off the disc plane\. \(measured 7\.4°, limit 5°\)/);
   assert.equal(await failed.locator('img').count(), 3);
   await page.getByTestId('prompt-text').filter({ hasText: NEXT_ACTIONS.qcReview.en }).waitFor();
   await screenshot(page, 'desktop-1920x1080-en-qc');
@@ -492,7 +492,7 @@ test('language switch renders Chinese', async () => {
   assert.match(await page.getByTestId('flags-alert').innerText(), /置信度低/);
   assert.match(await page.locator('lc-qc-panel li[data-slab-id="slab-L4-L5"]').getByTestId('qc-correction').innerText(), /^相对已采集扫描块的变化：沿法线 \+3\.0 mm，角度 4\.0°$/);
   assert.match((await page.locator('lc-localizer-viewer #selected-slab').textContent()) ?? '', /质控警告。$/);
-  assert.match(await page.locator('lc-qc-panel li[data-slab-id="slab-L4-L5"]').innerText(), /限值 5°/);
+  assert.match(await page.locator('lc-qc-panel li[data-slab-id="slab-L4-L5"]').innerText(), /偏差 7\.4°。（测量值 7\.4°，限值 5°）/);
   await screenshot(page, 'desktop-1920x1080-zh-CN-qc');
 });
 

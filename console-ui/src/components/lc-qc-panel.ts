@@ -6,7 +6,7 @@ import { LitElement, css, html } from 'lit';
 
 import type { MessageKey } from '../i18n/en.ts';
 import { LocaleController, localizedText, translate } from '../i18n/locale.ts';
-import { formatQuantity } from '../i18n/quantity.ts';
+import { formatLimit, formatMeasured } from '../i18n/quantity.ts';
 import { slabOffset } from '../geometry/slabOffset.ts';
 import type { WireQcResult, WireSlab } from '../wire.ts';
 import { slabOffsetText, slabSummary } from './slabSummary.ts';
@@ -167,7 +167,7 @@ export class LcQcPanel extends LitElement {
   private renderCheck(check: WireQcResult['checks'][number]) {
     const line = translate('qc.checkLine', { verdict: translate(VERDICT_KEYS[check.verdict]), message: localizedText(check.message) });
     if (check.value === null || check.threshold === null) return html`<li class="check-${check.verdict}" data-code=${check.code}>${line}</li>`;
-    const measured = translate('qc.measured', { value: formatQuantity(check.value, check.unit), threshold: formatQuantity(check.threshold, check.unit) });
+    const measured = translate('qc.measured', { value: formatMeasured(check.value, check.unit, check.threshold), threshold: formatLimit(check.threshold, check.unit) });
     // Chinese puts no space before the full-width bracket, so the catalogue joins the two parts.
     return html`<li class="check-${check.verdict}" data-code=${check.code}>${translate('qc.checkLineMeasured', { line, measured })}</li>`;
   }

@@ -1,6 +1,6 @@
 /** Measured QC values with their units, as the current language writes them. */
 import type { MessageKey } from './en.ts';
-import { formatNumber, translate } from './locale.ts';
+import { translate } from './locale.ts';
 
 /** Units that are words, so they are translated, with the singular for a value of exactly 1. */
 const COUNTED_UNITS: Record<string, { one: MessageKey; other: MessageKey }> = {
@@ -17,15 +17,46 @@ const UNIT_SYMBOLS: Record<string, { symbol: string; spaced: boolean }> = {
   mm2: { symbol: 'mm²', spaced: true },
 };
 
+/** Units whose measured values are shown whole. Every other unit gets one decimal, as the server's QC messages do. */
+const WHOLE_UNITS = new Set(['slices', 'images', 'mm2']);
+
+/** Decimals that the server keeps in a check's `value` and `threshold`. */
+const WIRE_DECIMALS = 3;
+
+function formatDecimals(value: number, decimals: number): string {
+  return Number(value.toFixed(decimals)).toString();
+}
+
 /**
- * Formats a value with its QC unit: whole numbers without decimals, others with two. A unit
- * the console does not know is shown as the server sent it.
+ * Formats a measured number with at most `decimals` decimals, trailing zeros dropped, and more
+ * decimals (up to three) where the shown number would otherwise land on or across `limit`. It
+ * is the rule of the server's `formatAgainstLimit` (server/qc/grading.ts), applied to the
+ * value as the wire carries it, so the console and the message show the same number.
  */
-export function formatQuantity(value: number, unit: string): string {
-  const number = Number.isInteger(value) ? String(value) : formatNumber(value, 2);
+export function formatMeasuredNumber(value: number, decimals: number, limit: number): string {
+  const side = Math.sign(value - limit);
+  for (let shownDecimals = decimals; shownDecimals < WIRE_DECIMALS; shownDecimals++) {
+    const shown = formatDecimals(value, shownDecimals);
+    if (Math.sign(Number(shown) - limit) === side) return shown;
+  }
+  return formatDecimals(value, Math.max(decimals, WIRE_DECIMALS));
+}
+
+/** Writes a formatted number with its QC unit. A unit the console does not know is shown as the server sent it. */
+function withUnit(number: string, value: number, unit: string): string {
   const counted = COUNTED_UNITS[unit];
   if (counted !== undefined) return translate(value === 1 ? counted.one : counted.other, { value: number });
   const known = UNIT_SYMBOLS[unit];
   if (known !== undefined) return known.spaced ? `${number} ${known.symbol}` : `${number}${known.symbol}`;
   return unit === '' ? number : `${number} ${unit}`;
+}
+
+/** Formats a measured QC value against the limit it was graded with, rounded as the check's message rounds it. */
+export function formatMeasured(value: number, unit: string, limit: number): string {
+  return withUnit(formatMeasuredNumber(value, WHOLE_UNITS.has(unit) ? 0 : 1, limit), value, unit);
+}
+
+/** Formats a QC limit as configured, with every decimal the wire keeps. */
+export function formatLimit(limit: number, unit: string): string {
+  return withUnit(formatDecimals(limit, WIRE_DECIMALS), limit, unit);
 }
