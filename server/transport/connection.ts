@@ -12,6 +12,7 @@ import type { EventOrigin } from '../session/hub.ts';
 import { protocolError, TRANSPORT_ERROR_CODES } from './errors.ts';
 import type { ProtocolErrorMessage } from './protocol.ts';
 import { type RateLimit, TokenBucket } from './rateLimiter.ts';
+import { logSocketError } from './socketErrors.ts';
 
 export type EndpointName = 'scanner' | 'console';
 
@@ -70,7 +71,7 @@ export abstract class Connection {
     socket.on('pong', () => {
       this.isAlive = true;
     });
-    socket.on('error', (error) => this.log.warn({ err: error }, 'websocket error'));
+    socket.on('error', (error) => logSocketError(this.log, error, {}, 'websocket error'));
     socket.on('close', (code, reason) => this.handleClose(code, reason.toString('utf8')));
     this.log.info({ user }, 'connection opened');
   }

@@ -16,6 +16,7 @@ import { ConsoleConnection } from './consoleConnection.ts';
 import { resolveServerOptions, type ResolvedServerOptions, type ServerOptions } from './options.ts';
 import { PROTOCOL_VERSION } from './protocol.ts';
 import { ExamRoutes, ScannerConnection } from './scannerConnection.ts';
+import { logSocketError } from './socketErrors.ts';
 import { CONSOLE_BUNDLE_PATH, isConsoleBuilt, resolveConsolePath, sendStaticFile } from './staticFiles.ts';
 
 export type { ServerOptions } from './options.ts';
@@ -57,7 +58,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   });
 
   server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
-    socket.on('error', (error) => log.warn({ err: error }, 'upgrade socket error'));
+    // The listener stays for the socket's life, so it also sees a client that resets an open WebSocket.
+    const socketIds = { path: pathOf(request), remoteAddress: request.socket.remoteAddress };
+    socket.on('error', (error) => logSocketError(log, error, socketIds, 'upgrade socket error'));
     const endpoint = checkUpgrade(request, config, connections);
     if ('status' in endpoint) {
       log.warn({ path: pathOf(request), remoteAddress: request.socket.remoteAddress, status: endpoint.status, reason: endpoint.code }, 'rejected WebSocket upgrade');

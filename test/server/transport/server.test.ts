@@ -1,4 +1,6 @@
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -618,6 +620,63 @@ test('logs connections without message content', async () => {
   assert.ok(records.some((record) => record.msg === 'server stopped'));
   assert.not.ok(lines.join('\n').includes('DOE^JOHN'), 'a log line contains message content');
   assert.not.ok(lines.join('\n').includes(TOKEN), 'a log line contains the token');
+});
+
+/** Opens a console WebSocket by hand on a raw TCP socket and resolves once the server answered 101. */
+async function openRawConsoleSocket(server: RunningServer): Promise<Socket> {
+  const { port } = new URL(server.url);
+  const socket = connect(Number(port), '127.0.0.1');
+  await new Promise<void>((resolveConnect, rejectConnect) => {
+    socket.once('connect', resolveConnect);
+    socket.once('error', rejectConnect);
+  });
+  socket.write(
+    [
+      'GET /v1/console HTTP/1.1',
+      `Host: 127.0.0.1:${port}`,
+      'Upgrade: websocket',
+      'Connection: Upgrade',
+      `Sec-WebSocket-Key: ${randomBytes(16).toString('base64')}`,
+      'Sec-WebSocket-Version: 13',
+      `Authorization: Bearer ${TOKEN}`,
+      '',
+      '',
+    ].join('\r\n'),
+  );
+  const response = await new Promise<string>((resolveResponse) => socket.once('data', (data: Buffer) => resolveResponse(data.toString('latin1'))));
+  assert.match(response, /^HTTP\/1\.1 101 /);
+  return socket;
+}
+
+test('client reset logs no warning', async () => {
+  const lines: string[] = [];
+  const captured = pino({ level: 'debug' }, { write: (line: string) => lines.push(line) });
+  const server = await startWith(new HubDouble(), { logger: captured });
+  try {
+    for (let index = 0; index < 3; index += 1) {
+      const socket = await openRawConsoleSocket(server);
+      // A TCP reset, as a browser tab that is closed mid-connection may send.
+      socket.resetAndDestroy();
+    }
+    const deadline = Date.now() + 2000;
+    while (lines.filter((line) => line.includes('"connection closed"')).length < 3 && Date.now() < deadline) {
+      await new Promise((resolveWait) => setTimeout(resolveWait, 20));
+    }
+  } finally {
+    await server.close();
+  }
+  const records = lines.map((line) => JSON.parse(line) as { level: number; msg: string; code?: string });
+  assert.is(records.filter((record) => record.msg === 'connection closed').length, 3, 'every reset connection closed');
+  assert.equal(
+    records.filter((record) => record.level >= 40).map((record) => record.msg),
+    [],
+  );
+  const dropped = records.filter((record) => record.msg === 'client dropped the connection');
+  assert.is(dropped.length, 3, 'each reset is logged once');
+  for (const record of dropped) {
+    assert.is(record.level, 30);
+    assert.is(record.code, 'ECONNRESET');
+  }
 });
 
 test('close ends open connections', async () => {
