@@ -58,7 +58,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   });
 
   server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
-    // The listener stays for the socket's life, so it also sees a client that resets an open WebSocket.
+    // The listener stays for the socket's life, so it also receives the reset of an open WebSocket.
     const socketIds = { path: pathOf(request), remoteAddress: request.socket.remoteAddress };
     socket.on('error', (error) => logSocketError(log, error, socketIds, 'upgrade socket error'));
     const endpoint = checkUpgrade(request, config, connections);

@@ -622,7 +622,7 @@ test('logs connections without message content', async () => {
   assert.not.ok(lines.join('\n').includes(TOKEN), 'a log line contains the token');
 });
 
-/** Opens a console WebSocket by hand on a raw TCP socket and resolves once the server answered 101. */
+/** Opens a console WebSocket by hand on a raw TCP socket and resolves once the server replies 101 Switching Protocols. */
 async function openRawConsoleSocket(server: RunningServer): Promise<Socket> {
   const { port } = new URL(server.url);
   const socket = connect(Number(port), '127.0.0.1');
