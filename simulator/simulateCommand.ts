@@ -52,9 +52,12 @@ export async function run(argv: string[]): Promise<number> {
   return report.completed ? 0 : 1;
 }
 
-/** Formats a QC finding for the summary, such as `GHOSTING 4.47 %, limit 4 %`. */
+/** QC units of dimensionless values, such as the SNR ratio, which print no unit. */
+const DIMENSIONLESS_UNITS = new Set(['', 'ratio']);
+
+/** Formats a QC finding for the summary, such as `GHOSTING 4.47 %, limit 4 %` or `SNR 10.9, limit 12`. */
 function formatFinding(finding: SlabReport['qcFindings'][number]): string {
-  const unit = finding.unit === '' ? '' : ` ${finding.unit}`;
+  const unit = DIMENSIONLESS_UNITS.has(finding.unit) ? '' : ` ${finding.unit}`;
   if (finding.value === null) return finding.code;
   const limit = finding.threshold === null ? '' : `, limit ${finding.threshold}${unit}`;
   return `${finding.code} ${Number(finding.value.toPrecision(3))}${unit}${limit}`;
@@ -71,7 +74,7 @@ function slabTruthText(slab: SlabReport): string {
 export function formatSummary(report: SimulationReport): string {
   const lines = [
     `Exam ${report.examId} on ${report.case}: ${report.completed ? 'completed' : `not completed (${report.failureReason ?? 'unknown reason'})`}`,
-    `Session ${report.sessionId ?? '-'}, plan revision ${report.planRevision ?? '-'}, localizer to proposal ${report.latencyMs ?? '-'} ms, ${report.images.acknowledged}/${report.images.sent} images acknowledged, ${report.reconnects} reconnects`,
+    `Session ${report.sessionId ?? '-'}, plan revision ${report.planRevision ?? '-'}, localizer to proposal ${report.latencyMs === null ? '-' : `${report.latencyMs} ms`}, ${report.images.acknowledged}/${report.images.sent} images acknowledged, ${report.reconnects} reconnects`,
   ];
   const segmentation = report.segmentation;
   if (segmentation !== null) {
@@ -82,11 +85,13 @@ export function formatSummary(report: SimulationReport): string {
   // Anatomy flags come first: a transitional spine or a missing sacrum shifts every level name.
   const warnings = [...report.planWarnings].sort((a, b) => Number(a.code === 'SLAB_CROSSING') - Number(b.code === 'SLAB_CROSSING'));
   for (const warning of warnings) lines.push(`  plan warning ${warning.code}${warning.level === null ? '' : ` (${warning.level})`}: ${warning.message}`);
-  for (const slab of report.slabs) {
+  // The name column fits the longest name, such as `T12-S1 sagittal`, so the QC column lines up.
+  const names = report.slabs.map((slab) => (slab.kind === 'axial-disc' ? slab.level : `${slab.level} ${slab.kind}`));
+  const nameWidth = Math.max(8, ...names.map((name) => name.length));
+  for (const [index, slab] of report.slabs.entries()) {
     const truth = slabTruthText(slab);
     const findings = slab.qc === 'pass' || slab.qcFindings.length === 0 ? '' : ` [${slab.qcFindings.map(formatFinding).join('; ')}]`;
-    const name = slab.kind === 'axial-disc' ? slab.level : `${slab.level} ${slab.kind}`;
-    lines.push(`  ${name.padEnd(8)} QC ${slab.qc ?? '-'}${findings}${slab.attempts > 1 ? ` after ${slab.attempts} acquisitions` : ''}, ${truth}`);
+    lines.push(`  ${names[index].padEnd(nameWidth)} QC ${slab.qc ?? '-'}${findings}${slab.attempts > 1 ? ` after ${slab.attempts} acquisitions` : ''}, ${truth}`);
   }
   for (const rejection of report.images.rejected) lines.push(`  image ${rejection.sopInstanceUid} rejected: ${rejection.code}`);
   return `${lines.join('\n')}\n`;
