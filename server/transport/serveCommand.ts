@@ -3,8 +3,8 @@
  * the server (and, with `--dicom-port`, the DICOM listener), prints the console URL with its
  * token, and shuts down cleanly on SIGINT or SIGTERM.
  */
-import { mkdirSync, statSync } from 'node:fs';
-
+import { EXIT_USAGE, UsageError } from '../commandLine/options.ts';
+import { prepareWritableFolder } from '../commandLine/outputPaths.ts';
 import { logger as rootLogger, type Logger } from '../log.ts';
 import type { Segmenter } from '../inference/types.ts';
 import type { RunningDicomListener } from '../dicom/net/storageScp.ts';
@@ -12,9 +12,6 @@ import type { SessionHub } from '../session/hub.ts';
 import { resolveToken, TokenError } from './auth.ts';
 import { parseServeArguments, SERVE_HELP, ServeUsageError, type ServeArguments } from './serveArguments.ts';
 import { startServer, type RunningServer } from './server.ts';
-
-/** Exit code for invalid options and unusable inputs, as for other command-line usage errors. */
-const EXIT_USAGE = 2;
 
 /** Parts of `startServing` a test can replace; the defaults are what `serve` runs. */
 export interface ServeDependencies {
@@ -150,12 +147,10 @@ export async function startServing(
 
 function prepareDataDir(dataDir: string): void {
   try {
-    mkdirSync(dataDir, { recursive: true });
+    prepareWritableFolder(dataDir, '--data-dir');
   } catch (error) {
-    throw new ServeUsageError(`Invalid --data-dir "${dataDir}": ${error instanceof Error ? error.message : String(error)}. Pass a writable folder.`);
-  }
-  if (!statSync(dataDir).isDirectory()) {
-    throw new ServeUsageError(`Invalid --data-dir "${dataDir}": it is a file, not a folder. Pass a folder path.`);
+    if (error instanceof UsageError) throw new ServeUsageError(error.message);
+    throw error;
   }
 }
 
