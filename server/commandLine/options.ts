@@ -95,8 +95,8 @@ function describeParseArgsError(command: string, args: string[], options: Option
 
     const spec = options[token.name];
     if (spec === undefined) {
-      const suggestion = closestOptionName(token.name, Object.keys(options));
-      const didYouMean = suggestion === null ? '' : ` Did you mean --${suggestion}?`;
+      const suggestions = closestOptionNames(token.name, Object.keys(options)).map((option) => `--${option}`);
+      const didYouMean = suggestions.length === 0 ? '' : ` Did you mean ${suggestions.join(' or ')}?`;
       return `Unknown option ${token.rawName}.${didYouMean} ${helpHint(command)}`;
     }
     const name = `--${token.name}`;
@@ -117,15 +117,18 @@ function helpHint(command: string): string {
   return `Run lumbar-copilot ${command} --help for the options.`;
 }
 
-/** Returns the known option closest to a mistyped `name` (at most 2 edits, fewer than half its length), else null. */
-function closestOptionName(name: string, known: string[]): string | null {
-  let best: { name: string; distance: number } | null = null;
+/** Returns the known options closest to a mistyped `name` (at most 2 edits, fewer than half its length), sorted; empty when none is close. */
+function closestOptionNames(name: string, known: string[]): string[] {
+  let closest: string[] = [];
+  let closestDistance = Number.POSITIVE_INFINITY;
   for (const candidate of known) {
     const distance = editDistance(name, candidate);
-    if (distance > 2 || distance * 2 >= name.length) continue;
-    if (best === null || distance < best.distance) best = { name: candidate, distance };
+    if (distance > 2 || distance * 2 >= name.length || distance > closestDistance) continue;
+    if (distance < closestDistance) closest = [];
+    closest.push(candidate);
+    closestDistance = distance;
   }
-  return best?.name ?? null;
+  return closest.sort();
 }
 
 /** Levenshtein distance: the number of single-character insertions, deletions and substitutions. */
