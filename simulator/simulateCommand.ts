@@ -2,14 +2,19 @@
  * `lumbar-copilot simulate`: runs one simulated exam against a running server and prints a
  * summary; `--report` writes the full JSON report.
  */
-import { writeFile } from 'node:fs/promises';
-
+import { EXIT_FAILURE, EXIT_USAGE, UsageError } from '../server/commandLine/options.ts';
+import { checkOutputFile, writeOutputFile } from '../server/commandLine/outputPaths.ts';
+import { DicomInputError } from '../server/dicom/errors.ts';
+import { GeometryError } from '../server/geometry/errors.ts';
 import { logger } from '../server/log.ts';
+import { CaseSpecError, loadExamCase, type ExamCase } from './caseSource.ts';
 import type { SimulationReport, SlabReport } from './report.ts';
 import { runSimulatedExam } from './scanner.ts';
 import { parseSimulateArguments, SIMULATE_HELP, SimulateUsageError, type SimulateArguments } from './simulateArguments.ts';
+import { VolumeReadError } from './volumes/index.ts';
 
-const EXIT_USAGE = 2;
+/** Error codes with which the server rejects exam.started for its planning protocol. */
+const PROTOCOL_ERROR_CODES = new Set(['ERR_PROTOCOL_NOT_FOUND', 'ERR_INVALID_PROTOCOL', 'ERR_UNKNOWN_PROTOCOL']);
 
 export async function run(argv: string[]): Promise<number> {
   let args: SimulateArguments;
@@ -25,6 +30,17 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   }
 
+  // Checked before the exam, so a wrong path does not cost a whole run.
+  let examCase: ExamCase;
+  try {
+    if (args.reportPath !== null) checkOutputFile(args.reportPath, '--report');
+    examCase = await loadExamCase(args.caseSpec);
+  } catch (error) {
+    if (!isUnusableInput(error)) throw error;
+    process.stderr.write(`${error.message}\n`);
+    return EXIT_USAGE;
+  }
+
   const abort = new AbortController();
   const onSignal = () => abort.abort();
   process.once('SIGINT', onSignal);
@@ -33,7 +49,7 @@ export async function run(argv: string[]): Promise<number> {
     report = await runSimulatedExam({
       serverUrl: args.serverUrl,
       token: args.token,
-      case: args.caseSpec,
+      case: examCase,
       autoConfirm: args.autoConfirm,
       faults: args.faults,
       pace: args.pace,
@@ -47,9 +63,27 @@ export async function run(argv: string[]): Promise<number> {
     process.off('SIGINT', onSignal);
   }
 
-  if (args.reportPath !== null) await writeFile(args.reportPath, `${JSON.stringify(report, null, 2)}\n`);
+  if (args.reportPath !== null) writeOutputFile(args.reportPath, `${JSON.stringify(report, null, 2)}\n`, '--report');
   process.stdout.write(formatSummary(report));
-  return report.completed ? 0 : 1;
+  if (report.completed) return 0;
+
+  const protocolRejection = report.messageErrors.find((entry) => entry.type === 'exam.started' && PROTOCOL_ERROR_CODES.has(entry.code));
+  if (protocolRejection !== undefined) {
+    process.stderr.write(`Invalid --protocol "${args.protocol}": the server rejected it (${protocolRejection.code}). Pass a protocol the server knows, such as lumbar-routine.\n`);
+    return EXIT_USAGE;
+  }
+  return EXIT_FAILURE;
+}
+
+/** True for errors that mean the --case or --report value cannot be used, as opposed to a failure during the exam. */
+function isUnusableInput(error: unknown): error is Error {
+  return (
+    error instanceof UsageError ||
+    error instanceof CaseSpecError ||
+    error instanceof VolumeReadError ||
+    error instanceof DicomInputError ||
+    error instanceof GeometryError
+  );
 }
 
 /** QC units of dimensionless values, such as the SNR ratio, which print no unit. */

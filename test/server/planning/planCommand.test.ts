@@ -7,27 +7,7 @@ import { join } from 'node:path';
 import { run } from '../../../server/planning/planCommand.ts';
 import { readLocalizerInput } from '../../../server/planning/localizerInput.ts';
 import { writeClassicImage } from '../dicom/dicomFixtures.ts';
-
-async function captureOutput(action: () => Promise<number>): Promise<{ code: number; stdout: string; stderr: string }> {
-  const originalOut = process.stdout.write.bind(process.stdout);
-  const originalErr = process.stderr.write.bind(process.stderr);
-  let stdout = '';
-  let stderr = '';
-  process.stdout.write = ((chunk: string | Uint8Array) => {
-    stdout += String(chunk);
-    return true;
-  }) as typeof process.stdout.write;
-  process.stderr.write = ((chunk: string | Uint8Array) => {
-    stderr += String(chunk);
-    return true;
-  }) as typeof process.stderr.write;
-  try {
-    return { code: await action(), stdout, stderr };
-  } finally {
-    process.stdout.write = originalOut;
-    process.stderr.write = originalErr;
-  }
-}
+import { captureOutput } from '../commandLine/captureOutput.ts';
 
 test('help prints usage', async () => {
   const { code, stdout } = await captureOutput(() => run(['--help']));
