@@ -55,9 +55,9 @@ Options:
   --server URL                server base URL, such as http://127.0.0.1:8080
   --token TOKEN               access token (default: LUMBAR_COPILOT_TOKEN)
   --case CASE                 phantom:SEED or phantom (seed 2), the procedural phantom; a volume file
-                              (.nii, .nii.gz, .mha, .mhd; case-NN_image.nii.gz picks up
-                              case-NN_labels.nii.gz and the folder's dataset.json) or a folder
-                              of DICOM files
+                              (.nii, .nii.gz, .hdr with its .img, .mha, .mhd; case-NN_image.nii.gz
+                              picks up case-NN_labels.nii.gz and the folder's dataset.json); a
+                              dataset folder (its first case); or a folder of DICOM files
 ${EXAM_RUN_OPTIONS_HELP}  --exam-id ID                exam id, 1 to 64 letters, digits, '.', '_' or '-'; study, series
                               and image UIDs derive from the case seed and this id (default:
                               a new random id, so repeated runs never share UIDs)

@@ -18,8 +18,8 @@ import { readLocalizerInput, type LocalizerInput } from './localizerInput.ts';
 const USAGE = `Usage: lumbar-copilot plan <series-folder | volume file | phantom[:seed]> [options]
 
 Segments the sagittal localizer and prints the proposed scan plan in DICOM patient
-coordinates (LPS, millimetres). A volume (.nii, .nii.gz, .mha, .mhd) or the phantom is first
-resliced into a sagittal localizer, as the simulated scanner does. A bare phantom means
+coordinates (LPS, millimetres). A volume (.nii, .nii.gz, .hdr with its .img, .mha, .mhd) or the
+phantom is first resliced into a sagittal localizer, as the simulated scanner does. A bare phantom means
 phantom:2, the seed the demo uses.
 
 Options:
