@@ -8,9 +8,8 @@ import { EXIT_USAGE, parseCommandOptions, UsageError } from '../server/commandLi
 import { logger } from '../server/log.ts';
 import { PlanningError } from '../server/planning/errors.ts';
 import { loadProtocol } from '../server/planning/protocols.ts';
-import { TokenError } from '../server/transport/auth.ts';
-import { parseServeArguments, ServeUsageError } from '../server/transport/serveArguments.ts';
-import { startServing, type ServeHandle } from '../server/transport/serveCommand.ts';
+import { parseServeArguments } from '../server/transport/serveArguments.ts';
+import { isStartUsageError, startServing, type ServeHandle } from '../server/transport/serveCommand.ts';
 import { DEFAULT_PHANTOM_SEED } from './caseSource.ts';
 import { runSimulatedExam } from './scanner.ts';
 import { formatSummary } from './simulateCommand.ts';
@@ -35,8 +34,8 @@ ${EXAM_RUN_OPTIONS_HELP.replace('(default 20)', '(default 8)')}  --port PORT    
   --help                      print this help
 
 Exit status: 0 when the exam completed and Ctrl+C stopped the server, 1 when the exam did not
-complete, 2 for invalid options, an unknown --protocol, a --data-dir that is not a writable folder
-or a port in use.
+complete, 2 for invalid options, an unknown --protocol, a --data-dir that is not a writable folder,
+a --model file that cannot be read or a port in use.
 `;
 
 interface DemoArguments extends ExamRunArguments {
@@ -109,7 +108,7 @@ export async function run(argv: string[]): Promise<number> {
   try {
     handle = await startServing(parseServeArguments(args.serveArgv), process.env, logger);
   } catch (error) {
-    if (!(error instanceof ServeUsageError) && !(error instanceof TokenError)) throw error;
+    if (!isStartUsageError(error)) throw error;
     process.stderr.write(`${error.message}\n`);
     return EXIT_USAGE;
   }

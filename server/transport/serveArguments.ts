@@ -64,8 +64,8 @@ Options:
 
 ${DICOM_LISTENER_HELP}
 Exit status: 0 after a clean shutdown on Ctrl+C or SIGTERM, 1 when the server fails at run time,
-2 for invalid options, a --data-dir that is not a writable folder, an unknown --protocol or a
-port that is in use.
+2 for invalid options, a --data-dir that is not a writable folder, an unknown --protocol, a
+--model file that cannot be read or a port that is in use.
 `;
 
 /** Parses `argv` (the words after `serve`). */

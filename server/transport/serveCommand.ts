@@ -6,6 +6,7 @@
 import { EXIT_USAGE, UsageError } from '../commandLine/options.ts';
 import { prepareWritableFolder } from '../commandLine/outputPaths.ts';
 import { logger as rootLogger, type Logger } from '../log.ts';
+import { ModelLoadError } from '../inference/modelContract.ts';
 import type { Segmenter } from '../inference/types.ts';
 import type { RunningDicomListener } from '../dicom/net/storageScp.ts';
 import type { SessionHub } from '../session/hub.ts';
@@ -56,7 +57,7 @@ export async function run(argv: string[]): Promise<number> {
   try {
     handle = await startServing(args, process.env, rootLogger);
   } catch (error) {
-    if (!(error instanceof ServeUsageError) && !(error instanceof TokenError)) throw error;
+    if (!isStartUsageError(error)) throw error;
     process.stderr.write(`${error.message}\n`);
     return EXIT_USAGE;
   }
@@ -65,6 +66,12 @@ export async function run(argv: string[]): Promise<number> {
   rootLogger.info({ signal }, 'shutting down');
   await handle.close();
   return 0;
+}
+
+/** True for start failures caused by an option value: an unusable folder, token, protocol, port or model path. */
+export function isStartUsageError(error: unknown): error is Error {
+  if (error instanceof ModelLoadError) return error.code === 'ERR_MODEL_NOT_FOUND';
+  return error instanceof ServeUsageError || error instanceof TokenError;
 }
 
 /** Starts everything `serve` runs and prints the console URL; the caller decides when to close. */

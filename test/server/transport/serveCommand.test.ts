@@ -63,6 +63,18 @@ test('serve unknown option is a usage error', async () => {
   assert.is(result.stderr, 'Unknown option --data-dri. Did you mean --data-dir? Run lumbar-copilot serve --help for the options.\n');
 });
 
+test('serve missing model exits 2', async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'lumbar-serve-'));
+  try {
+    const model = join(dataDir, 'no-model.onnx');
+    const result = await runCli(['serve', '--port', '0', '--data-dir', dataDir, '--model', model], { LUMBAR_COPILOT_TOKEN: 'serve-test-token-0123456789' });
+    assert.is(result.code, 2, `exit code ${result.code}, stderr: ${result.stderr}`);
+    assert.match(result.stderr, `Model file ${model} could not be read`);
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+});
+
 test('serve rejects invalid environment token', async () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'lumbar-serve-'));
   try {
