@@ -2,6 +2,7 @@
  * Command-line dispatcher for `lumbar-copilot <command>`. Each command lives beside the
  * concern it drives and exports `run(argv): Promise<number>` returning the exit code.
  */
+import { EXIT_FAILURE, EXIT_USAGE, UsageError } from './commandLine/options.ts';
 import { logger } from './log.ts';
 
 interface CommandEntry {
@@ -36,25 +37,35 @@ const COMMANDS: Record<string, CommandEntry> = {
   },
 };
 
-function printUsage(): void {
+function usageText(): string {
   const lines = ['Usage: lumbar-copilot <command> [options]', '', 'Commands:'];
   for (const [name, entry] of Object.entries(COMMANDS)) {
     lines.push(`  ${name.padEnd(10)} ${entry.summary}`);
   }
-  lines.push('', 'Run `lumbar-copilot <command> --help` for the options of one command.');
-  process.stdout.write(lines.join('\n') + '\n');
+  lines.push(
+    '',
+    'Run `lumbar-copilot <command> --help` for the options of one command.',
+    '',
+    'Exit status: 0 on success, 1 when a command fails at run time, 2 for invalid usage. Each',
+    "command's help lists its own cases.",
+  );
+  return lines.join('\n') + '\n';
 }
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
-  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
-    printUsage();
-    return name === undefined ? 1 : 0;
+  if (name === undefined) {
+    process.stderr.write(`Missing command.\n\n${usageText()}`);
+    return EXIT_USAGE;
   }
-  const entry = COMMANDS[name];
+  if (name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(usageText());
+    return 0;
+  }
+  const entry = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
   if (entry === undefined) {
     process.stderr.write(`Unknown command "${name}". Valid commands: ${Object.keys(COMMANDS).join(', ')}.\n`);
-    return 2;
+    return EXIT_USAGE;
   }
   const command = await entry.load();
   return command.run(rest);
@@ -67,6 +78,7 @@ main(process.argv.slice(2)).then(
   (error: unknown) => {
     logger.debug({ err: error }, 'command failed');
     process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
-    process.exitCode = 1;
+    // A usage error a command did not catch still exits as one.
+    process.exitCode = error instanceof UsageError ? EXIT_USAGE : EXIT_FAILURE;
   },
 );

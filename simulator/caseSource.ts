@@ -107,7 +107,7 @@ export async function loadExamCase(spec: string): Promise<ExamCase> {
   try {
     isFolder = (await stat(spec)).isDirectory();
   } catch {
-    throw new CaseSpecError(`Case ${spec} not found. Pass a DICOM folder, a volume file (.nii, .nii.gz, .mha, .mhd) or phantom[:seed].`);
+    throw new CaseSpecError(`Case ${spec} not found. Pass a DICOM folder, a volume file (.nii, .nii.gz, .hdr with its .img, .mha, .mhd) or phantom[:seed].`);
   }
 
   if (isFolder && existsSync(join(spec, DATASET_DESCRIPTOR))) {

@@ -4,18 +4,16 @@
  * pace. The exam waits for the technologist on the console, unless `--auto-confirm` lets the
  * simulator confirm itself. The server keeps running until Ctrl+C.
  */
-import { parseArgs } from 'node:util';
-
+import { EXIT_USAGE, parseCommandOptions, UsageError } from '../server/commandLine/options.ts';
 import { logger } from '../server/log.ts';
-import { TokenError } from '../server/transport/auth.ts';
-import { parseServeArguments, ServeUsageError } from '../server/transport/serveArguments.ts';
-import { startServing, type ServeHandle } from '../server/transport/serveCommand.ts';
+import { PlanningError } from '../server/planning/errors.ts';
+import { loadProtocol } from '../server/planning/protocols.ts';
+import { parseServeArguments } from '../server/transport/serveArguments.ts';
+import { isStartUsageError, startServing, type ServeHandle } from '../server/transport/serveCommand.ts';
 import { DEFAULT_PHANTOM_SEED } from './caseSource.ts';
 import { runSimulatedExam } from './scanner.ts';
 import { formatSummary } from './simulateCommand.ts';
 import { EXAM_RUN_OPTION_SPEC, EXAM_RUN_OPTIONS_HELP, examRunArguments, SimulateUsageError, type ExamRunArguments } from './simulateArguments.ts';
-
-const EXIT_USAGE = 2;
 
 /** How long the demo waits for a technologist to confirm a plan, ms. */
 const MAX_PLAN_WAIT_MS = 60 * 60_000;
@@ -34,6 +32,10 @@ ${EXAM_RUN_OPTIONS_HELP.replace('(default 20)', '(default 8)')}  --port PORT    
   --model PATH                ONNX segmentation model (default models/lumbar-seg.onnx)
   --execution-provider NAME   cpu, cuda or webgpu (default cpu)
   --help                      print this help
+
+Exit status: 0 when the exam completed and Ctrl+C stopped the server, 1 when the exam did not
+complete, 2 for invalid options, an unknown --protocol, a --data-dir that is not a writable folder,
+a --model file that cannot be read or a port in use.
 `;
 
 interface DemoArguments extends ExamRunArguments {
@@ -45,7 +47,7 @@ interface DemoArguments extends ExamRunArguments {
 export function parseDemoArguments(argv: string[]): DemoArguments {
   let parsed;
   try {
-    parsed = parseArgs({
+    parsed = parseCommandOptions('demo', {
       args: argv,
       strict: true,
       allowPositionals: false,
@@ -61,8 +63,8 @@ export function parseDemoArguments(argv: string[]): DemoArguments {
       },
     });
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    throw new SimulateUsageError(`${reason} Run \`lumbar-copilot demo --help\` for the valid options.`);
+    if (error instanceof UsageError) throw new SimulateUsageError(error.message);
+    throw error;
   }
   const values = parsed.values;
   const run = examRunArguments({ ...values, 'seconds-per-series': values['seconds-per-series'] ?? '8' }, 'realtime');
@@ -93,12 +95,20 @@ export async function run(argv: string[]): Promise<number> {
     process.stdout.write(DEMO_HELP);
     return 0;
   }
+  // The demo's own server plans the exam, so its protocols are the ones on this machine.
+  try {
+    loadProtocol(args.protocol);
+  } catch (error) {
+    if (!(error instanceof PlanningError)) throw error;
+    process.stderr.write(`Invalid --protocol "${args.protocol}": ${error.message}\n`);
+    return EXIT_USAGE;
+  }
 
   let handle: ServeHandle;
   try {
     handle = await startServing(parseServeArguments(args.serveArgv), process.env, logger);
   } catch (error) {
-    if (!(error instanceof ServeUsageError) && !(error instanceof TokenError)) throw error;
+    if (!isStartUsageError(error)) throw error;
     process.stderr.write(`${error.message}\n`);
     return EXIT_USAGE;
   }

@@ -2,13 +2,10 @@
  * `lumbar-copilot replay`: re-runs a recorded session from a journal against a server and
  * reports where the proposals or QC verdicts differ from the recording.
  */
-import { writeFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
-
+import { EXIT_FAILURE, EXIT_USAGE, parseCommandOptions, UsageError } from '../server/commandLine/options.ts';
+import { checkOutputFile, writeOutputFile } from '../server/commandLine/outputPaths.ts';
 import { logger } from '../server/log.ts';
 import { ReplayError, replaySession, type ReplayReport } from './replay.ts';
-
-const EXIT_USAGE = 2;
 
 export const REPLAY_HELP = `Usage: lumbar-copilot replay --server URL --token TOKEN --journal FILE --session ID [options]
 
@@ -20,18 +17,29 @@ Options:
   --token TOKEN     access token (default: LUMBAR_COPILOT_TOKEN)
   --journal FILE    journal database, journal.sqlite in the recording server's data directory
   --session ID      recorded session id; GET /v1/sessions?status=ended on the recording server
-                    lists finished sessions, most recent first
+                    lists finished sessions, most recent first, and the simulate summary
+                    prints the id on its Session line
   --report FILE     write the JSON report to FILE
   --help            print this help
 
 Exit status: 0 when the replay matches the recording, 1 when it differs or did not complete,
-2 for invalid options or an unreadable journal.
+2 for invalid or missing options, an unreadable journal, a session the journal does not contain
+or a --report path that cannot be written.
 `;
+
+/** Fix for each required option, printed when the option is missing: what to pass and where the value comes from. */
+const MISSING_OPTION_HINTS = {
+  '--server': 'pass the base URL of the server to replay against, such as http://127.0.0.1:8080.',
+  '--token': 'pass the access token that server printed, or set LUMBAR_COPILOT_TOKEN.',
+  '--journal': "pass the recording server's journal, journal.sqlite in its --data-dir (./var/journal.sqlite by default).",
+  '--session': 'pass a recorded session id. GET /v1/sessions?status=ended on the recording server lists finished sessions, and the simulate summary prints the id on its Session line.',
+} as const;
+
 
 export async function run(argv: string[]): Promise<number> {
   let values;
   try {
-    values = parseArgs({
+    values = parseCommandOptions('replay', {
       args: argv,
       strict: true,
       allowPositionals: false,
@@ -45,7 +53,8 @@ export async function run(argv: string[]): Promise<number> {
       },
     }).values;
   } catch (error) {
-    process.stderr.write(`${error instanceof Error ? error.message : String(error)} Run \`lumbar-copilot replay --help\` for the valid options.\n`);
+    if (!(error instanceof UsageError)) throw error;
+    process.stderr.write(`${error.message}\n`);
     return EXIT_USAGE;
   }
   if (values.help === true) {
@@ -53,19 +62,25 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   }
   const token = values.token ?? process.env.LUMBAR_COPILOT_TOKEN;
-  const missing = [
-    ['--server', values.server],
-    ['--token', token],
-    ['--journal', values.journal],
-    ['--session', values.session],
-  ].filter(([, value]) => value === undefined || value === '');
+  const optionValues: Record<keyof typeof MISSING_OPTION_HINTS, string | undefined> = {
+    '--server': values.server,
+    '--token': token,
+    '--journal': values.journal,
+    '--session': values.session,
+  };
+  const missing = Object.entries(MISSING_OPTION_HINTS).filter(([name]) => {
+    const value = optionValues[name as keyof typeof MISSING_OPTION_HINTS];
+    return value === undefined || value === '';
+  });
   if (missing.length > 0) {
-    process.stderr.write(`Missing ${missing.map(([name]) => name).join(', ')}. Run \`lumbar-copilot replay --help\` for the options.\n`);
+    process.stderr.write(missing.map(([name, hint]) => `Missing ${name}: ${hint}\n`).join(''));
     return EXIT_USAGE;
   }
 
   let report: ReplayReport;
   try {
+    // Checked before the replay, so a wrong path does not cost a whole run.
+    if (values.report !== undefined) checkOutputFile(values.report, '--report');
     report = await replaySession({
       serverUrl: values.server as string,
       token: token as string,
@@ -74,14 +89,14 @@ export async function run(argv: string[]): Promise<number> {
       logger,
     });
   } catch (error) {
-    if (!(error instanceof ReplayError)) throw error;
+    if (!(error instanceof ReplayError) && !(error instanceof UsageError)) throw error;
     process.stderr.write(`${error.message}\n`);
     return EXIT_USAGE;
   }
 
-  if (values.report !== undefined) await writeFile(values.report, `${JSON.stringify(report, null, 2)}\n`);
+  if (values.report !== undefined) writeOutputFile(values.report, `${JSON.stringify(report, null, 2)}\n`, '--report');
   process.stdout.write(formatReplaySummary(report));
-  return report.completed && report.identical ? 0 : 1;
+  return report.completed && report.identical ? 0 : EXIT_FAILURE;
 }
 
 export function formatReplaySummary(report: ReplayReport): string {

@@ -2,8 +2,7 @@
  * Options of `lumbar-copilot simulate` and the simulation options `demo` shares with it. Pure:
  * every invalid value raises `SimulateUsageError` naming the value and the fix.
  */
-import { parseArgs } from 'node:util';
-
+import { parseCommandOptions, UsageError } from '../server/commandLine/options.ts';
 import { FAULT_KINDS, DEFAULT_FAULT_STRENGTHS, parseFault, FaultSpecError, type Fault } from './faults.ts';
 
 export class SimulateUsageError extends Error {
@@ -56,16 +55,17 @@ Options:
   --server URL                server base URL, such as http://127.0.0.1:8080
   --token TOKEN               access token (default: LUMBAR_COPILOT_TOKEN)
   --case CASE                 phantom:SEED or phantom (seed 2), the procedural phantom; a volume file
-                              (.nii, .nii.gz, .mha, .mhd; case-NN_image.nii.gz picks up
-                              case-NN_labels.nii.gz and the folder's dataset.json) or a folder
-                              of DICOM files
+                              (.nii, .nii.gz, .hdr with its .img, .mha, .mhd; case-NN_image.nii.gz
+                              picks up case-NN_labels.nii.gz and the folder's dataset.json); a
+                              dataset folder (its first case); or a folder of DICOM files
 ${EXAM_RUN_OPTIONS_HELP}  --exam-id ID                exam id, 1 to 64 letters, digits, '.', '_' or '-'; study, series
                               and image UIDs derive from the case seed and this id (default:
                               a new random id, so repeated runs never share UIDs)
   --report FILE               write the JSON report to FILE
   --help                      print this help
 
-Exit status: 0 when the exam completed, 1 when it did not, 2 for invalid options.
+Exit status: 0 when the exam completed, 1 when it did not, 2 for invalid options, a --case that
+cannot be read, a --report path that cannot be written or a --protocol the server rejects.
 `;
 
 export const EXAM_RUN_OPTION_SPEC = {
@@ -111,7 +111,7 @@ export function examRunArguments(
 export function parseSimulateArguments(argv: string[], environment: NodeJS.ProcessEnv): SimulateArguments {
   let values;
   try {
-    values = parseArgs({
+    values = parseCommandOptions('simulate', {
       args: argv,
       strict: true,
       allowPositionals: false,
@@ -126,8 +126,8 @@ export function parseSimulateArguments(argv: string[], environment: NodeJS.Proce
       },
     }).values;
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    throw new SimulateUsageError(`${reason} Run \`lumbar-copilot simulate --help\` for the valid options.`);
+    if (error instanceof UsageError) throw new SimulateUsageError(error.message);
+    throw error;
   }
   const run = examRunArguments(values, 'fast');
   if (values.help === true) return { help: true, serverUrl: '', token: '', caseSpec: '', reportPath: null, examId: null, ...run };

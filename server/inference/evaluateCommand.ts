@@ -3,43 +3,21 @@
  * out like the public sets (a `dataset.json` naming files and label meanings) and writes a table
  * and a JSON report.
  */
-import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { basename, join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
+import { EXIT_USAGE, UsageError } from '../commandLine/options.ts';
+import { checkOutputFile, writeOutputFile } from '../commandLine/outputPaths.ts';
 import { logger } from '../log.ts';
-import { listDatasetCases, readDatasetDescriptor, readVolume } from '../../simulator/volumes/index.ts';
+import { listDatasetCases, readDatasetDescriptor, readVolume, VolumeReadError, type DatasetDescriptor } from '../../simulator/volumes/index.ts';
 import { ASSUMED_PNG_FOV_MM, evaluateDiscBoxCase, type DiscBoxCaseResult } from './evaluation/discBoxes.ts';
 import { mean, medianAndP95 } from './evaluation/metrics.ts';
 import { loadPlanner, type PlanError } from './evaluation/planComparison.ts';
 import { isTrainingCase, isValidationCase, readHeldOutSplit, splitMentionsDataset, type HeldOutSplit } from './evaluation/split.ts';
 import { evaluateVolumeCase, EVALUATION_LOCALIZER, type VolumeCaseResult } from './evaluation/volumeCase.ts';
-import { createOnnxSegmenter, DEFAULT_MODEL_PATH, type ExecutionProviderName } from './onnxSegmenter.ts';
-
-const USAGE = `Usage: lumbar-copilot evaluate --data <folder> [options]
-
-Runs the model on every case of a labelled data folder and reports Dice, level identification,
-disc-box recall and precision, latency and plan error.
-
-Options:
-  --data <folder>        a dataset folder with dataset.json, or a folder of such folders (required)
-  --report <file.json>   also write the full report as JSON to this file; its perCase
-                         entries give the reference, predicted and overlapping pixels
-                         of each class on each localizer plane (sliceCounts)
-  --split <name>         validation (default): only the held-out cases in models/split.json;
-                         train: only the cases the model trained on, for tuning rules
-                         without touching held-out cases (scores are optimistic);
-                         all: every case, training cases included
-  --slice-selection <s>  adaptive (default): the slices around the spine; fixed: every
-                         slice within 40 mm of the centre of the stack
-  --model <path>         ONNX model (default ${DEFAULT_MODEL_PATH})
-  --threads <n>          onnxruntime intra-op threads (default 2)
-  --execution-provider <name>
-                         onnxruntime execution provider: cpu (default), cuda or webgpu;
-                         --provider is accepted too
-  --max-cases <n>        evaluate at most this many cases per dataset
-  -h, --help             print this help
-`;
+import { EVALUATE_HELP, parseEvaluateArguments, type EvaluateArguments, type SplitMode } from './evaluateArguments.ts';
+import { ModelLoadError } from './modelContract.ts';
+import { createOnnxSegmenter } from './onnxSegmenter.ts';
 
 const SPLIT_PATH = resolve(import.meta.dirname, '../../models/split.json');
 
@@ -51,7 +29,7 @@ interface DatasetSummary {
 }
 
 function datasetFolders(dataFolder: string): string[] {
-  if (!existsSync(dataFolder)) throw new Error(`Data folder ${dataFolder} not found. Pass --data with an existing folder.`);
+  if (!existsSync(dataFolder)) throw new UsageError(`Invalid --data "${dataFolder}": folder not found. Pass --data with an existing folder.`);
   if (existsSync(join(dataFolder, 'dataset.json'))) return [dataFolder];
   // existsSync follows links, so a sub-folder that is a symbolic link to a dataset counts too.
   const folders = readdirSync(dataFolder)
@@ -59,7 +37,7 @@ function datasetFolders(dataFolder: string): string[] {
     .filter((path) => existsSync(join(path, 'dataset.json')))
     .sort();
   if (folders.length === 0) {
-    throw new Error(`${dataFolder} has no dataset.json and no sub-folder with one. Pass a folder laid out like those in the public data sets.`);
+    throw new UsageError(`Invalid --data "${dataFolder}": it has no dataset.json and no sub-folder with one. Pass a folder laid out like those in the public data sets.`);
   }
   return folders;
 }
@@ -76,8 +54,6 @@ function pngCases(folder: string): Array<{ caseId: string; imagePath: string; bo
     })
     .filter((entry) => existsSync(entry.boxesPath));
 }
-
-type SplitMode = 'validation' | 'train' | 'all';
 
 /** Chooses the cases of a dataset to evaluate under the split, with a note on how they were chosen. */
 function chooseCases<T extends { caseId: string; imagePath: string }>(
@@ -169,68 +145,48 @@ function formatNumber(value: number | null | undefined, digits = 3): string {
   return value === null || value === undefined ? '-' : value.toFixed(digits);
 }
 
-function parseCount(text: string | undefined, name: string, fallback: number): number {
-  if (text === undefined) return fallback;
-  const value = Number(text);
-  if (!Number.isInteger(value) || value < 1) throw new Error(`--${name} is "${text}"; pass a positive integer.`);
-  return value;
-}
-
 export async function run(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      data: { type: 'string' },
-      report: { type: 'string' },
-      split: { type: 'string', default: 'validation' },
-      model: { type: 'string' },
-      threads: { type: 'string' },
-      'execution-provider': { type: 'string' },
-      provider: { type: 'string' },
-      'max-cases': { type: 'string' },
-      'slice-selection': { type: 'string', default: 'adaptive' },
-      help: { type: 'boolean', short: 'h' },
-    },
-    strict: true,
-  });
-  if (values.help === true) {
-    process.stdout.write(USAGE);
-    return 0;
+  let args: EvaluateArguments;
+  let datasets: DatasetDescriptor[];
+  try {
+    args = parseEvaluateArguments(argv);
+    if (args.help) {
+      process.stdout.write(EVALUATE_HELP);
+      return 0;
+    }
+    // Checked before the model loads, so a wrong path does not cost a whole run.
+    if (args.reportPath !== null) checkOutputFile(args.reportPath, '--report');
+    datasets = datasetFolders(resolve(args.dataFolder)).map(readDatasetDescriptor);
+  } catch (error) {
+    if (!(error instanceof UsageError) && !(error instanceof VolumeReadError)) throw error;
+    process.stderr.write(`${error.message}\n`);
+    return EXIT_USAGE;
   }
-  if (values.data === undefined) {
-    process.stderr.write(`--data is required.\n\n${USAGE}`);
-    return 2;
-  }
-  if (values.split !== 'validation' && values.split !== 'train' && values.split !== 'all') {
-    process.stderr.write(`--split is "${values.split}"; use validation, train or all.\n`);
-    return 2;
-  }
-  const splitMode: SplitMode = values.split;
-  const sliceSelection = values['slice-selection'];
-  if (sliceSelection !== 'adaptive' && sliceSelection !== 'fixed') {
-    process.stderr.write(`--slice-selection is "${sliceSelection}"; use adaptive or fixed.\n`);
-    return 2;
-  }
-  const provider = (values['execution-provider'] ?? values.provider ?? 'cpu') as ExecutionProviderName;
-  const threads = parseCount(values.threads, 'threads', 2);
-  const maxCases = parseCount(values['max-cases'], 'max-cases', Number.POSITIVE_INFINITY);
+  const { splitMode, sliceSelection, threads, maxCases } = args;
   const log = logger.child({ component: 'evaluate' });
 
   const split = splitMode === 'all' ? null : readHeldOutSplit(SPLIT_PATH);
-  const segmenter = await createOnnxSegmenter({ modelPath: values.model, threads, executionProvider: provider, sliceSelection, logger: log });
+  let segmenter;
+  try {
+    segmenter = await createOnnxSegmenter({ modelPath: args.modelPath, threads, executionProvider: args.executionProvider, sliceSelection, logger: log });
+  } catch (error) {
+    if (!(error instanceof ModelLoadError) || error.code !== 'ERR_MODEL_NOT_FOUND') throw error;
+    process.stderr.write(`${error.message}\n`);
+    return EXIT_USAGE;
+  }
   const plannerLoad = await loadPlanner();
   if (plannerLoad.bundle === null) log.warn({ reason: plannerLoad.reason }, 'planner not available; plan error uses the disc-plane fit');
 
   const volumeResults: VolumeCaseResult[] = [];
   const boxResults: DiscBoxCaseResult[] = [];
-  const datasets: DatasetSummary[] = [];
-  for (const folder of datasetFolders(resolve(values.data))) {
-    const descriptor = readDatasetDescriptor(folder);
+  const datasetSummaries: DatasetSummary[] = [];
+  for (const descriptor of datasets) {
+    const folder = descriptor.folder;
     if (descriptor.format === 'png-boxes') {
       const { chosen, note } = chooseCases(pngCases(folder), descriptor.name, split, splitMode);
       const cases = chosen.slice(0, maxCases);
       for (const entry of cases) boxResults.push(await evaluateDiscBoxCase(segmenter, entry.imagePath, entry.boxesPath, entry.caseId));
-      datasets.push({ name: descriptor.name, format: descriptor.format, cases: cases.length, note });
+      datasetSummaries.push({ name: descriptor.name, format: descriptor.format, cases: cases.length, note });
       process.stderr.write(`${descriptor.name}: ${cases.length} slices evaluated\n`);
       continue;
     }
@@ -250,7 +206,7 @@ export async function run(argv: string[]): Promise<number> {
       volumeResults.push(result);
       process.stderr.write(`${descriptor.name} case ${entry.caseId}: disc Dice ${formatNumber(result.dice.disc)}, vertebra Dice ${formatNumber(result.dice.vertebra)}, levels ${result.levelsCorrect}/${result.levelsLabelled}\n`);
     }
-    datasets.push({ name: descriptor.name, format: descriptor.format, cases: cases.length, note });
+    datasetSummaries.push({ name: descriptor.name, format: descriptor.format, cases: cases.length, note });
   }
 
   const overall = summarizeVolumes(volumeResults);
@@ -266,9 +222,9 @@ export async function run(argv: string[]): Promise<number> {
     levelIdentification: overall.levelIdentification,
     discBoxes: summarizeBoxes(boxResults),
     latencyMs: overall.latencyMs,
-    plan: { ...overall.plan, planner: plannerLoad.bundle === null ? `disc-plane fit (${plannerLoad.reason})` : 'createPlanner' },
+    plan: { ...overall.plan, planner: plannerLoad.bundle === null ? `disc-plane fit: ${plannerLoad.reason}` : 'planner' },
     rejectedCases: overall.rejectedCases,
-    datasets: datasets.map((dataset) => {
+    datasets: datasetSummaries.map((dataset) => {
       const own = volumeResults.filter((entry) => entry.dataset === dataset.name);
       return dataset.format === 'png-boxes' ? { ...dataset, discBoxes: summarizeBoxes(boxResults) } : { ...dataset, ...summarizeVolumes(own) };
     }),
@@ -304,9 +260,9 @@ export async function run(argv: string[]): Promise<number> {
   for (const dataset of report.datasets) if (dataset.note !== null) lines.push(`note, ${dataset.name}: ${dataset.note}`);
   process.stdout.write(lines.join('\n') + '\n');
 
-  if (values.report !== undefined) {
-    writeFileSync(values.report, JSON.stringify(report, null, 2) + '\n');
-    process.stdout.write(`report written to ${values.report}\n`);
+  if (args.reportPath !== null) {
+    writeOutputFile(args.reportPath, JSON.stringify(report, null, 2) + '\n', '--report');
+    process.stdout.write(`report written to ${args.reportPath}\n`);
   }
   return 0;
 }

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import type { MrImage, MrSeries } from '../dicom/types.ts';
 import type { SegmentationResult } from '../inference/types.ts';
 import type { Vec3 } from '../geometry/types.ts';
+import { DicomInputError } from '../dicom/errors.ts';
 import { parseDicomPart10 } from '../dicom/parse.ts';
 import { buildSeries } from '../dicom/series.ts';
 import { planeNormalLps } from '../geometry/imagePlane.ts';
@@ -58,7 +59,7 @@ async function readSagittalDicomSeries(folder: string, maxFiles: number): Promis
     }
   }
   if (groups.size === 0) {
-    throw new Error(`No DICOM Part 10 files found under ${folder}. Pass a folder with the localizer's .dcm files, a volume file or phantom[:seed].`);
+    throw new DicomInputError('ERR_EMPTY_SERIES', `No DICOM Part 10 files found under ${folder}. Pass a folder with the localizer's .dcm files, a volume file or phantom[:seed].`);
   }
   const ranked = [...groups.values()].sort((a, b) => {
     const sagittalA = Math.abs(planeNormalLps(a[0].geometry)[0]);

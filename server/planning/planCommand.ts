@@ -1,11 +1,16 @@
 /**
  * `lumbar-copilot plan <series-folder-or-volume>`: segments a localizer and prints its scan plan.
  */
-import { parseArgs } from 'node:util';
-
-import type { Plan } from './types.ts';
+import { CaseSpecError } from '../../simulator/caseSource.ts';
+import { VolumeReadError } from '../../simulator/volumes/errors.ts';
+import { EXIT_USAGE, parseCommandOptions, UsageError } from '../commandLine/options.ts';
+import { DicomInputError } from '../dicom/errors.ts';
+import { GeometryError } from '../geometry/errors.ts';
+import type { Plan, PlanningProtocol } from './types.ts';
 import type { SegmentationResult } from '../inference/types.ts';
+import { ModelLoadError } from '../inference/modelContract.ts';
 import { angleBetweenAxesDeg, distance } from '../geometry/vec3.ts';
+import { PlanningError } from './errors.ts';
 import { createPlanner } from './planner.ts';
 import { DEFAULT_PROTOCOL_NAME, loadProtocol } from './protocols.ts';
 import { readLocalizerInput, type LocalizerInput } from './localizerInput.ts';
@@ -13,8 +18,8 @@ import { readLocalizerInput, type LocalizerInput } from './localizerInput.ts';
 const USAGE = `Usage: lumbar-copilot plan <series-folder | volume file | phantom[:seed]> [options]
 
 Segments the sagittal localizer and prints the proposed scan plan in DICOM patient
-coordinates (LPS, millimetres). A volume (.nii, .nii.gz, .mha, .mhd) or the phantom is first
-resliced into a sagittal localizer, as the simulated scanner does. A bare phantom means
+coordinates (LPS, millimetres). A volume (.nii, .nii.gz, .hdr with its .img, .mha, .mhd) or the
+phantom is first resliced into a sagittal localizer, as the simulated scanner does. A bare phantom means
 phantom:2, the seed the demo uses.
 
 Options:
@@ -24,12 +29,16 @@ Options:
   --labels           plan from the input's reference labels instead of the model
                      (volumes and the phantom only)
   -h, --help         print this help
+
+Exit status: 0 when the plan is printed, 1 when segmentation or planning fails, 2 for invalid
+options, an unknown --protocol, an input or --model file that cannot be read, or --labels on an
+input without labels.
 `;
 
 export async function run(argv: string[]): Promise<number> {
   let parsed;
   try {
-    parsed = parseArgs({
+    parsed = parseCommandOptions('plan', {
       args: argv,
       allowPositionals: true,
       options: {
@@ -41,8 +50,9 @@ export async function run(argv: string[]): Promise<number> {
       },
     });
   } catch (error) {
-    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n\n${USAGE}`);
-    return 2;
+    if (!(error instanceof UsageError)) throw error;
+    process.stderr.write(`${error.message}\n`);
+    return EXIT_USAGE;
   }
   const { values, positionals } = parsed;
   if (values.help) {
@@ -51,12 +61,28 @@ export async function run(argv: string[]): Promise<number> {
   }
   if (positionals.length !== 1) {
     process.stderr.write(`Expected one input (a DICOM folder, a volume file or phantom[:seed]), got ${positionals.length}.\n\n${USAGE}`);
-    return 2;
+    return EXIT_USAGE;
   }
 
-  const protocol = loadProtocol(values.protocol);
-  const input = await readLocalizerInput(positionals[0]);
-  const segmentation = await segmentInput(input, values.labels, values.model);
+  let protocol: PlanningProtocol;
+  let input: LocalizerInput;
+  let segmentation: SegmentationResult;
+  try {
+    protocol = loadProtocolOption(values.protocol);
+    input = await readLocalizerInput(positionals[0]);
+  } catch (error) {
+    if (!isUnreadableInput(error)) throw error;
+    process.stderr.write(`${error.message}\n`);
+    return EXIT_USAGE;
+  }
+  try {
+    segmentation = await segmentInput(input, values.labels, values.model);
+  } catch (error) {
+    const isUsageError = error instanceof UsageError || (error instanceof ModelLoadError && error.code === 'ERR_MODEL_NOT_FOUND');
+    if (!isUsageError) throw error;
+    process.stderr.write(`${error.message}\n`);
+    return EXIT_USAGE;
+  }
   const plan = createPlanner().propose({ segmentation, localizer: input.localizer, protocol });
 
   if (values.json) {
@@ -67,10 +93,30 @@ export async function run(argv: string[]): Promise<number> {
   return 0;
 }
 
+function loadProtocolOption(nameOrPath: string): PlanningProtocol {
+  try {
+    return loadProtocol(nameOrPath);
+  } catch (error) {
+    if (!(error instanceof PlanningError)) throw error;
+    throw new UsageError(`Invalid --protocol "${nameOrPath}": ${error.message}`);
+  }
+}
+
+/** True for errors that mean --protocol or the input cannot be read, as opposed to a failure while planning. */
+function isUnreadableInput(error: unknown): error is Error {
+  return (
+    error instanceof UsageError ||
+    error instanceof CaseSpecError ||
+    error instanceof VolumeReadError ||
+    error instanceof DicomInputError ||
+    error instanceof GeometryError
+  );
+}
+
 async function segmentInput(input: LocalizerInput, useLabels: boolean, modelPath: string | undefined): Promise<SegmentationResult> {
   if (useLabels) {
     if (input.referenceSegmentation === null) {
-      throw new Error(`--labels needs an input with a label map, but ${input.description} has none. Pass a labelled volume or phantom[:seed], or drop --labels to use the model.`);
+      throw new UsageError(`--labels needs an input with a label map, but ${input.description} has none. Pass a labelled volume or phantom[:seed], or drop --labels to use the model.`);
     }
     return input.referenceSegmentation;
   }

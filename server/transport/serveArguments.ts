@@ -3,7 +3,8 @@
  * environment it is given: every invalid value raises `ServeUsageError` naming the value and the fix.
  */
 import { isIP } from 'node:net';
-import { parseArgs } from 'node:util';
+
+import { parseCommandOptions, UsageError } from '../commandLine/options.ts';
 
 import {
   DICOM_LISTENER_ARGUMENTS,
@@ -61,7 +62,11 @@ Options:
                               such as http://localhost:5173; repeat for several
   --help                      print this help
 
-${DICOM_LISTENER_HELP}`;
+${DICOM_LISTENER_HELP}
+Exit status: 0 after a clean shutdown on Ctrl+C or SIGTERM, 1 when the server fails at run time,
+2 for invalid options, a --data-dir that is not a writable folder, an unknown --protocol, a
+--model file that cannot be read or a port that is in use.
+`;
 
 /** Parses `argv` (the words after `serve`). */
 export function parseServeArguments(argv: string[]): ServeArguments {
@@ -69,8 +74,8 @@ export function parseServeArguments(argv: string[]): ServeArguments {
   try {
     values = parseRaw(argv).values;
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    throw new ServeUsageError(`${reason} Run \`lumbar-copilot serve --help\` for the valid options.`);
+    if (error instanceof UsageError) throw new ServeUsageError(error.message);
+    throw error;
   }
 
   const host = values.host ?? '127.0.0.1';
@@ -129,7 +134,7 @@ export function parseServeArguments(argv: string[]): ServeArguments {
 }
 
 function parseRaw(argv: string[]) {
-  return parseArgs({
+  return parseCommandOptions('serve', {
     args: argv,
     strict: true,
     allowPositionals: false,

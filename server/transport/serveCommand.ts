@@ -3,18 +3,16 @@
  * the server (and, with `--dicom-port`, the DICOM listener), prints the console URL with its
  * token, and shuts down cleanly on SIGINT or SIGTERM.
  */
-import { mkdirSync, statSync } from 'node:fs';
-
+import { EXIT_USAGE, UsageError } from '../commandLine/options.ts';
+import { prepareWritableFolder } from '../commandLine/outputPaths.ts';
 import { logger as rootLogger, type Logger } from '../log.ts';
+import { ModelLoadError } from '../inference/modelContract.ts';
 import type { Segmenter } from '../inference/types.ts';
 import type { RunningDicomListener } from '../dicom/net/storageScp.ts';
 import type { SessionHub } from '../session/hub.ts';
 import { resolveToken, TokenError } from './auth.ts';
 import { parseServeArguments, SERVE_HELP, ServeUsageError, type ServeArguments } from './serveArguments.ts';
 import { startServer, type RunningServer } from './server.ts';
-
-/** Exit code for invalid options and unusable inputs, as for other command-line usage errors. */
-const EXIT_USAGE = 2;
 
 /** Parts of `startServing` a test can replace; the defaults are what `serve` runs. */
 export interface ServeDependencies {
@@ -59,7 +57,7 @@ export async function run(argv: string[]): Promise<number> {
   try {
     handle = await startServing(args, process.env, rootLogger);
   } catch (error) {
-    if (!(error instanceof ServeUsageError) && !(error instanceof TokenError)) throw error;
+    if (!isStartUsageError(error)) throw error;
     process.stderr.write(`${error.message}\n`);
     return EXIT_USAGE;
   }
@@ -68,6 +66,12 @@ export async function run(argv: string[]): Promise<number> {
   rootLogger.info({ signal }, 'shutting down');
   await handle.close();
   return 0;
+}
+
+/** True for start failures caused by an option value: an unusable folder, token, protocol, port or model path. */
+export function isStartUsageError(error: unknown): error is Error {
+  if (error instanceof ModelLoadError) return error.code === 'ERR_MODEL_NOT_FOUND';
+  return error instanceof ServeUsageError || error instanceof TokenError;
 }
 
 /** Starts everything `serve` runs and prints the console URL; the caller decides when to close. */
@@ -150,12 +154,10 @@ export async function startServing(
 
 function prepareDataDir(dataDir: string): void {
   try {
-    mkdirSync(dataDir, { recursive: true });
+    prepareWritableFolder(dataDir, '--data-dir');
   } catch (error) {
-    throw new ServeUsageError(`Invalid --data-dir "${dataDir}": ${error instanceof Error ? error.message : String(error)}. Pass a writable folder.`);
-  }
-  if (!statSync(dataDir).isDirectory()) {
-    throw new ServeUsageError(`Invalid --data-dir "${dataDir}": it is a file, not a folder. Pass a folder path.`);
+    if (error instanceof UsageError) throw new ServeUsageError(error.message);
+    throw error;
   }
 }
 

@@ -8,9 +8,11 @@
  * `phantom-<seed>_image.nii.gz` (the default T2 rendering, float32). `labels.json` in DIR lists
  * every label value with its name, tissue and model class, so training can render any contrast.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+
+import { prepareWritableFolder } from '../../server/commandLine/outputPaths.ts';
 import { LABEL_TABLE, MODEL_CLASSES, TISSUES } from './labels.ts';
 import { generatePhantom } from './index.ts';
 import { encodeNifti } from './nifti.ts';
@@ -48,7 +50,7 @@ export async function run(argv: string[]): Promise<number> {
   const voxelSizeMm = Number(values['voxel-size']);
   if (values.out === undefined) throw new RangeError(`--out is missing: name the folder to write the cases to. ${USAGE}`);
   const outDir = values.out;
-  mkdirSync(outDir, { recursive: true });
+  prepareWritableFolder(outDir, '--out');
 
   const labelTable = [...LABEL_TABLE].map(([value, info]) => ({ value, ...info }));
   writeFileSync(join(outDir, 'labels.json'), `${JSON.stringify({ tissues: TISSUES, modelClasses: MODEL_CLASSES, labels: labelTable }, null, 2)}\n`);

@@ -46,13 +46,16 @@ const FORMAT_BY_SUFFIX: [string, VolumeFormat][] = [
   ['.mhd', 'metaimage'],
 ];
 
+/** The formats of FORMAT_BY_SUFFIX, as messages list them. */
+const SUPPORTED_FORMATS = '.nii, .nii.gz, .hdr with its .img (either may be gzipped), .mha and .mhd';
+
 function formatOf(path: string): VolumeFormat {
   const lower = path.toLowerCase();
   for (const [suffix, format] of FORMAT_BY_SUFFIX) if (lower.endsWith(suffix)) return format;
   throw new VolumeReadError(
     'ERR_UNKNOWN_VOLUME_FORMAT',
     path,
-    `${path}: unknown volume format. Supported: ${FORMAT_BY_SUFFIX.map(([suffix]) => suffix).join(', ')}; for a dataset folder pass one case's image file or use listDatasetCases.`,
+    `${path}: unknown volume format. Supported: ${SUPPORTED_FORMATS}. For a dataset folder, pass one case's image file, such as case-01_image.nii.gz.`,
   );
 }
 
@@ -67,7 +70,7 @@ async function readBytes(path: string): Promise<Uint8Array> {
     throw new VolumeReadError(
       'ERR_VOLUME_IS_DIRECTORY',
       path,
-      `${path} is a folder. Pass one volume file (such as case-01_image.nii.gz), or list a dataset folder's cases with listDatasetCases.`,
+      `${path} is a folder. Pass one volume file, such as case-01_image.nii.gz (${SUPPORTED_FORMATS}).`,
     );
   }
   return readFile(path);

@@ -90,4 +90,30 @@ test('summary: the sagittal slab is named and says why it has no error', () => {
   assert.match(noTruth, '  L4/L5    QC pass, no ground truth for this disc');
 });
 
+test('summary: sagittal row keeps the QC column aligned', () => {
+  const text = formatSummary(
+    report({ slabs: [slab({ kind: 'sagittal', level: 'T12-S1', angleErrorDeg: null, centerErrorMm: null }), slab({ level: 'L4/L5' }), slab({ level: 'L5/S1' })] }),
+  );
+  const slabLines = text.split('\n').filter((line) => line.includes(' QC '));
+  assert.is(slabLines.length, 3);
+  const qcColumns = slabLines.map((line) => line.indexOf(' QC '));
+  assert.equal(qcColumns, [qcColumns[0], qcColumns[0], qcColumns[0]], `QC columns ${qcColumns.join(', ')}`);
+  assert.is(slabLines[1], '  L4/L5           QC pass, angle error 0.5 deg, centre error 1.2 mm');
+});
+
+test('summary: unknown latency prints no unit', () => {
+  const line = formatSummary(report({ latencyMs: null, planRevision: null })).split('\n')[1];
+  assert.match(line, 'plan revision -, localizer to proposal -, ');
+  assert.not.match(line, '- ms');
+  assert.match(formatSummary(report({ latencyMs: 120 })), 'localizer to proposal 120 ms, ');
+});
+
+test('summary: dimensionless QC values print no unit', () => {
+  const text = formatSummary(
+    report({ slabs: [slab({ qc: 'fail', qcFindings: [{ code: 'SNR', verdict: 'fail', value: 10.94, threshold: 12, unit: 'ratio' }] })] }),
+  );
+  assert.match(text, '[SNR 10.9, limit 12]');
+  assert.not.match(text, 'ratio');
+});
+
 test.run();

@@ -1,4 +1,5 @@
 import { existsSync, mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
@@ -123,6 +124,57 @@ test('nifti errors carry codes', async () => {
   await expectCode(readVolume(folder + '/'), 'ERR_UNKNOWN_VOLUME_FORMAT');
   const zeroSpacing = niftiBytes({ dims: [1, 1, 1], values: [1], type: 'uint8', srow: [[0, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0]] });
   await expectCode(readVolume(writeTemp('zero-spacing.nii', zeroSpacing)), 'ERR_INVALID_SPACING');
+});
+
+/** Splits single-file NIfTI-1 bytes (352-byte header block) into a `.hdr` header and `.img` voxels. */
+function niftiPair(single: Uint8Array): { header: Uint8Array; voxels: Uint8Array } {
+  const header = single.slice(0, 348);
+  const view = new DataView(header.buffer);
+  view.setFloat32(108, 0, true);
+  header.set([0x6e, 0x69, 0x31, 0x00], 344);
+  return { header, voxels: single.slice(352) };
+}
+
+test('nifti hdr/img pair reads like .nii', async () => {
+  const srow: [number[], number[], number[]] = [[1, 0, 0, 10], [0, -1, 0, 20], [0, 0, 2, 30]];
+  const single = niftiBytes({ dims: [2, 3, 4], values: ramp(24), type: 'int16', srow });
+  const expected = (await readVolume(writeTemp('single.nii', single))).image;
+  const { header, voxels } = niftiPair(single);
+
+  const stem = join(folder, 'pair');
+  writeFileSync(`${stem}.hdr`, header);
+  writeFileSync(`${stem}.img`, voxels);
+  const plain = (await readVolume(`${stem}.hdr`)).image;
+  assert.equal(plain.dims, expected.dims);
+  assertClose(plain.originLpsMm, expected.originLpsMm, 'pair origin');
+  assertClose(plain.spacingMm, expected.spacingMm, 'pair spacing');
+  assertClose(Array.from(plain.data), Array.from(expected.data), 'pair voxels');
+
+  const zippedStem = join(folder, 'zipped-pair');
+  writeFileSync(`${zippedStem}.hdr.gz`, gzipSync(header));
+  writeFileSync(`${zippedStem}.img.gz`, gzipSync(voxels));
+  const zipped = (await readVolume(`${zippedStem}.hdr.gz`)).image;
+  assertClose(Array.from(zipped.data), Array.from(expected.data), 'gzipped pair voxels');
+
+  const lonelyStem = join(folder, 'lonely');
+  writeFileSync(`${lonelyStem}.hdr`, header);
+  await expectCode(readVolume(`${lonelyStem}.hdr`), 'ERR_VOLUME_NOT_FOUND');
+});
+
+test('unknown format names what to pass', async () => {
+  const path = writeTemp('README.md', new TextEncoder().encode('# not a volume\n'));
+  try {
+    await readVolume(path);
+    assert.unreachable('a Markdown file was read as a volume');
+  } catch (error) {
+    assert.instance(error, VolumeReadError);
+    const message = (error as Error).message;
+    assert.is(
+      message,
+      `${path}: unknown volume format. Supported: .nii, .nii.gz, .hdr with its .img (either may be gzipped), .mha and .mhd. For a dataset folder, pass one case's image file, such as case-01_image.nii.gz.`,
+    );
+    assert.not.match(message, 'listDatasetCases');
+  }
 });
 
 test('nifti directory input is rejected', async () => {

@@ -7,6 +7,7 @@ import { directionLps, pointLpsMm, type Vec3, type VolumeLps } from '../../../se
 import { run } from '../../../server/inference/evaluateCommand.ts';
 import { encodeNifti } from '../../../simulator/phantom/nifti.ts';
 import { discCentersZ, DISC_HEIGHT_MM, spineIntensity } from './syntheticSpine.ts';
+import { captureOutput } from '../commandLine/captureOutput.ts';
 
 const BAND_MODEL = resolve(import.meta.dirname, '../../fixtures/inference/band-model.onnx');
 const folder = mkdtempSync(join(tmpdir(), 'lumbar-evaluate-'));
@@ -49,9 +50,12 @@ function writeSyntheticDataset(): void {
 test('evaluate: report on a synthetic dataset', async () => {
   writeSyntheticDataset();
   const reportPath = join(folder, 'report.json');
-  const exitCode = await run(['--data', folder, '--split', 'all', '--model', BAND_MODEL, '--report', reportPath]);
-  assert.is(exitCode, 0);
+  const { code, stdout } = await captureOutput(() => run(['--data', folder, '--split', 'all', '--model', BAND_MODEL, '--report', reportPath]));
+  assert.is(code, 0);
+  assert.match(stdout, /^plan error \(planner\): angle median /m);
+  assert.not.match(stdout, 'createPlanner');
   const report = JSON.parse(readFileSync(reportPath, 'utf8'));
+  assert.is(report.plan.planner, 'planner');
   assert.is(report.cases, 1);
   assert.ok(report.dice.disc.mean > 0.8, `disc Dice ${report.dice.disc.mean}`);
   assert.is(report.dice.vertebra.mean, null);
@@ -65,14 +69,61 @@ test('evaluate: report on a synthetic dataset', async () => {
 });
 
 test('evaluate: missing --data is a usage error', async () => {
-  assert.is(await run([]), 2);
-  assert.is(await run(['--data', folder, '--split', 'held-out']), 2);
-  assert.is(await run(['--data', folder, '--slice-selection', 'all']), 2);
+  const missing = await captureOutput(() => run([]));
+  assert.is(missing.code, 2);
+  assert.match(missing.stderr, /^Missing --data: pass a dataset folder with a dataset\.json/);
+  assert.is((await captureOutput(() => run(['--data', folder, '--split', 'held-out']))).code, 2);
+  assert.is((await captureOutput(() => run(['--data', folder, '--slice-selection', 'all']))).code, 2);
+});
+
+const usageCases: { name: string; args: string[]; message: string }[] = [
+  { name: 'zero threads', args: ['--threads', '0'], message: 'Invalid --threads "0": use a whole number of 1 or more.' },
+  { name: 'negative max cases', args: ['--max-cases', '-1'], message: 'Invalid --max-cases "-1": use a whole number of 1 or more.' },
+  { name: 'fractional max cases', args: ['--max-cases', '1.5'], message: 'Invalid --max-cases "1.5": use a whole number of 1 or more.' },
+  { name: 'unknown split', args: ['--split', 'test'], message: 'Invalid --split "test": use validation, train or all.' },
+  { name: 'unknown provider', args: ['--execution-provider', 'tpu'], message: 'Invalid --execution-provider "tpu": use cpu, cuda or webgpu.' },
+  { name: 'misspelled option', args: ['--max-case', '3'], message: 'Unknown option --max-case. Did you mean --max-cases? Run lumbar-copilot evaluate --help for the options.' },
+  { name: 'missing data folder', args: ['--data', '/nonexistent-lumbar/sets'], message: 'Invalid --data "/nonexistent-lumbar/sets": folder not found. Pass --data with an existing folder.' },
+  {
+    name: 'missing report folder',
+    args: ['--report', '/nonexistent-lumbar/dir/r.json'],
+    message: 'Invalid --report "/nonexistent-lumbar/dir/r.json": folder /nonexistent-lumbar/dir does not exist. Create it first, or pass a path in an existing folder.',
+  },
+];
+
+for (const usageCase of usageCases) {
+  test(`evaluate: ${usageCase.name} exits 2`, async () => {
+    const args = usageCase.args.includes('--data') ? usageCase.args : ['--data', folder, ...usageCase.args];
+    const result = await captureOutput(() => run(['--model', BAND_MODEL, ...args]));
+    assert.is(result.code, 2);
+    assert.is(result.stderr, `${usageCase.message}\n`);
+    assert.is(result.stdout, '', 'no evaluation output before the error');
+  });
+}
+
+test('evaluate: folder without dataset.json exits 2', async () => {
+  const empty = join(folder, 'empty-folder');
+  mkdirSync(empty);
+  const result = await captureOutput(() => run(['--data', empty, '--model', BAND_MODEL]));
+  assert.is(result.code, 2);
+  assert.match(result.stderr, `Invalid --data "${empty}": it has no dataset.json`);
+});
+
+test('evaluate: missing model exits 2', async () => {
+  const result = await captureOutput(() => run(['--data', folder, '--model', join(folder, 'no-model.onnx')]));
+  assert.is(result.code, 2);
+  assert.match(result.stderr, /^Model file .*no-model\.onnx could not be read/);
+});
+
+test('evaluate: help states the exit codes', async () => {
+  const { code, stdout } = await captureOutput(() => run(['--help']));
+  assert.is(code, 0);
+  assert.match(stdout, 'Exit status: 0 when the evaluation finished, 1 when it failed');
 });
 
 test('evaluate: train split skips unlisted sets', async () => {
   const reportPath = join(folder, 'train-report.json');
-  assert.is(await run(['--data', folder, '--model', BAND_MODEL, '--split', 'train', '--report', reportPath]), 0);
+  assert.is((await captureOutput(() => run(['--data', folder, '--model', BAND_MODEL, '--split', 'train', '--report', reportPath]))).code, 0);
   const report = JSON.parse(readFileSync(reportPath, 'utf8'));
   assert.is(report.cases, 0);
   assert.match(report.split, 'training cases');
@@ -84,7 +135,7 @@ test('evaluate: a parent folder may link to its dataset folders', async () => {
   mkdirSync(parent);
   symlinkSync(folder, join(parent, 'synthetic-discs'), 'dir');
   const reportPath = join(folder, 'linked-report.json');
-  assert.is(await run(['--data', parent, '--split', 'all', '--model', BAND_MODEL, '--report', reportPath]), 0);
+  assert.is((await captureOutput(() => run(['--data', parent, '--split', 'all', '--model', BAND_MODEL, '--report', reportPath]))).code, 0);
   const report = JSON.parse(readFileSync(reportPath, 'utf8'));
   assert.is(report.cases, 1);
   assert.is(report.datasets[0].name, 'synthetic-discs');

@@ -7,27 +7,7 @@ import { join } from 'node:path';
 import { run } from '../../../server/planning/planCommand.ts';
 import { readLocalizerInput } from '../../../server/planning/localizerInput.ts';
 import { writeClassicImage } from '../dicom/dicomFixtures.ts';
-
-async function captureOutput(action: () => Promise<number>): Promise<{ code: number; stdout: string; stderr: string }> {
-  const originalOut = process.stdout.write.bind(process.stdout);
-  const originalErr = process.stderr.write.bind(process.stderr);
-  let stdout = '';
-  let stderr = '';
-  process.stdout.write = ((chunk: string | Uint8Array) => {
-    stdout += String(chunk);
-    return true;
-  }) as typeof process.stdout.write;
-  process.stderr.write = ((chunk: string | Uint8Array) => {
-    stderr += String(chunk);
-    return true;
-  }) as typeof process.stderr.write;
-  try {
-    return { code: await action(), stdout, stderr };
-  } finally {
-    process.stdout.write = originalOut;
-    process.stderr.write = originalErr;
-  }
-}
+import { captureOutput } from '../commandLine/captureOutput.ts';
 
 test('help prints usage', async () => {
   const { code, stdout } = await captureOutput(() => run(['--help']));
@@ -46,6 +26,44 @@ test('unknown option is a usage error', async () => {
   const { code, stderr } = await captureOutput(() => run(['phantom', '--fast']));
   assert.is(code, 2);
   assert.match(stderr, /--fast/);
+});
+
+test('misspelled option names the fix', async () => {
+  const { code, stderr } = await captureOutput(() => run(['phantom', '--jsn']));
+  assert.is(code, 2);
+  assert.is(stderr, 'Unknown option --jsn. Did you mean --json? Run lumbar-copilot plan --help for the options.\n');
+});
+
+test('unknown protocol is a usage error', async () => {
+  const { code, stderr } = await captureOutput(() => run(['phantom', '--protocol', 'no-such-protocol']));
+  assert.is(code, 2);
+  assert.match(stderr, /^Invalid --protocol "no-such-protocol": Protocol "no-such-protocol" not found\. Known protocols: .*lumbar-routine/);
+});
+
+test('unreadable input is a usage error', async () => {
+  const folder = mkdtempSync(join(tmpdir(), 'plan-input-'));
+  try {
+    const notes = join(folder, 'notes.md');
+    writeFileSync(notes, '# not a volume\n');
+    const cases: { input: string; message: RegExp }[] = [
+      { input: join(folder, 'nope.nii.gz'), message: /not found/ },
+      { input: notes, message: /unknown volume format/ },
+      { input: folder, message: /No DICOM Part 10 files found/ },
+      { input: 'phantom:x', message: /^Invalid phantom seed "x"/ },
+    ];
+    for (const { input, message } of cases) {
+      const result = await captureOutput(() => run([input, '--labels']));
+      assert.is(result.code, 2, `exit code for ${input}`);
+      assert.match(result.stderr, message, `message for ${input}`);
+    }
+  } finally {
+    rmSync(folder, { recursive: true, force: true });
+  }
+});
+
+test('help states the exit codes', async () => {
+  const { stdout } = await captureOutput(() => run(['--help']));
+  assert.match(stdout, /Exit status: 0 when the plan is printed, 1 when segmentation or planning fails, 2 for invalid/);
 });
 
 /** Writes a 3-plane localizer as one series: 3 sagittal, 2 coronal and 2 axial images. */
@@ -84,10 +102,9 @@ test('labels flag on a DICOM folder fails clearly', async () => {
   const folder = mkdtempSync(join(tmpdir(), 'localizer-'));
   try {
     writeThreePlaneFolder(folder);
-    await run([folder, '--labels']).then(
-      () => assert.unreachable('expected an error'),
-      (error: unknown) => assert.match((error as Error).message, /--labels needs an input with a label map/),
-    );
+    const { code, stderr } = await captureOutput(() => run([folder, '--labels']));
+    assert.is(code, 2);
+    assert.match(stderr, /^--labels needs an input with a label map/);
   } finally {
     rmSync(folder, { recursive: true, force: true });
   }

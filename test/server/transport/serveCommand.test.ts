@@ -20,9 +20,10 @@ interface Finished {
   stderr: string;
 }
 
-function runCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Finished> {
+/** Runs the CLI; a run longer than `timeoutMs` is killed and ends with code null. */
+function runCli(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 60_000): Promise<Finished> {
   return new Promise((resolveRun) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd: REPOSITORY, env: { ...process.env, LOG_LEVEL: 'silent', ...env } });
+    const child = spawn(process.execPath, [CLI, ...args], { cwd: REPOSITORY, env: { ...process.env, LOG_LEVEL: 'silent', ...env }, timeout: timeoutMs });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -43,6 +44,35 @@ test('serve rejects invalid port', async () => {
   const result = await runCli(['serve', '--port', '99999']);
   assert.is(result.code, 2);
   assert.match(result.stderr, /Invalid --port "99999"/);
+});
+
+test('serve rejects /proc data dir quickly', async () => {
+  if (!existsSync('/proc/self')) {
+    console.log('  skipped: no /proc file system');
+    return;
+  }
+  const result = await runCli(['serve', '--port', '0', '--data-dir', '/proc/lumbar-copilot-nope'], {}, 20_000);
+  assert.is(result.code, 2, `exit code ${result.code}, stderr: ${result.stderr}`);
+  assert.match(result.stderr, 'Invalid --data-dir "/proc/lumbar-copilot-nope": ');
+  assert.match(result.stderr, 'Pass a folder you can write to.');
+});
+
+test('serve unknown option is a usage error', async () => {
+  const result = await runCli(['serve', '--data-dri', 'var']);
+  assert.is(result.code, 2);
+  assert.is(result.stderr, 'Unknown option --data-dri. Did you mean --data-dir? Run lumbar-copilot serve --help for the options.\n');
+});
+
+test('serve missing model exits 2', async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'lumbar-serve-'));
+  try {
+    const model = join(dataDir, 'no-model.onnx');
+    const result = await runCli(['serve', '--port', '0', '--data-dir', dataDir, '--model', model], { LUMBAR_COPILOT_TOKEN: 'serve-test-token-0123456789' });
+    assert.is(result.code, 2, `exit code ${result.code}, stderr: ${result.stderr}`);
+    assert.match(result.stderr, `Model file ${model} could not be read`);
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
 });
 
 test('serve rejects invalid environment token', async () => {
