@@ -32,12 +32,37 @@ export interface SimulateArguments extends ExamRunArguments {
   examId: string | null;
 }
 
-const FAULT_HELP = FAULT_KINDS.map((kind) => `${kind} (default ${DEFAULT_FAULT_STRENGTHS[kind]})`).join(', ');
+/** Column where option descriptions start in the help text, and the help text's line width. */
+const HELP_INDENT = 30;
+const HELP_WIDTH = 100;
+
+/** Joins items with commas into lines that start at the description column and stay within the help width. */
+export function wrapHelpList(items: readonly string[], firstLinePrefix: string): string {
+  const lines: string[] = [];
+  let line = firstLinePrefix;
+  items.forEach((item, index) => {
+    const piece = index < items.length - 1 ? `${item},` : `${item}.`;
+    const candidate = line.trim() === '' ? `${line}${piece}` : `${line} ${piece}`;
+    if (candidate.length > HELP_WIDTH && line.trim() !== '') {
+      lines.push(line);
+      line = `${' '.repeat(HELP_INDENT)}${piece}`;
+    } else {
+      line = candidate;
+    }
+  });
+  lines.push(line);
+  return lines.join('\n');
+}
+
+const FAULT_HELP = wrapHelpList(
+  FAULT_KINDS.map((kind) => `${kind} (default ${DEFAULT_FAULT_STRENGTHS[kind]})`),
+  `${' '.repeat(HELP_INDENT)}strengths:`,
+);
 
 export const EXAM_RUN_OPTIONS_HELP = `  --auto-confirm              confirm each proposed plan and decide failed slabs from the
                               simulator's own console connection (default: wait for a technologist)
   --fault KIND[:STRENGTH]     inject a scanner fault; repeat for several. Kinds and default
-                              strengths: ${FAULT_HELP}.
+${FAULT_HELP}
                               Units: motion mm, ghosting fraction of the image, wrong-angle
                               degrees, wrong-offset mm, slow-link ms per frame, others counts
   --pace realtime|fast        realtime spreads each series over --seconds-per-series;

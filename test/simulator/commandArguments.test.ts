@@ -7,7 +7,7 @@ import { join } from 'node:path';
 
 import { parseDemoArguments, run as runDemo } from '../../simulator/demoCommand.ts';
 import { run as runSimulate } from '../../simulator/simulateCommand.ts';
-import { parseSimulateArguments, SimulateUsageError } from '../../simulator/simulateArguments.ts';
+import { parseSimulateArguments, SimulateUsageError, wrapHelpList } from '../../simulator/simulateArguments.ts';
 import { ScannerLink, ScannerLinkError } from '../../simulator/scannerLink.ts';
 import { logger } from '../../server/log.ts';
 import { startExamServer } from './examHarness.ts';
@@ -158,6 +158,17 @@ test('scanner link reports a wrong token', async () => {
   } finally {
     await server.close();
   }
+});
+
+
+test('help list: wraps at the help width', () => {
+  const items = Array.from({ length: 12 }, (_, index) => `fault-kind-${index} (default ${index})`);
+  const text = wrapHelpList(items, `${' '.repeat(30)}strengths:`);
+  const lines = text.split('\n');
+  assert.ok(lines.length > 1, text);
+  for (const line of lines) assert.ok(line.length <= 100, `line of ${line.length} characters: ${line}`);
+  for (const line of lines.slice(1)) assert.ok(line.startsWith(' '.repeat(30)) && line[30] !== ' ', `not aligned: ${line}`);
+  assert.is(text.replace(/\s+/g, ' ').trim(), `strengths: ${items.join(', ')}.`);
 });
 
 test.run();
