@@ -145,7 +145,7 @@ def load_cases(args, split):
     phantom_seeds = sorted(int(path.name.split("-")[1].split("_")[0]) for path in args.phantoms.glob("phantom-*_labels.nii.gz"))
     if args.max_phantoms:
         phantom_seeds = phantom_seeds[: args.max_phantoms]
-    train["phantom"] = [load_phantom_case(args.phantoms, seed, class_bit, tissue_index) for seed in phantom_seeds]
+    train["phantom"] = [load_phantom_case(args.phantoms, seed, class_bit, tissue_index, disc_margin_mm=args.phantom_disc_margin) for seed in phantom_seeds]
     validation_seeds = sorted(int(path.name.split("-")[1].split("_")[0]) for path in args.validation_phantoms.glob("phantom-*_labels.nii.gz"))
     validation += [load_phantom_case(args.validation_phantoms, seed, class_bit, tissue_index, half_width_mm=12) for seed in validation_seeds]
     return train, validation, phantom_seeds
@@ -184,6 +184,12 @@ def main() -> int:
         default=dict(SOURCE_WEIGHTS),
         help="share of training slices drawn from each source, as name=weight pairs separated by commas; "
         f"named sources replace their default, the others keep it (default {','.join(f'{name}={weight}' for name, weight in SOURCE_WEIGHTS.items())})",
+    )
+    parser.add_argument(
+        "--phantom-disc-margin",
+        type=int,
+        default=0,
+        help="millimetres of each phantom disc's rim, inside the disc, that allow every class, so that the disc boundary is learned from the real disc labels only (default 0)",
     )
     parser.add_argument("--model-version", default="1.1.0")
     parser.add_argument("--metrics", type=Path, default=Path("models/.cache/metrics.json"), help="validation report to write")

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import nibabel
 import numpy as np
+import scipy.ndimage
 
 CLASSES = ["background", "vertebra", "sacrum", "disc", "canal"]
 BACKGROUND, VERTEBRA, SACRUM, DISC, CANAL = (1 << index for index in range(len(CLASSES)))
@@ -135,18 +136,30 @@ def load_label_table(phantom_dir: Path) -> tuple[np.ndarray, np.ndarray, list[st
     return class_bit, tissue_index, tissues
 
 
-def load_phantom_case(phantom_dir: Path, seed: int, class_bit: np.ndarray, tissue_index: np.ndarray, half_width_mm: int = 30) -> Case:
-    """Loads the central sagittal slab of a phantom label volume, reordered to (SI, AP, LR)."""
+def load_phantom_case(
+    phantom_dir: Path, seed: int, class_bit: np.ndarray, tissue_index: np.ndarray, half_width_mm: int = 30, disc_margin_mm: int = 0
+) -> Case:
+    """Loads the central sagittal slab of a phantom label volume, reordered to (SI, AP, LR).
+
+    With `disc_margin_mm`, disc voxels within that distance (1 mm voxels, 6-connected) of a
+    non-disc voxel allow every class, so the phantom does not teach where a disc ends and the
+    real disc labels alone set the disc boundary.
+    """
     volume = nibabel.load(phantom_dir / f"phantom-{seed}_labels.nii.gz")
     labels = np.asarray(volume.dataobj).astype(np.uint8)  # (LR, AP, SI): i left, j posterior, k inferior
     centre = labels.shape[0] // 2
     slab = labels[centre - half_width_mm : centre + half_width_mm + 1]
     slab = np.ascontiguousarray(np.transpose(slab, (2, 1, 0)))
+    targets = class_bit[slab]
+    if disc_margin_mm > 0:
+        disc = targets == DISC
+        core = scipy.ndimage.binary_erosion(disc, iterations=disc_margin_mm, border_value=1)
+        targets = np.where(disc & ~core, ALL_CLASSES, targets).astype(np.uint8)
     return Case(
         "phantom",
         f"phantom-{seed}",
         None,
-        class_bit[slab],
+        targets,
         tissues=tissue_index[slab],
         slice_range=(0, slab.shape[2] - 1),
         labels=slab,
