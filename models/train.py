@@ -194,6 +194,8 @@ def main() -> int:
     parser.add_argument("--model-version", default="1.1.0")
     parser.add_argument("--metrics", type=Path, default=Path("models/.cache/metrics.json"), help="validation report to write")
     args = parser.parse_args()
+    if args.phantom_disc_margin < 0:
+        parser.error(f"invalid --phantom-disc-margin {args.phantom_disc_margin}: use 0 or a positive number of millimetres")
 
     # Loader workers draw batches in their own processes, one thread each.
     torch.set_num_threads(max(args.threads - 1, 1))
