@@ -7,6 +7,9 @@ import { existsSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 
+import { UsageError } from '../server/commandLine/options.ts';
+import { DicomInputError } from '../server/dicom/errors.ts';
+import { GeometryError } from '../server/geometry/errors.ts';
 import type { VolumeLps } from '../server/geometry/types.ts';
 
 import { generatePhantom } from './phantom/index.ts';
@@ -14,7 +17,7 @@ import { discTruthFromLabels, type DiscTruthPlane } from './groundTruth.ts';
 import { labelCentroidLpsMm, volumeBoundsLpsMm } from './reslice.ts';
 import { readDicomSeries, volumeFromSeries } from './volumes/dicomFolder.ts';
 import { DATASET_DESCRIPTOR } from './volumes/dataset.ts';
-import { listDatasetCases, readVolume, type LabelVolume } from './volumes/index.ts';
+import { listDatasetCases, readVolume, VolumeReadError, type LabelVolume } from './volumes/index.ts';
 
 export interface ExamCase {
   /** Case label for logs and reports, such as `phantom seed 3` or a path; never patient data. */
@@ -36,6 +39,20 @@ export class CaseSpecError extends Error {
     super(message);
     this.name = 'CaseSpecError';
   }
+}
+
+/**
+ * Checks whether an error means a command's input cannot be used (an invalid option value, or a
+ * case, volume or DICOM series that cannot be read), as opposed to a failure after reading it.
+ */
+export function isInputError(error: unknown): error is Error {
+  return (
+    error instanceof UsageError ||
+    error instanceof CaseSpecError ||
+    error instanceof VolumeReadError ||
+    error instanceof DicomInputError ||
+    error instanceof GeometryError
+  );
 }
 
 /**

@@ -2,16 +2,13 @@
  * `lumbar-copilot simulate`: runs one simulated exam against a running server and prints a
  * summary; `--report` writes the full JSON report.
  */
-import { EXIT_FAILURE, EXIT_USAGE, UsageError } from '../server/commandLine/options.ts';
+import { EXIT_FAILURE, EXIT_USAGE } from '../server/commandLine/options.ts';
 import { checkOutputFile, writeOutputFile } from '../server/commandLine/outputPaths.ts';
-import { DicomInputError } from '../server/dicom/errors.ts';
-import { GeometryError } from '../server/geometry/errors.ts';
 import { logger } from '../server/log.ts';
-import { CaseSpecError, loadExamCase, type ExamCase } from './caseSource.ts';
+import { isInputError, loadExamCase, type ExamCase } from './caseSource.ts';
 import type { SimulationReport, SlabReport } from './report.ts';
 import { runSimulatedExam } from './scanner.ts';
 import { parseSimulateArguments, SIMULATE_HELP, SimulateUsageError, type SimulateArguments } from './simulateArguments.ts';
-import { VolumeReadError } from './volumes/index.ts';
 
 /** Error codes with which the server rejects exam.started for its planning protocol. */
 const PROTOCOL_ERROR_CODES = new Set(['ERR_PROTOCOL_NOT_FOUND', 'ERR_INVALID_PROTOCOL', 'ERR_UNKNOWN_PROTOCOL']);
@@ -36,7 +33,7 @@ export async function run(argv: string[]): Promise<number> {
     if (args.reportPath !== null) checkOutputFile(args.reportPath, '--report');
     examCase = await loadExamCase(args.caseSpec);
   } catch (error) {
-    if (!isUnusableInput(error)) throw error;
+    if (!isInputError(error)) throw error;
     process.stderr.write(`${error.message}\n`);
     return EXIT_USAGE;
   }
@@ -75,16 +72,6 @@ export async function run(argv: string[]): Promise<number> {
   return EXIT_FAILURE;
 }
 
-/** True for errors that mean the --case or --report value cannot be used, as opposed to a failure during the exam. */
-function isUnusableInput(error: unknown): error is Error {
-  return (
-    error instanceof UsageError ||
-    error instanceof CaseSpecError ||
-    error instanceof VolumeReadError ||
-    error instanceof DicomInputError ||
-    error instanceof GeometryError
-  );
-}
 
 /** QC units of dimensionless values, such as the SNR ratio, which print no unit. */
 const DIMENSIONLESS_UNITS = new Set(['', 'ratio']);

@@ -1,11 +1,8 @@
 /**
  * `lumbar-copilot plan <series-folder-or-volume>`: segments a localizer and prints its scan plan.
  */
-import { CaseSpecError } from '../../simulator/caseSource.ts';
-import { VolumeReadError } from '../../simulator/volumes/errors.ts';
+import { isInputError } from '../../simulator/caseSource.ts';
 import { EXIT_USAGE, parseCommandOptions, UsageError } from '../commandLine/options.ts';
-import { DicomInputError } from '../dicom/errors.ts';
-import { GeometryError } from '../geometry/errors.ts';
 import type { Plan, PlanningProtocol } from './types.ts';
 import type { SegmentationResult } from '../inference/types.ts';
 import { ModelLoadError } from '../inference/modelContract.ts';
@@ -71,7 +68,7 @@ export async function run(argv: string[]): Promise<number> {
     protocol = loadProtocolOption(values.protocol);
     input = await readLocalizerInput(positionals[0]);
   } catch (error) {
-    if (!isUnreadableInput(error)) throw error;
+    if (!isInputError(error)) throw error;
     process.stderr.write(`${error.message}\n`);
     return EXIT_USAGE;
   }
@@ -102,16 +99,6 @@ function loadProtocolOption(nameOrPath: string): PlanningProtocol {
   }
 }
 
-/** True for errors that mean --protocol or the input cannot be read, as opposed to a failure while planning. */
-function isUnreadableInput(error: unknown): error is Error {
-  return (
-    error instanceof UsageError ||
-    error instanceof CaseSpecError ||
-    error instanceof VolumeReadError ||
-    error instanceof DicomInputError ||
-    error instanceof GeometryError
-  );
-}
 
 async function segmentInput(input: LocalizerInput, useLabels: boolean, modelPath: string | undefined): Promise<SegmentationResult> {
   if (useLabels) {
