@@ -1,5 +1,6 @@
 /** Measured QC values with their units, as the current language writes them. */
 import type { MessageKey } from './en.ts';
+import { formatAgainstLimit, formatNumber } from '../../../server/qc/grading.ts';
 import { translate } from './locale.ts';
 
 /** Units that are words, so they are translated, with the singular for a value of exactly 1. */
@@ -20,26 +21,17 @@ const UNIT_SYMBOLS: Record<string, { symbol: string; spaced: boolean }> = {
 /** Units whose measured values are shown whole. Every other unit gets one decimal, as the server's QC messages do. */
 const WHOLE_UNITS = new Set(['slices', 'images', 'mm2']);
 
-/** Decimals that the server keeps in a check's `value` and `threshold`. */
+/** Decimals that the server keeps in a check's `value` and `threshold` (`roundForDisplay`). */
 const WIRE_DECIMALS = 3;
-
-function formatDecimals(value: number, decimals: number): string {
-  return Number(value.toFixed(decimals)).toString();
-}
 
 /**
  * Formats a measured number with at most `decimals` decimals, trailing zeros dropped, and more
  * decimals (up to three) where the shown number would otherwise land on or across `limit`. It
- * is the rule of the server's `formatAgainstLimit` (server/qc/grading.ts), applied to the
- * value as the wire carries it, so the console and the message show the same number.
+ * calls the server's own rule on the value as the wire carries it, so the console and the
+ * check's message show the same number.
  */
 export function formatMeasuredNumber(value: number, decimals: number, limit: number): string {
-  const side = Math.sign(value - limit);
-  for (let shownDecimals = decimals; shownDecimals < WIRE_DECIMALS; shownDecimals++) {
-    const shown = formatDecimals(value, shownDecimals);
-    if (Math.sign(Number(shown) - limit) === side) return shown;
-  }
-  return formatDecimals(value, Math.max(decimals, WIRE_DECIMALS));
+  return formatAgainstLimit(value, limit, decimals);
 }
 
 /** Writes a formatted number with its QC unit. A unit the console does not know is shown as the server sent it. */
@@ -58,5 +50,5 @@ export function formatMeasured(value: number, unit: string, limit: number): stri
 
 /** Formats a QC limit as configured, with every decimal the wire keeps. */
 export function formatLimit(limit: number, unit: string): string {
-  return withUnit(formatDecimals(limit, WIRE_DECIMALS), limit, unit);
+  return withUnit(formatNumber(limit, WIRE_DECIMALS), limit, unit);
 }
