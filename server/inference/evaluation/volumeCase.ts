@@ -178,33 +178,23 @@ export function scoreSegmentation(
   const counts = overlapCounts(reference, predicted.labelMap);
 
   // Each set labels only some levels, so predicted structures that touch no labelled structure of a class are left out.
-  const relevantPredicted = (kind: 'disc' | 'vertebra'): Set<number> => {
+  const classScores = (kind: 'disc' | 'vertebra'): { dice: number | null; slices: SliceCounts[] | null } => {
+    if (![...referenceClass.values()].includes(kind)) return { dice: null, slices: null };
     const relevant = new Set<number>();
     for (const key of counts.keys()) {
       const [r, p] = key.split(':').map(Number);
       if (referenceClass.get(r) === kind && predictedKind.get(p) === kind) relevant.add(p);
     }
-    return relevant;
-  };
-  const classDice = (kind: 'disc' | 'vertebra'): number | null => {
-    if (![...referenceClass.values()].includes(kind)) return null;
-    const relevant = relevantPredicted(kind);
-    return dice(
-      reference.length,
-      (index) => relevant.has(predicted.labelMap[index]),
-      (index) => referenceClass.get(reference[index]) === kind,
-    );
-  };
-  const classSliceCounts = (kind: 'disc' | 'vertebra'): SliceCounts[] | null => {
-    if (![...referenceClass.values()].includes(kind)) return null;
-    const relevant = relevantPredicted(kind);
-    return sliceCounts(
+    const slices = sliceCounts(
       reference.length,
       predicted.dims.slices,
       (index) => relevant.has(predicted.labelMap[index]),
       (index) => referenceClass.get(reference[index]) === kind,
     );
+    return { dice: diceOfCounts(slices), slices };
   };
+  const disc = classScores('disc');
+  const vertebra = classScores('vertebra');
 
   const diceByLevel: Record<string, number> = {};
   let levelsCorrect = 0;
@@ -220,12 +210,25 @@ export function scoreSegmentation(
     if (overlapping !== null && predictedName.get(overlapping) === name) levelsCorrect += 1;
   }
   return {
-    dice: { disc: classDice('disc'), vertebra: classDice('vertebra') },
-    sliceCounts: { disc: classSliceCounts('disc'), vertebra: classSliceCounts('vertebra') },
+    dice: { disc: disc.dice, vertebra: vertebra.dice },
+    sliceCounts: { disc: disc.slices, vertebra: vertebra.slices },
     diceByLevel,
     levelsCorrect,
     levelsLabelled,
   };
+}
+
+/** Computes the Dice coefficient from per-plane counts, as `dice` does from masks: 1 when both masks are empty. */
+function diceOfCounts(slices: readonly SliceCounts[]): number {
+  let predictedSize = 0;
+  let referenceSize = 0;
+  let overlap = 0;
+  for (const counts of slices) {
+    predictedSize += counts.predicted;
+    referenceSize += counts.reference;
+    overlap += counts.overlap;
+  }
+  return predictedSize + referenceSize === 0 ? 1 : (2 * overlap) / (predictedSize + referenceSize);
 }
 
 /** Counts reference, predicted and overlapping pixels of one class on each localizer plane, in series order. */
