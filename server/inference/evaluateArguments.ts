@@ -3,7 +3,7 @@
  * `UsageError` naming the value and the fix. Paths are checked later, by the command.
  */
 import { parseCommandOptions, UsageError } from '../commandLine/options.ts';
-import { DEFAULT_MODEL_PATH, type ExecutionProviderName } from './onnxSegmenter.ts';
+import { DEFAULT_MODEL_PATH, EXECUTION_PROVIDERS, type ExecutionProviderName } from './onnxSegmenter.ts';
 
 export const EVALUATE_HELP = `Usage: lumbar-copilot evaluate --data <folder> [options]
 
@@ -36,8 +36,6 @@ dataset.json, a --model file that cannot be read, or a --report path that cannot
 
 export type SplitMode = 'validation' | 'train' | 'all';
 export type SliceSelection = 'adaptive' | 'fixed';
-
-const EXECUTION_PROVIDERS: readonly ExecutionProviderName[] = ['cpu', 'cuda', 'webgpu'];
 
 export interface EvaluateArguments {
   help: boolean;

@@ -42,7 +42,7 @@ export interface OnnxSegmenterOptions extends PreprocessOptions, SliceSelectionO
 }
 
 export const DEFAULT_MODEL_PATH = 'models/lumbar-seg.onnx';
-const EXECUTION_PROVIDERS: readonly ExecutionProviderName[] = ['cpu', 'cuda', 'webgpu'];
+export const EXECUTION_PROVIDERS: readonly ExecutionProviderName[] = ['cpu', 'cuda', 'webgpu'];
 
 async function readModelFile(modelPath: string): Promise<Uint8Array> {
   try {

@@ -63,7 +63,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     socket.on('error', (error) => logSocketError(log, error, socketIds, 'upgrade socket error'));
     const endpoint = checkUpgrade(request, config, connections);
     if ('status' in endpoint) {
-      log.warn({ path: pathOf(request), remoteAddress: request.socket.remoteAddress, status: endpoint.status, reason: endpoint.code }, 'rejected WebSocket upgrade');
+      log.warn({ ...socketIds, status: endpoint.status, reason: endpoint.code }, 'rejected WebSocket upgrade');
       rejectUpgrade(socket, endpoint.status, endpoint.code, endpoint.message);
       return;
     }

@@ -80,7 +80,7 @@ test('planner warning is localized', async () => {
   try {
     const warning = page.locator('lc-slab-panel .warnings li[data-code="DISC_AXIS_DISAGREES"]');
     assert.match(await warning.innerText(), /L5\/S1：椎间盘形状与终板方向不一致/);
-    // The planner's detail is English only, but it holds the numbers, so Chinese shows it too.
+    // The planner's detail is English only, but it contains the numbers, so Chinese shows it too.
     const detail = warning.locator('.detail');
     assert.is(await detail.count(), 1, 'the planner detail is shown in Chinese');
     assert.match(await detail.innerText(), /6\.2 degrees/);

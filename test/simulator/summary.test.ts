@@ -74,7 +74,7 @@ test('summary: QC findings name the check', () => {
   assert.match(text, '  L4/L5    QC pass, angle error 0.5 deg');
 });
 
-test('summary: segmentation line names the levels from the head down, with confidence and flags', () => {
+test('summary: segmentation line', () => {
   const text = formatSummary(
     report({ segmentation: { confidence: 0.934, vertebrae: ['L1', 'L2', 'L3', 'L4', 'L5', 'S1'], discs: ['L1/L2', 'L5/S1'], flags: ['TRANSITIONAL_SIX_LUMBAR'] } }),
   );
@@ -83,7 +83,7 @@ test('summary: segmentation line names the levels from the head down, with confi
   assert.not.match(formatSummary(report({})), 'Segmentation');
 });
 
-test('summary: the sagittal slab is named and says why it has no error', () => {
+test('summary: sagittal slab row', () => {
   const text = formatSummary(report({ slabs: [slab({ kind: 'sagittal', level: 'T12-S1', angleErrorDeg: null, centerErrorMm: null })] }));
   assert.match(text, '  T12-S1 sagittal QC pass, not scored (ground truth covers disc slabs only)');
   const noTruth = formatSummary(report({ slabs: [slab({ angleErrorDeg: null, centerErrorMm: null })] }));

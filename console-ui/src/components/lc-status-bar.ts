@@ -2,6 +2,7 @@
 import { LitElement, css, html } from 'lit';
 
 import type { ConnectionStatus } from '../connection/consoleSocket.ts';
+import { isEndedSession } from '../controller/sessionSelection.ts';
 import { LocaleController, translate } from '../i18n/locale.ts';
 import type { SessionStateMessage } from '../wire.ts';
 import { sharedStyles } from './sharedStyles.ts';
@@ -108,7 +109,7 @@ export class LcStatusBar extends LitElement {
 
   /** Returns the scanner cell text and dot tone. An ended exam has no scanner link, which is normal, so it is not shown as a fault. */
   private scannerText(): { text: string; tone: 'ok' | 'idle' | 'bad' } {
-    if (this.session?.state === 'ended') return { text: translate('status.scanner.examEnded'), tone: 'idle' };
+    if (this.session !== null && isEndedSession(this.session)) return { text: translate('status.scanner.examEnded'), tone: 'idle' };
     if (this.session?.scannerConnected === true) return { text: translate('status.scanner.connected'), tone: 'ok' };
     return { text: translate('status.scanner.disconnected'), tone: 'bad' };
   }
